@@ -1,0 +1,279 @@
+r"""Reverse-mode automatic differentiation.
+
+Every differentiable op is a :class:`Function` subclass with a ``forward`` on
+arrays and, right beside it, a ``backward`` that maps the gradient of the
+output(s) to the gradients of the inputs (a vector-Jacobian product):
+
+.. math::  \bar x_i = \sum_j \bar y_j \, \frac{\partial y_j}{\partial x_i}.
+
+Calling an op records one node (the ``Function`` instance) whose ``inputs`` are
+the input tensors; the output tensor points back to it through ``_ctx``. The
+nodes form a DAG; :func:`backward` orders it with an iterative depth-first
+search (so a chain of 100,000 ops needs no recursion) and visits each node
+once, after every node that consumes its outputs.
+"""
+from __future__ import annotations
+
+import contextlib
+import weakref
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from . import backend
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+# ------------------------------------------------------------------ grad mode
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether new ops are recorded for backward."""
+    return _grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Turn graph recording on or off; a context manager and a decorator.
+
+    ``set_grad_enabled(False)`` takes effect immediately (as in PyTorch), and
+    the previous mode is restored when a ``with`` block ends.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        self.mode = bool(mode)
+        _grad_enabled = self.mode
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Context manager and decorator that stops recording ops (inference, optimizer steps)."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = False
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Context manager and decorator that records ops again inside a ``no_grad`` block."""
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = True
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+
+# ------------------------------------------------------------------ Function
+class Function:
+    """One node of the graph: an op's forward and backward side by side.
+
+    Subclasses implement ``forward(*arrays) -> array | tuple[array, ...]`` and
+    ``backward(*grads) -> array | tuple[array | None, ...]`` (one gradient per
+    input, ``None`` where an input needs none; ``self.needs_input_grad`` tells
+    which are needed). Op parameters (axes, shapes) go to ``__init__``; what
+    backward needs is stored on ``self`` during forward.
+
+    Attributes:
+        saves_inputs: ``False`` for ops whose backward never reads input values
+            (add, reshape...): in-place changes of their inputs are then harmless
+            and are not reported.
+        is_view: the output may share memory with the first input (reshape,
+            transpose, basic indexing), so both share one version counter.
+        out_device: where the output lives, when not on the inputs' device.
+    """
+
+    saves_inputs = True
+    is_view = False
+    out_device: backend.Device | None = None
+    inputs: tuple
+    needs_input_grad: tuple
+    _versions: tuple
+    _retained: list | None = None
+    _released = False
+
+    def forward(self, *xs: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, *gys: Any) -> Any:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+    def apply(self, *inputs: "Tensor") -> Any:
+        """Run forward on the inputs' arrays and record the node when a gradient is needed."""
+        dev = inputs[0].device
+        for t in inputs:
+            if t.device is not dev and t.device != dev:
+                raise RuntimeError(
+                    f"{self.name}: expected all tensors on one device, got {dev} and {t.device} "
+                    f"(move them with .to(device) first)"
+                )
+        ys = self.forward(*[t.data for t in inputs])
+        requires = _grad_enabled and any(t.requires_grad for t in inputs)
+        make = _tensor_cls._from_op
+        if self.out_device is not None:
+            dev = self.out_device
+        if type(ys) is tuple:
+            outs = tuple(make(y, dev, self if requires else None, i) for i, y in enumerate(ys))
+            if self.is_view:
+                for o in outs:
+                    o._version = inputs[0]._version
+        else:
+            outs = make(ys, dev, self if requires else None, 0)
+            if self.is_view:
+                outs._version = inputs[0]._version
+        if requires:
+            self.inputs = inputs
+            self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+            if self.saves_inputs:
+                self._versions = tuple(t._version[0] for t in inputs)
+        return outs
+
+    def _check_versions(self) -> None:
+        if not self.saves_inputs:
+            return
+        for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
+            if t._version[0] != v:
+                raise RuntimeError(
+                    f"{self.name}: input {i} (shape {tuple(t.shape)}, {t.dtype}) was modified by an in-place "
+                    f"operation after it was used (version {t._version[0]}, expected {v}); its old value is "
+                    f"needed for backward. Use an out-of-place op (x = x + 1 instead of x += 1) or .clone() it."
+                )
+
+    def release(self) -> None:
+        """Drop everything backward needed, so the graph's buffers can be freed."""
+        self.__dict__.clear()
+        self._released = True
+
+
+_tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)
+
+
+# ------------------------------------------------------------------ backward
+def _topological_order(root: Function) -> list[Function]:
+    """Nodes reachable from ``root``, each before every node it depends on.
+
+    Iterative depth-first post-order, reversed: linear in the graph size and
+    with no recursion, so arbitrarily long chains (BPTT over 100k steps) work.
+    """
+    order: list[Function] = []
+    visited = {id(root)}
+    stack: list = [(root, iter(root.inputs))]
+    while stack:
+        node, it = stack[-1]
+        for t in it:
+            parent = t._ctx
+            if parent is not None and id(parent) not in visited:
+                if parent._released:
+                    _raise_freed(parent)
+                visited.add(id(parent))
+                stack.append((parent, iter(parent.inputs)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def _raise_freed(node: Function) -> None:
+    raise RuntimeError(
+        f"backward: trying to backward through {node!r} a second time, but its saved buffers were "
+        f"freed after the first backward. Pass retain_graph=True to the first backward() if you "
+        f"need to backward through the graph twice."
+    )
+
+
+def backward(root: "Tensor", gradient: Any, retain_graph: bool = False) -> None:
+    """Accumulate ``d(root)/d(leaf) * gradient`` into the ``.grad`` of every leaf."""
+    node = root._ctx
+    if node._released:
+        _raise_freed(node)
+    order = _topological_order(node)
+    grads: dict = {id(node): {root._out_index: gradient}}
+    for node in order:
+        gys = grads.pop(id(node), None)
+        if gys is None:  # no path from root carries a gradient here
+            continue
+        node._check_versions()
+        if node._retained:
+            for idx, ref in node._retained:
+                t = ref()
+                if t is not None and idx in gys:
+                    t._accumulate_grad(gys[idx])
+        n_out = getattr(node, "n_outputs", 1)
+        if n_out == 1:
+            gxs = node.backward(gys[0])
+        else:
+            gxs = node.backward(*[gys.get(i) for i in range(n_out)])
+        if type(gxs) is not tuple:
+            gxs = (gxs,)
+        for t, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
+            if not need or gx is None:
+                continue
+            parent = t._ctx
+            if parent is None:
+                t._accumulate_grad(gx)
+            else:
+                slot = grads.get(id(parent))
+                if slot is None:
+                    grads[id(parent)] = {t._out_index: gx}
+                else:
+                    prev = slot.get(t._out_index)
+                    # out of place: backward functions may return views of their inputs
+                    slot[t._out_index] = gx if prev is None else prev + gx
+        if not retain_graph:
+            node.release()
+
+
+def retain(node: Function, index: int, t: "Tensor") -> None:
+    """Make backward store the gradient of non-leaf ``t`` (output ``index`` of ``node``)."""
+    if node._retained is None:
+        node._retained = []
+    node._retained.append((index, weakref.ref(t)))
+
+
+def grad_ready(x: Any, like: "Tensor", what: str) -> Any:
+    """Check an incoming gradient array against the tensor it belongs to."""
+    if tuple(x.shape) != tuple(like.shape):
+        raise RuntimeError(
+            f"{what}: gradient has shape {tuple(x.shape)} but the tensor has shape {tuple(like.shape)}"
+        )
+    if backend.array_module(x) is not like.device.xp:
+        raise RuntimeError(f"{what}: gradient is on another device than the tensor ({like.device})")
+    return x.astype(like.dtype, copy=False)
+
+
+def functions_in(roots: Sequence["Tensor"]) -> list[Function]:
+    """Every node that the given tensors depend on (for graph analysis and tests)."""
+    seen: dict = {}
+    for r in roots:
+        if r._ctx is not None and id(r._ctx) not in seen:
+            for n in _topological_order(r._ctx):
+                seen[id(n)] = n
+    return list(seen.values())
+
+
+Hook = Callable[["Tensor"], Any]

@@ -1,0 +1,262 @@
+"""The one place where minigrad meets NumPy and CuPy.
+
+A tensor's data is an array of one *array namespace* ``xp``: :mod:`numpy` for
+``device="cpu"`` and :mod:`cupy` for ``device="cuda"`` / ``"cuda:N"``. Every op
+asks this module for the namespace of its data (:func:`array_module`) and then
+writes ``xp.exp(x)``, ``xp.matmul(a, b)``..., so one code path serves both
+devices (the idea Chainer calls ``xp``). CuPy is imported only when a CUDA
+device is first used.
+
+This module also owns dtypes (the default dtype and PyTorch's promotion rules)
+and the random generators behind :func:`manual_seed`, one stream per backend.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Union
+
+import numpy
+
+# ---------------------------------------------------------------- dtypes
+# minigrad's dtypes are NumPy's dtype objects (CuPy uses the same ones).
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int64 = numpy.dtype("int64")
+int32 = numpy.dtype("int32")
+bool_ = numpy.dtype("bool")
+
+DTypeLike = Union[numpy.dtype, type, str, None]
+
+_default_dtype = float32
+
+
+def set_default_dtype(dtype: DTypeLike) -> None:
+    """Set the floating-point dtype of new float tensors (``float32`` or ``float64``)."""
+    global _default_dtype
+    d = numpy.dtype(dtype)
+    if d not in (float32, float64):
+        raise TypeError(f"set_default_dtype: expected float32 or float64, got {d}")
+    _default_dtype = d
+
+
+def get_default_dtype() -> numpy.dtype:
+    """Return the dtype that Python floats and factory functions produce."""
+    return _default_dtype
+
+
+def is_floating(dtype: numpy.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def promote_types(a: numpy.dtype, b: numpy.dtype) -> numpy.dtype:
+    """PyTorch's promotion of two tensor dtypes.
+
+    Differs from NumPy in one case that matters: integer with float keeps the
+    float's width (``int64 + float32 -> float32``), where NumPy widens to float64.
+    """
+    if a == b:
+        return a
+    fa, fb = a.kind == "f", b.kind == "f"
+    if fa and not fb:
+        return a
+    if fb and not fa:
+        return b
+    return numpy.promote_types(a, b)
+
+
+def scalar_dtype(tensor_dtype: numpy.dtype, value: Any) -> numpy.dtype:
+    """The dtype of ``tensor <op> python_scalar`` (a scalar never widens a tensor)."""
+    if isinstance(value, bool):
+        return tensor_dtype
+    if isinstance(value, int):
+        return tensor_dtype if tensor_dtype != bool_ else int64
+    if isinstance(value, float):
+        return tensor_dtype if tensor_dtype.kind == "f" else _default_dtype
+    raise TypeError(f"expected a Python number, got {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- devices
+class Device:
+    """A device: ``cpu`` (NumPy) or ``cuda``/``cuda:N`` (CuPy).
+
+    Compares equal to its string form, so ``t.device == "cpu"`` works.
+    """
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, spec: Union[str, "Device"] = "cpu", index: int | None = None):
+        if isinstance(spec, Device):
+            self.type, self.index = spec.type, spec.index
+            return
+        if not isinstance(spec, str):
+            raise TypeError(f"device: expected a string such as 'cpu' or 'cuda:0', got {spec!r}")
+        kind, _, idx = spec.partition(":")
+        if kind not in ("cpu", "cuda"):
+            raise ValueError(f"device: unknown device {spec!r}; expected 'cpu', 'cuda' or 'cuda:N'")
+        if idx:
+            if not idx.isdigit():
+                raise ValueError(f"device: bad device index in {spec!r}")
+            index = int(idx)
+        if kind == "cpu" and index not in (None, 0):
+            raise ValueError(f"device: cpu has no index {index}")
+        self.type = kind
+        self.index = (index or 0) if kind == "cuda" else None
+
+    @property
+    def xp(self):
+        """The array namespace of this device."""
+        return numpy if self.type == "cpu" else cupy_module()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            try:
+                other = Device(other)
+            except (ValueError, TypeError):
+                return False
+        return isinstance(other, Device) and self.type == other.type and self.index == other.index
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __str__(self) -> str:
+        return "cpu" if self.type == "cpu" else f"cuda:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}'" + ("" if self.index is None else f", index={self.index}") + ")"
+
+
+device = Device
+CPU = Device("cpu")
+_devices: dict = {}
+
+
+def as_device(spec: Union[str, Device, None]) -> Device:
+    """Parse a device spec (``None`` means the default device), reusing Device objects."""
+    if spec is None:
+        return _default_device
+    if isinstance(spec, Device):
+        return spec
+    d = _devices.get(spec)
+    if d is None:
+        d = _devices[spec] = Device(spec)
+    return d
+
+
+_cupy = None
+
+
+def cupy_module():
+    """Import CuPy on first use, with an error that says what to install."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy  # noqa: PLC0415 (optional dependency, imported on demand)
+        except ImportError as e:
+            raise RuntimeError(
+                "device 'cuda' needs CuPy, which is not installed. Install the extra that matches "
+                "your CUDA toolkit: pip install 'minigrad[gpu-cuda12]' or 'minigrad[gpu-cuda13]'"
+            ) from e
+        try:
+            n = cupy.cuda.runtime.getDeviceCount()
+        except Exception as e:  # CuPy raises its own CUDARuntimeError without a driver
+            raise RuntimeError(f"device 'cuda': CuPy is installed but no usable GPU was found ({e})") from e
+        if n == 0:
+            raise RuntimeError("device 'cuda': CuPy is installed but no GPU is present")
+        _cupy = cupy
+    return _cupy
+
+
+def cuda_is_available() -> bool:
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        cupy_module()
+    except RuntimeError:
+        return False
+    return True
+
+
+def array_module(array: Any):
+    """The namespace (numpy or cupy) that owns ``array``."""
+    if isinstance(array, numpy.ndarray):
+        return numpy
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy
+    return numpy
+
+
+def index_add(target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` in place, adding once per occurrence of a repeated index."""
+    if isinstance(target, numpy.ndarray):
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx  # noqa: PLC0415 (part of CuPy, present whenever a CuPy array is)
+
+        cupyx.scatter_add(target, index, values)
+
+
+def device_of(array: Any) -> Device:
+    """The device that holds ``array``."""
+    if isinstance(array, numpy.ndarray):
+        return CPU
+    return as_device(f"cuda:{array.device.id}")
+
+
+def to_device(array: Any, dev: Device):
+    """Copy ``array`` to ``dev`` (no copy when it is already there)."""
+    if dev.type == "cpu":
+        return array if isinstance(array, numpy.ndarray) else array.get()
+    cp = cupy_module()
+    with cp.cuda.Device(dev.index):
+        return cp.asarray(array)
+
+
+def _device_from_env() -> Device:
+    spec = os.environ.get("MINIGRAD_DEVICE", "cpu")
+    try:
+        return Device(spec)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"MINIGRAD_DEVICE={spec!r} is not a device: {e}") from None
+
+
+_default_device = _device_from_env()
+
+
+def set_default_device(dev: Union[str, Device]) -> None:
+    """Set the device of new tensors (also settable with the ``MINIGRAD_DEVICE`` variable)."""
+    global _default_device
+    d = as_device(dev)
+    if d.type == "cuda":
+        cupy_module()  # fail now, not at the first tensor
+    _default_device = d
+
+
+def get_default_device() -> Device:
+    return _default_device
+
+
+# ---------------------------------------------------------------- randomness
+_seed: int | None = None
+_generators: dict = {}
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every backend's generator; each device gets its own reproducible stream."""
+    global _seed
+    if not isinstance(seed, (int, numpy.integer)) or isinstance(seed, bool):
+        raise TypeError(f"manual_seed: expected an int, got {type(seed).__name__}")
+    _seed = int(seed)
+    _generators.clear()
+
+
+def generator(dev: Device):
+    """The random generator for ``dev`` (NumPy's or CuPy's ``Generator`` API)."""
+    g = _generators.get(dev)
+    if g is None:
+        if dev.type == "cpu":
+            g = numpy.random.default_rng(_seed)
+        else:
+            cp = cupy_module()
+            with cp.cuda.Device(dev.index):
+                g = cp.random.default_rng(_seed)
+        _generators[dev] = g
+    return g

@@ -1,0 +1,23 @@
+"""Every differentiable op, grouped by kind; each module keeps forward and backward together.
+
+- :mod:`.elementwise`: arithmetic, unary math, comparisons, ``where``/``masked_fill``
+- :mod:`.reduction`: sums, means, variances, extrema, ``logsumexp`` and softmax
+- :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles
+- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``
+- :mod:`.linalg`: ``matmul``
+"""
+from .common import ShapeError, normalize_dim, operand_array, size_args
+from .elementwise import (
+    abs, add, clamp, clip, div, eq, exp, ge, gt, isfinite, isnan, le, log, logical_and, logical_not,
+    logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sqrt,
+    sub, tanh, where,
+)
+from .indexing import gather, getitem, index_arrays, one_hot
+from .linalg import bmm, matmul, mm
+from .reduction import (
+    all, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
+)
+from .shape import (
+    broadcast_to, cast, cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze, stack,
+    to_device, transpose, tril, triu, unsqueeze, view,
+)

@@ -1,0 +1,127 @@
+"""Helpers shared by the ops: turning operands into tensors, axes, broadcasting."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+
+
+class ShapeError(RuntimeError, ValueError):
+    """Operands whose shapes do not fit the op (a RuntimeError, as in PyTorch, and a ValueError, as in NumPy)."""
+
+
+def describe(t: Tensor) -> str:
+    return f"shape {tuple(t.shape)} {t.dtype} on {t.device}"
+
+
+def constant(value: Any, dtype: numpy.dtype, dev: backend.Device) -> Tensor:
+    """A Python number as a 0-d tensor (a constant of the graph)."""
+    return Tensor(dev.xp.asarray(value, dtype=dtype), dev)
+
+
+def as_operand(op: str, x: Any, like: Tensor) -> Tensor:
+    """``x`` as a tensor usable with ``like``: Python numbers and arrays become constants."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (bool, int, float)):
+        return constant(x, backend.scalar_dtype(like.dtype, x), like.device)
+    if isinstance(x, numpy.generic):
+        return constant(x.item(), backend.scalar_dtype(like.dtype, x.item()), like.device)
+    if isinstance(x, numpy.ndarray) or hasattr(x, "__cuda_array_interface__"):
+        return Tensor(backend.to_device(x, like.device), like.device)
+    raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}; expected a Tensor or a number")
+
+
+def binary_operands(op: str, a: Any, b: Any) -> tuple:
+    """Both operands as tensors of one dtype (PyTorch's promotion; Python numbers never widen)."""
+    if not isinstance(a, Tensor):
+        if not isinstance(b, Tensor):
+            raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
+        a = as_operand(op, a, b)
+    elif not isinstance(b, Tensor):
+        b = as_operand(op, b, a)
+    if a.data.dtype != b.data.dtype:
+        dt = backend.promote_types(a.dtype, b.dtype)
+        if a.dtype != dt:
+            a = cast(a, dt)
+        if b.dtype != dt:
+            b = cast(b, dt)
+    return a, b
+
+
+def operand_array(op: str, x: Any, like: Tensor) -> Any:
+    """The array of ``x`` on ``like``'s device, for in-place ops (no graph)."""
+    if isinstance(x, Tensor):
+        if x.device != like.device:
+            raise RuntimeError(f"{op}: the operand is on {x.device} but the tensor is on {like.device}")
+        return x.data
+    return as_operand(op, x, like).data
+
+
+def sum_to_shape(g: Any, shape: tuple) -> Any:
+    """Sum ``g`` over the axes that broadcasting added or stretched, giving ``shape``.
+
+    The gradient of a broadcast operand is the sum of the output gradient over
+    every position the operand was copied to.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def broadcast_error(op: str, *ts: Tensor) -> ShapeError:
+    shapes = " and ".join(str(tuple(t.shape)) for t in ts)
+    return ShapeError(
+        f"{op}: shapes {shapes} cannot be broadcast together: aligned from the right, each pair of "
+        f"dimensions must be equal or one of them 1"
+    )
+
+
+def normalize_dim(op: str, dim: int, ndim: int) -> int:
+    """A dimension index in ``[0, ndim)``; negative counts from the end (a 0-d tensor accepts 0 and -1)."""
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, numpy.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions (expected {-n}..{n - 1})")
+    return int(dim) % n
+
+
+def normalize_dims(op: str, dim: Any, ndim: int) -> tuple:
+    """``dim`` (None, int or sequence) as a sorted tuple of distinct axes; None means all."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+    out = tuple(sorted({normalize_dim(op, d, ndim) for d in dims}))
+    if len(out) != len(dims):
+        raise ValueError(f"{op}: dim {dim} names a dimension twice")
+    return tuple(d for d in out if d < ndim)
+
+
+def size_args(args: Sequence[Any]) -> tuple:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))`` for a shape."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if not isinstance(a, (int, numpy.integer)) or isinstance(a, bool):
+            raise TypeError(f"expected a shape of ints, got {tuple(args)}")
+        out.append(int(a))
+    return tuple(out)
+
+
+def require_float(op: str, t: Tensor) -> None:
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point tensor, got {t.dtype} ({describe(t)})")
+
+
+from .shape import cast  # noqa: E402  (promotion needs the differentiable cast)

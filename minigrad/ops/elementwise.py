@@ -1,0 +1,463 @@
+r"""Elementwise ops. Binary ops broadcast as NumPy does, and the gradient of a
+broadcast operand is summed back to its shape (:func:`sum_to_shape`)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .common import (
+    ShapeError,
+    as_operand,
+    binary_operands,
+    broadcast_error,
+    describe,
+    require_float,
+    sum_to_shape,
+)
+
+
+class _Binary(Function):
+    """A broadcasting binary op: keeps the operand shapes for the gradient reduction."""
+
+    def apply(self, a: Tensor, b: Tensor) -> Tensor:  # type: ignore[override]
+        try:
+            return super().apply(a, b)
+        except ValueError:
+            if a.shape != b.shape:
+                raise broadcast_error(self.name.lower(), a, b) from None
+            raise
+
+
+class Add(_Binary):
+    r""":math:`y = a + b`; :math:`\bar a = \bar y,\ \bar b = \bar y`."""
+
+    saves_inputs = False
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return sum_to_shape(gy, sa), sum_to_shape(gy, sb)
+
+
+class Sub(_Binary):
+    r""":math:`y = a - b`; :math:`\bar a = \bar y,\ \bar b = -\bar y`."""
+
+    saves_inputs = False
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, gy):
+        sa, sb = self.shapes
+        return sum_to_shape(gy, sa), (sum_to_shape(-gy, sb) if self.needs_input_grad[1] else None)
+
+
+class Mul(_Binary):
+    r""":math:`y = a b`; :math:`\bar a = \bar y\, b,\ \bar b = \bar y\, a`."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        ga = sum_to_shape(gy * b, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to_shape(gy * a, b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Div(_Binary):
+    r""":math:`y = a / b`; :math:`\bar a = \bar y / b,\ \bar b = -\bar y\, a / b^2`."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.a, self.b
+        ga = sum_to_shape(gy / b, a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to_shape(-gy * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(_Binary):
+    r""":math:`y = a^b`; :math:`\bar a = \bar y\, b\, a^{b-1},\ \bar b = \bar y\, y \ln a`.
+
+    As in PyTorch, :math:`\bar b` is 0 where :math:`a = 0` and :math:`b \ge 0`
+    (the limit of :math:`a^b \ln a`), instead of NaN.
+    """
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.y = a**b
+        return self.y
+
+    def backward(self, gy):
+        a, b, xp = self.a, self.b, array_module(self.a)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to_shape(gy * b * a ** (b - 1), a.shape)
+        if self.needs_input_grad[1]:
+            safe = xp.where((a == 0) & (b >= 0), 1, a)
+            gb = sum_to_shape(gy * self.y * xp.log(safe), b.shape)
+        return ga, gb
+
+
+class Maximum(_Binary):
+    r""":math:`y = \max(a, b)`; the gradient goes to the larger operand, split in half on ties (as PyTorch)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return array_module(a).maximum(a, b)
+
+    def backward(self, gy):
+        return _select_grads(self, gy, self.a > self.b)
+
+
+class Minimum(_Binary):
+    r""":math:`y = \min(a, b)`; the gradient goes to the smaller operand, split in half on ties (as PyTorch)."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return array_module(a).minimum(a, b)
+
+    def backward(self, gy):
+        return _select_grads(self, gy, self.a < self.b)
+
+
+def _select_grads(fn: Function, gy: Any, a_wins: Any) -> tuple:
+    xp = array_module(gy)
+    tie = fn.a == fn.b
+    share_a = xp.where(tie, 0.5, a_wins.astype(gy.dtype)).astype(gy.dtype)
+    ga = sum_to_shape(gy * share_a, fn.a.shape) if fn.needs_input_grad[0] else None
+    gb = sum_to_shape(gy * (1 - share_a), fn.b.shape) if fn.needs_input_grad[1] else None
+    return ga, gb
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """Elementwise :math:`a + b` with broadcasting."""
+    return Add().apply(*binary_operands("add", a, b))
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """Elementwise :math:`a - b` with broadcasting."""
+    return Sub().apply(*binary_operands("sub", a, b))
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """Elementwise :math:`a \\cdot b` with broadcasting."""
+    return Mul().apply(*binary_operands("mul", a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """Elementwise true division :math:`a / b`; integer operands give the default float dtype."""
+    a, b = binary_operands("div", a, b)
+    if a.dtype.kind != "f":
+        a, b = a.to(backend.get_default_dtype()), b.to(backend.get_default_dtype())
+    return Div().apply(a, b)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """Elementwise :math:`a^b`."""
+    return Pow().apply(*binary_operands("pow", a, b))
+
+
+def maximum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise :math:`\\max(a, b)`."""
+    return Maximum().apply(*binary_operands("maximum", a, b))
+
+
+def minimum(a: Tensor, b: Tensor) -> Tensor:
+    """Elementwise :math:`\\min(a, b)`."""
+    return Minimum().apply(*binary_operands("minimum", a, b))
+
+
+# ------------------------------------------------------------------ unary
+class Neg(Function):
+    r""":math:`y = -x`; :math:`\bar x = -\bar y`."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Exp(Function):
+    r""":math:`y = e^x`; :math:`\bar x = \bar y\, y`."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        self.y = array_module(x).exp(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y
+
+
+class Log(Function):
+    r""":math:`y = \ln x`; :math:`\bar x = \bar y / x`."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.x
+
+
+class Sqrt(Function):
+    r""":math:`y = \sqrt x`; :math:`\bar x = \bar y / (2y)`."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        self.y = array_module(x).sqrt(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy / (2 * self.y)
+
+
+class Abs(Function):
+    r""":math:`y = |x|`; :math:`\bar x = \bar y\,\operatorname{sign}(x)` (0 at :math:`x = 0`, as PyTorch)."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).abs(x)
+
+    def backward(self, gy):
+        return gy * array_module(gy).sign(self.x)
+
+
+class Tanh(Function):
+    r""":math:`y = \tanh x`; :math:`\bar x = \bar y\,(1 - y^2)`."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        self.y = array_module(x).tanh(x)
+        return self.y
+
+    def backward(self, gy):
+        return gy * (1 - self.y * self.y)
+
+
+class Sigmoid(Function):
+    r""":math:`y = \sigma(x) = 1/(1+e^{-x})`; :math:`\bar x = \bar y\, y (1-y)`.
+
+    Computed from :math:`e^{-|x|}`, which never overflows.
+    """
+
+    saves_inputs = False
+
+    def forward(self, x):
+        xp = array_module(x)
+        e = xp.exp(-xp.abs(x))
+        self.y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return self.y
+
+    def backward(self, gy):
+        return gy * self.y * (1 - self.y)
+
+
+class Relu(Function):
+    r""":math:`y = \max(x, 0)`; :math:`\bar x = \bar y\,[x > 0]`."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        self.mask = x > 0
+        return array_module(x).maximum(x, 0)
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+class Clamp(Function):
+    r""":math:`y = \min(\max(x, lo), hi)`; :math:`\bar x = \bar y\,[lo \le x \le hi]` (as PyTorch, bounds included)."""
+
+    saves_inputs = False
+
+    def __init__(self, lo: Any, hi: Any) -> None:
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        xp = array_module(x)
+        self.mask = xp.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            self.mask &= x >= self.lo
+        if self.hi is not None:
+            self.mask &= x <= self.hi
+        return xp.clip(x, self.lo, self.hi).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return gy * self.mask
+
+
+def _unary(fn_cls: type, op: str, x: Tensor) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    require_float(op, x)
+    return fn_cls().apply(x)
+
+
+def neg(x: Tensor) -> Tensor:
+    """:math:`-x`."""
+    return Neg().apply(x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """:math:`e^x` elementwise."""
+    return _unary(Exp, "exp", x)
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm :math:`\\ln x` elementwise (``-inf`` at 0, NaN below, as PyTorch)."""
+    return _unary(Log, "log", x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """:math:`\\sqrt{x}` elementwise."""
+    return _unary(Sqrt, "sqrt", x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """:math:`|x|` elementwise."""
+    return Abs().apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """:math:`\\tanh x = (e^x - e^{-x})/(e^x + e^{-x})` elementwise."""
+    return _unary(Tanh, "tanh", x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """:math:`\\sigma(x) = 1/(1 + e^{-x})` elementwise."""
+    return _unary(Sigmoid, "sigmoid", x)
+
+
+def relu(x: Tensor) -> Tensor:
+    """:math:`\\max(x, 0)` elementwise."""
+    return Relu().apply(x)
+
+
+def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
+    """Clip every element to ``[min, max]`` (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp(min, max).apply(x)
+
+
+clip = clamp
+
+
+# ------------------------------------------------------------------ selection
+class Where(Function):
+    r""":math:`y = c\,?\,a : b`; :math:`\bar a = \bar y\,[c]`, :math:`\bar b = \bar y\,[\lnot c]` (no gradient to :math:`c`)."""
+
+    saves_inputs = False
+
+    def forward(self, c, a, b):
+        self.c, self.shapes = c, (a.shape, b.shape)
+        return array_module(a).where(c, a, b)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        sa, sb = self.shapes
+        zero = xp.zeros((), dtype=gy.dtype)
+        ga = sum_to_shape(xp.where(self.c, gy, zero), sa) if self.needs_input_grad[1] else None
+        gb = sum_to_shape(xp.where(self.c, zero, gy), sb) if self.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def _as_mask(op: str, mask: Any, like: Tensor) -> Tensor:
+    m = as_operand(op, mask, like) if not isinstance(mask, Tensor) else mask
+    if m.dtype != backend.bool_:
+        raise TypeError(f"{op}: the condition/mask must be a bool tensor, got {m.dtype} ({describe(m)})")
+    return m
+
+
+def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Elementwise ``input if condition else other``, all three broadcast together."""
+    a, b = binary_operands("where", input, other)
+    c = _as_mask("where", condition, a)
+    try:
+        return Where().apply(c, a, b)
+    except ValueError:
+        raise broadcast_error("where", c, a, b) from None
+
+
+def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """``value`` where ``mask`` is True, ``x`` elsewhere; ``mask`` broadcasts to ``x``'s shape."""
+    m = _as_mask("masked_fill", mask, x)
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+        value = value.to(x.dtype)
+    else:
+        value = as_operand("masked_fill", value, x).to(x.dtype)
+    try:
+        fits = numpy.broadcast_shapes(m.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ShapeError(f"masked_fill: mask of shape {tuple(m.shape)} does not broadcast to the tensor's shape {x.shape}")
+    return Where().apply(m, value, x)
+
+
+# ------------------------------------------------------------------ comparisons (no gradient)
+class _Compare(_Binary):
+    saves_inputs = False
+    ufunc = ""
+
+    def forward(self, a, b):
+        return getattr(array_module(a), self.ufunc)(a, b)
+
+
+def _comparison(name: str, ufunc: str) -> Any:
+    cls = type(name, (_Compare,), {"ufunc": ufunc, "__doc__": f"Elementwise ``{ufunc}``; a bool tensor, not differentiable."})
+
+    def compare(a: Any, b: Any) -> Tensor:
+        a, b = binary_operands(name.lower(), a, b)
+        return cls().apply(a.detach(), b.detach())
+
+    compare.__name__ = compare.__qualname__ = name.lower()
+    compare.__doc__ = f"Elementwise ``a {ufunc.replace('_', ' ')} b`` as a bool tensor (not differentiable)."
+    return compare
+
+
+eq = _comparison("Eq", "equal")
+ne = _comparison("Ne", "not_equal")
+lt = _comparison("Lt", "less")
+le = _comparison("Le", "less_equal")
+gt = _comparison("Gt", "greater")
+ge = _comparison("Ge", "greater_equal")
+logical_and = _comparison("Logical_and", "logical_and")
+logical_or = _comparison("Logical_or", "logical_or")
+logical_xor = _comparison("Logical_xor", "logical_xor")
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """Elementwise logical not (a bool tensor)."""
+    return Tensor(array_module(x.data).logical_not(x.data), x.device)
+
+
+def isnan(x: Tensor) -> Tensor:
+    return Tensor(array_module(x.data).isnan(x.data), x.device)
+
+
+def isfinite(x: Tensor) -> Tensor:
+    return Tensor(array_module(x.data).isfinite(x.data), x.device)

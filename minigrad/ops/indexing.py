@@ -1,0 +1,146 @@
+r"""Indexing: ``x[index]``, ``gather`` and ``one_hot``.
+
+The backward of an index op scatters the output gradient into a zero tensor of
+the input's shape, *adding* where an index repeats:
+:math:`\bar x_j = \sum_{i : \mathrm{index}_i = j} \bar y_i`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .common import ShapeError, describe, normalize_dim
+
+
+def _index_array(op: str, a: Any, x: Tensor) -> Any:
+    arr = a.data if isinstance(a, Tensor) else a
+    if isinstance(a, Tensor) and a.device != x.device:
+        raise RuntimeError(f"{op}: the index is on {a.device} but the tensor is on {x.device}")
+    if isinstance(arr, list):
+        arr = numpy.asarray(arr)
+        if arr.size == 0:
+            arr = arr.astype(numpy.int64)
+    if arr.dtype.kind not in "iub":
+        raise IndexError(
+            f"{op}: tensors used as indices must be integer (int64) or bool, got {arr.dtype}; "
+            f"convert a float index with .long()"
+        )
+    return backend.to_device(arr, x.device) if isinstance(arr, numpy.ndarray) else arr
+
+
+def index_arrays(op: str, index: Any, x: Tensor) -> Any:
+    """``index`` with tensors and lists turned into arrays on ``x``'s device; rejects float indices."""
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for p in parts:
+        if isinstance(p, (Tensor, list, numpy.ndarray)) or hasattr(p, "__cuda_array_interface__"):
+            out.append(_index_array(op, p, x))
+        elif isinstance(p, (float, numpy.floating)):
+            raise IndexError(f"{op}: a float ({p!r}) cannot be an index; use an int")
+        elif p is None or p is Ellipsis or isinstance(p, (int, numpy.integer, slice)):
+            out.append(p)
+        else:
+            raise IndexError(f"{op}: unsupported index of type {type(p).__name__}")
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _is_advanced(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(p, "dtype") for p in parts)
+
+
+class GetItem(Function):
+    """``y = x[index]``; :math:`\\bar x` is zero except at the indexed places, where the gradients add up."""
+
+    saves_inputs = False
+
+    def __init__(self, index: Any) -> None:
+        self.index = index
+        self.advanced = _is_advanced(index)
+        self.is_view = not self.advanced  # basic indexing returns a view of x
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        return x[self.index]
+
+    def backward(self, gy):
+        gx = array_module(gy).zeros(self.shape, dtype=self.dtype)
+        if self.advanced:
+            backend.index_add(gx, self.index, gy)
+        else:
+            gx[self.index] = gy
+        return gx
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """NumPy/PyTorch indexing: ints, slices, None, ``...``, integer and bool tensors or lists."""
+    idx = index_arrays("getitem", index, x)
+    try:
+        return GetItem(idx).apply(x)
+    except IndexError as e:
+        raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with {index!r})") from None
+
+
+class Gather(Function):
+    r""":math:`y_{ijk} = x_{\mathrm{idx}_{ijk}, j, k}` (for ``dim=0``); the gradient is scattered back with addition."""
+
+    saves_inputs = False
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x, idx):
+        self.shape, self.dtype, self.idx = x.shape, x.dtype, idx
+        # PyTorch lets index be smaller than x in the other dims: only that corner is read
+        corner = tuple(slice(None) if d == self.axis else slice(0, n) for d, n in enumerate(idx.shape))
+        return array_module(x).take_along_axis(x[corner], idx, axis=self.axis)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        idx = self.idx
+        full = tuple(
+            idx if d == self.axis else xp.arange(n).reshape([-1 if k == d else 1 for k in range(idx.ndim)])
+            for d, n in enumerate(idx.shape)
+        )
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        backend.index_add(gx, full, gy)
+        return gx, None
+
+
+def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """Pick ``x`` values along ``dim`` at the positions in ``index`` (PyTorch's ``gather``)."""
+    d = normalize_dim("gather", dim, x.ndim)
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an int64 tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+    if index.ndim != x.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d):
+        raise ShapeError(
+            f"gather: index of shape {index.shape} does not fit input of shape {x.shape}: it needs "
+            f"{x.ndim} dimensions, each no larger than the input's (except dim {dim})"
+        )
+    n = x.shape[d]
+    if index.data.size and (int(index.data.min()) < 0 or int(index.data.max()) >= n):
+        raise IndexError(
+            f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, "
+            f"got values in [{int(index.data.min())}, {int(index.data.max())}]"
+        )
+    return Gather(d).apply(x, index.detach())
+
+
+def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
+    """``(..., num_classes)`` int64 tensor with a 1 at each class index (not differentiable)."""
+    if x.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expects an integer (int64) tensor of class indices, got {describe(x)}")
+    xp = array_module(x.data)
+    hi = int(x.data.max()) if x.data.size else -1
+    lo = int(x.data.min()) if x.data.size else 0
+    if num_classes == -1:
+        num_classes = hi + 1
+    if lo < 0 or hi >= num_classes:
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got values in [{lo}, {hi}]")
+    out = (x.data[..., None] == xp.arange(num_classes)).astype(backend.int64)
+    return Tensor(out, x.device)

@@ -1,0 +1,81 @@
+r"""Matrix multiplication with NumPy's ``matmul`` rules: 1-d operands are
+promoted to a row (left) or column (right) vector and the added dimension is
+removed again; leading (batch) dimensions broadcast."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .common import ShapeError, binary_operands, sum_to_shape
+
+
+class MatMul(Function):
+    r""":math:`Y = A B`; :math:`\bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y`, summed over broadcast batch dims."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return array_module(a).matmul(a, b)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        a, b = self.a, self.b
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = gy
+        if a.ndim == 1:
+            g = xp.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = xp.expand_dims(g, -1)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = sum_to_shape(xp.matmul(g, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            if b2.ndim == 2 and a2.ndim > 2:
+                # a shared weight: one big matrix product instead of a batch of them summed afterwards
+                k, n = b2.shape
+                gb = xp.matmul(a2.reshape(-1, k).T, g.reshape(-1, n))
+            else:
+                gb = sum_to_shape(xp.matmul(xp.swapaxes(a2, -1, -2), g), b2.shape)
+            gb = gb.reshape(b.shape)
+        return ga, gb
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    r"""Matrix product :math:`(AB)_{ij} = \sum_k A_{ik} B_{kj}`, batched over leading dimensions.
+
+    Raises:
+        ShapeError: when the inner dimensions differ or the batch dimensions do not broadcast.
+    """
+    a, b = binary_operands("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}; use * for scalars")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ShapeError(
+            f"matmul: cannot multiply shapes {a.shape} and {b.shape}: the last dimension of the first "
+            f"({k_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} dimension of the second ({k_b})"
+        )
+    try:
+        return MatMul().apply(a, b)
+    except ValueError:
+        raise ShapeError(
+            f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} ({a.shape[:-2]} and {b.shape[:-2]}) "
+            f"cannot be broadcast together"
+        ) from None
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    """Product of two matrices (both 2-d, no broadcasting), as ``torch.mm``."""
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: expects two 2-d tensors, got shapes {a.shape} and {b.shape}; use matmul for other ranks")
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    """Batch of matrix products of ``(B, n, k)`` and ``(B, k, m)`` tensors (no broadcasting), as ``torch.bmm``."""
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m) tensors with one batch size B, got shapes {a.shape} and {b.shape}")
+    return matmul(a, b)

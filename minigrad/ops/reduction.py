@@ -1,0 +1,298 @@
+r"""Reductions over one or more dimensions, and the softmax family.
+
+``dim`` is an int, a tuple of ints, or None (all dimensions); ``keepdim`` keeps
+reduced dimensions with size 1. A reduction's backward re-inserts the reduced
+axes into the output gradient and broadcasts it over the input's shape.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+from .. import backend
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .common import describe, normalize_dim, normalize_dims, require_float
+
+MaxMin = namedtuple("MaxMin", ["values", "indices"])
+MaxMin.__doc__ = "The result of ``max(dim)`` / ``min(dim)``: the values and the index where each was found."
+
+
+def _expand_back(gy: Any, axes: tuple, keepdim: bool, shape: tuple) -> Any:
+    xp = array_module(gy)
+    if not keepdim and axes:
+        gy = xp.expand_dims(gy, axes)
+    return xp.broadcast_to(gy, shape)
+
+
+class Sum(Function):
+    r""":math:`y = \sum_{i \in \text{dims}} x_i`; :math:`\bar x_i = \bar y` (broadcast back)."""
+
+    saves_inputs = False
+
+    def __init__(self, axes: tuple, keepdim: bool) -> None:
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.sum(axis=self.axes, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        return _expand_back(gy, self.axes, self.keepdim, self.shape)
+
+
+class Var(Function):
+    r""":math:`y = \frac{1}{N - c}\sum_i (x_i - \bar x)^2`; :math:`\bar x_i = \bar y\,\frac{2 (x_i - \bar x)}{N - c}`."""
+
+    saves_inputs = False
+
+    def __init__(self, axes: tuple, keepdim: bool, correction: int) -> None:
+        self.axes, self.keepdim, self.correction = axes, keepdim, correction
+
+    def forward(self, x):
+        n = 1
+        for a in self.axes:
+            n *= x.shape[a]
+        self.denom = max(n - self.correction, 0)
+        self.centered = x - x.mean(axis=self.axes, keepdims=True)
+        sq = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdim)
+        return sq / self.denom if self.denom else sq * float("nan")
+
+    def backward(self, gy):
+        g = _expand_back(gy, self.axes, self.keepdim, self.centered.shape)
+        return g * self.centered * (2 / self.denom) if self.denom else g * float("nan")
+
+
+class _Extreme(Function):
+    """amax/amin: the gradient is split evenly among the elements that attain the extreme (as PyTorch)."""
+
+    saves_inputs = False
+    kind = "max"
+
+    def __init__(self, axes: tuple, keepdim: bool) -> None:
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        xp = array_module(x)
+        y = (xp.amax if self.kind == "max" else xp.amin)(x, axis=self.axes, keepdims=True)
+        self.mask = x == y
+        return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        count = self.mask.sum(axis=self.axes, keepdims=True)
+        g = _expand_back(gy, self.axes, self.keepdim, self.mask.shape)
+        return g * self.mask / count
+
+
+class Amax(_Extreme):
+    r""":math:`y = \max_{i \in \text{dims}} x_i`; ties share the gradient equally."""
+
+    kind = "max"
+
+
+class Amin(_Extreme):
+    r""":math:`y = \min_{i \in \text{dims}} x_i`; ties share the gradient equally."""
+
+    kind = "min"
+
+
+class Logsumexp(Function):
+    r""":math:`y = m + \ln\sum_i e^{x_i - m}` with :math:`m = \max_i x_i`; :math:`\bar x_i = \bar y\, e^{x_i - y}`."""
+
+    def __init__(self, axes: tuple, keepdim: bool) -> None:
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        xp = array_module(x)
+        m = xp.amax(x, axis=self.axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf) must not produce inf - inf
+        y = m + xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True))
+        self.x, self.y = x, y
+        return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
+
+    def backward(self, gy):
+        g = _expand_back(gy, self.axes, self.keepdim, self.x.shape)
+        return g * array_module(gy).exp(self.x - self.y)
+
+
+class Softmax(Function):
+    r""":math:`y_i = e^{x_i - m} / \sum_j e^{x_j - m}`; :math:`\bar x = y \odot (\bar y - \sum_j \bar y_j y_j)`."""
+
+    saves_inputs = False
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        xp = array_module(x)
+        e = xp.exp(x - xp.amax(x, axis=self.axis, keepdims=True))
+        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        return self.y
+
+    def backward(self, gy):
+        y = self.y
+        return y * (gy - (gy * y).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    r""":math:`y_i = x_i - \operatorname{logsumexp}_j x_j`; :math:`\bar x = \bar y - e^{y} \sum_j \bar y_j`."""
+
+    saves_inputs = False
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        xp = array_module(x)
+        m = xp.amax(x, axis=self.axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        s = x - m
+        self.y = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
+        return self.y
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+
+
+# ------------------------------------------------------------------ public functions
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
+    r""":math:`\sum` over ``dim`` (all dimensions when None). Bool and int tensors sum to int64."""
+    axes = normalize_dims("sum", dim, x.ndim)
+    if x.dtype.kind in "bui":
+        x = x.to(backend.int64) if x.dtype != backend.int64 else x
+    return Sum(axes, keepdim).apply(x)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    r"""Arithmetic mean :math:`\frac1N\sum_i x_i` over ``dim``."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"mean: expected a floating-point tensor, got {describe(x)}; convert it with .float() first")
+    axes = normalize_dims("mean", dim, x.ndim)
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    return Sum(axes, keepdim).apply(x) / n if n else Sum(axes, keepdim).apply(x) * float("nan")
+
+
+def _correction(unbiased: bool | None, correction: int | None) -> int:
+    if correction is not None:
+        if unbiased is not None:
+            raise ValueError("var: give either unbiased or correction, not both")
+        return int(correction)
+    return 0 if unbiased is False else 1
+
+
+def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> Tensor:
+    r"""Variance :math:`\frac{1}{N - c}\sum_i (x_i - \bar x)^2`, with Bessel's correction :math:`c = 1` by default."""
+    require_float("var", x)
+    return Var(normalize_dims("var", dim, x.ndim), keepdim, _correction(unbiased, correction)).apply(x)
+
+
+def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> Tensor:
+    r"""Standard deviation :math:`\sqrt{\operatorname{var}(x)}`."""
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def _nonempty(op: str, x: Tensor, axes: tuple) -> None:
+    if any(x.shape[a] == 0 for a in axes) or (x.ndim and x.data.size == 0 and not axes):
+        raise RuntimeError(f"{op}: cannot reduce over an empty dimension ({describe(x)})")
+
+
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    r""":math:`\max` over ``dim``; the gradient is shared equally by tied maxima."""
+    axes = normalize_dims("amax", dim, x.ndim)
+    _nonempty("amax", x, axes)
+    return Amax(axes, keepdim).apply(x)
+
+
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    r""":math:`\min` over ``dim``; the gradient is shared equally by tied minima."""
+    axes = normalize_dims("amin", dim, x.ndim)
+    _nonempty("amin", x, axes)
+    return Amin(axes, keepdim).apply(x)
+
+
+def _extreme_with_index(op: str, x: Tensor, dim: Any, keepdim: bool, arg: Any) -> Any:
+    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
+        from .elementwise import maximum, minimum
+
+        return (maximum if op == "max" else minimum)(x, dim)
+    if dim is None:
+        return (amax if op == "max" else amin)(x)
+    d = normalize_dim(op, dim, x.ndim)
+    idx = arg(x, d, keepdim=True)
+    from .indexing import gather
+
+    values = gather(x, d, idx)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return MaxMin(values, idx)
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``max(x)``: the largest element; ``max(x, dim)``: ``(values, indices)`` along ``dim``
+    (the gradient goes to the returned index); ``max(x, other)``: the elementwise maximum."""
+    return _extreme_with_index("max", x, dim, keepdim, argmax)
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``min(x)``, ``min(x, dim) -> (values, indices)`` or ``min(x, other)``, like :func:`max`."""
+    return _extreme_with_index("min", x, dim, keepdim, argmin)
+
+
+def _arg(op: str, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    xp = array_module(x.data)
+    if x.data.size == 0:
+        raise RuntimeError(f"{op}: cannot take {op} of an empty tensor ({describe(x)})")
+    if dim is None:
+        i = (xp.argmax if op == "argmax" else xp.argmin)(x.data)
+        out = xp.asarray(i, dtype=backend.int64)
+        if keepdim:
+            out = out.reshape((1,) * x.ndim)
+    else:
+        d = normalize_dim(op, dim, x.ndim)
+        out = (xp.argmax if op == "argmax" else xp.argmin)(x.data.reshape(x.shape or (1,)), axis=d, keepdims=keepdim)
+        out = out.astype(backend.int64, copy=False).reshape(out.shape if x.ndim else ())
+    return Tensor(out, x.device)
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor when ``dim`` is None); the first one on ties."""
+    return _arg("argmax", x, dim, keepdim)
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element; the first one on ties."""
+    return _arg("argmin", x, dim, keepdim)
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    r""":math:`\ln \sum_i e^{x_i}` over ``dim``, computed as :math:`m + \ln\sum_i e^{x_i - m}` so it never overflows."""
+    require_float("logsumexp", x)
+    return Logsumexp(normalize_dims("logsumexp", dim, x.ndim), keepdim).apply(x)
+
+
+def softmax(x: Tensor, dim: int) -> Tensor:
+    r""":math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted, so it never overflows)."""
+    require_float("softmax", x)
+    return Softmax(normalize_dim("softmax", dim, x.ndim)).apply(x)
+
+
+def log_softmax(x: Tensor, dim: int) -> Tensor:
+    r""":math:`x_i - \ln\sum_j e^{x_j}` along ``dim``; stays finite where ``log(softmax(x))`` underflows to ``-inf``."""
+    require_float("log_softmax", x)
+    return LogSoftmax(normalize_dim("log_softmax", dim, x.ndim)).apply(x)
+
+
+def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element along ``dim`` is nonzero (not differentiable)."""
+    axes = normalize_dims("all", dim, x.ndim)
+    return Tensor(array_module(x.data).asarray(x.data.astype(bool).all(axis=axes, keepdims=keepdim)), x.device)
+
+
+def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where some element along ``dim`` is nonzero (not differentiable)."""
+    axes = normalize_dims("any", dim, x.ndim)
+    return Tensor(array_module(x.data).asarray(x.data.astype(bool).any(axis=axes, keepdims=keepdim)), x.device)

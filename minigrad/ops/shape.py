@@ -1,0 +1,366 @@
+r"""Ops that move elements around without changing them: casts, device copies,
+reshapes, transposes, broadcasting, concatenation and splitting, triangles.
+
+Their backward applies the inverse rearrangement to the gradient.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..backend import array_module
+from ..tensor import Tensor
+from .common import ShapeError, describe, normalize_dim, sum_to_shape
+
+
+class Cast(Function):
+    r"""Change of dtype; the gradient is cast back to the input's dtype."""
+
+    saves_inputs = False
+
+    def __init__(self, dtype: numpy.dtype) -> None:
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.in_dtype)
+
+
+def cast(x: Tensor, dtype: numpy.dtype) -> Tensor:
+    """``x`` converted to ``dtype``; differentiable between float dtypes."""
+    dtype = numpy.dtype(dtype)
+    if dtype.kind != "f":
+        x = x.detach()  # an integer or bool result carries no gradient
+    return Cast(dtype).apply(x)
+
+
+class ToDevice(Function):
+    """A copy to another device; the gradient is copied back."""
+
+    saves_inputs = False
+
+    def __init__(self, dev: backend.Device) -> None:
+        self.out_device = dev
+
+    def forward(self, x):
+        self.in_device = backend.device_of(x)
+        return backend.to_device(x, self.out_device)
+
+    def backward(self, gy):
+        return backend.to_device(gy, self.in_device)
+
+
+def to_device(x: Tensor, dev: backend.Device) -> Tensor:
+    """``x`` copied to ``dev``; differentiable."""
+    return ToDevice(dev).apply(x)
+
+
+class Clone(Function):
+    """A copy of the data; the gradient passes through unchanged."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` that stays in the graph."""
+    return Clone().apply(x)
+
+
+class Reshape(Function):
+    """Same elements in a new shape; the gradient is reshaped back."""
+
+    saves_inputs = False
+    is_view = True
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.in_shape)
+
+
+def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """``x`` with shape ``shape`` (one entry may be -1: inferred from the number of elements)."""
+    shape = tuple(shape)
+    try:
+        return Reshape(shape).apply(x)
+    except ValueError:
+        raise ShapeError(
+            f"reshape: cannot view a tensor of shape {x.shape} ({x.data.size} elements) as shape {shape}: "
+            f"the number of elements must stay the same (at most one -1 may stand for the rest)"
+        ) from None
+
+
+view = reshape
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one."""
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = normalize_dim("flatten", start_dim, x.ndim), normalize_dim("flatten", end_dim, x.ndim)
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+    n = 1
+    for d in x.shape[s : e + 1]:
+        n *= d
+    return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1 :])
+
+
+class Permute(Function):
+    """Reorder dimensions; the gradient is permuted by the inverse permutation."""
+
+    saves_inputs = False
+    is_view = True
+
+    def __init__(self, dims: tuple) -> None:
+        self.dims = dims
+
+    def forward(self, x):
+        return x.transpose(self.dims)
+
+    def backward(self, gy):
+        return gy.transpose(tuple(numpy.argsort(self.dims)))
+
+
+def permute(x: Tensor, dims: Sequence[int]) -> Tensor:
+    """Reorder dimensions: output dimension ``i`` is input dimension ``dims[i]``."""
+    dims = tuple(dims)
+    if len(dims) != x.ndim:
+        raise ShapeError(f"permute: got {len(dims)} dims {dims} for a tensor with {x.ndim} dimensions (shape {x.shape})")
+    nd = tuple(normalize_dim("permute", d, x.ndim) for d in dims) if x.ndim else ()
+    if sorted(nd) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} must name every dimension of shape {x.shape} exactly once")
+    return Permute(nd).apply(x)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap dimensions ``dim0`` and ``dim1``."""
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    a, b = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
+    dims = list(range(x.ndim))
+    dims[a], dims[b] = b, a
+    return Permute(tuple(dims)).apply(x)
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or those in ``dim`` that have size 1)."""
+    if dim is None:
+        axes = [i for i, n in enumerate(x.shape) if n == 1]
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        axes = [a for a in (normalize_dim("squeeze", d, x.ndim) for d in dims) if x.ndim and x.shape[a] == 1]
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dimension of size 1 at position ``dim`` (``-1`` appends)."""
+    d = normalize_dim("unsqueeze", dim, x.ndim + 1)
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+class BroadcastTo(Function):
+    """Repeat size-1 (or missing leading) dimensions; the gradient is summed back."""
+
+    saves_inputs = False
+    is_view = True
+
+    def __init__(self, shape: tuple) -> None:
+        self.shape = shape
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return array_module(x).broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return sum_to_shape(gy, self.in_shape)
+
+
+def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """``x`` broadcast to ``shape`` (a view in NumPy's sense; read-only)."""
+    shape = tuple(shape)
+    try:
+        return BroadcastTo(shape).apply(x)
+    except ValueError:
+        raise ShapeError(
+            f"broadcast_to: cannot broadcast shape {x.shape} to {shape}: aligned from the right, each "
+            f"dimension of the tensor must be 1 or equal to the target's"
+        ) from None
+
+
+def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
+    """PyTorch's ``expand``: like :func:`broadcast_to`, where -1 keeps a dimension's size."""
+    sizes = tuple(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ShapeError(f"expand: the target {sizes} has fewer dimensions than the tensor's shape {x.shape}")
+    shape = tuple(x.shape[i - lead] if (n == -1 and i >= lead) else n for i, n in enumerate(sizes))
+    if any(n < 0 for n in shape):
+        raise ShapeError(f"expand: -1 is not allowed for the new leading dimensions in {sizes}")
+    return broadcast_to(x, shape)
+
+
+class Cat(Function):
+    """Concatenation along ``axis``; the gradient is split at the same boundaries."""
+
+    saves_inputs = False
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        bounds = numpy.cumsum(self.sizes)[:-1].tolist()
+        return tuple(array_module(gy).split(gy, bounds, axis=self.axis))
+
+
+def _same_kind(op: str, tensors: Sequence[Tensor]) -> list:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    if not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError(f"{op}: expected a sequence of Tensors, got {[type(t).__name__ for t in tensors]}")
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = backend.promote_types(dt, t.dtype)
+    return [t if t.dtype == dt else cast(t, dt) for t in tensors]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate along an existing dimension; all other dimensions must match."""
+    tensors = _same_kind("cat", tensors)
+    ref = tensors[0]
+    d = normalize_dim("cat", dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if t.ndim != ref.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref.shape)) if k != d):
+            raise ShapeError(
+                f"cat: tensor {i} has shape {t.shape} but tensor 0 has shape {ref.shape}; along dim {dim} sizes "
+                f"may differ, every other dimension must match"
+            )
+    return Cat(d).apply(*tensors)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dimension ``dim``."""
+    tensors = _same_kind("stack", tensors)
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ShapeError(f"stack: expects tensors of one shape, but tensor 0 has shape {tensors[0].shape} and tensor {i} has {t.shape}")
+    d = normalize_dim("stack", dim, tensors[0].ndim + 1)
+    return Cat(d).apply(*[unsqueeze(t, d) for t in tensors])
+
+
+class Split(Function):
+    """Cut along ``axis`` into pieces (one output each); the gradients are concatenated back."""
+
+    saves_inputs = False
+    is_view = True
+
+    def __init__(self, axis: int, sizes: list) -> None:
+        self.axis, self.sizes = axis, sizes
+        self.n_outputs = len(sizes)
+
+    def forward(self, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        bounds = numpy.cumsum(self.sizes)[:-1].tolist()
+        return tuple(array_module(x).split(x, bounds, axis=self.axis))
+
+    def backward(self, *gys):
+        xp = array_module(next(g for g in gys if g is not None))
+        parts = []
+        for g, n in zip(gys, self.sizes):
+            if g is None:  # an unused piece contributes zero gradient
+                shape = list(self.shape)
+                shape[self.axis] = n
+                g = xp.zeros(shape, dtype=self.dtype)
+            parts.append(g)
+        return xp.concatenate(parts, axis=self.axis)
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Split into pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
+    d = normalize_dim("split", dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        s = split_size_or_sections
+        if s <= 0:
+            raise ValueError(f"split: split_size must be positive, got {s}")
+        sizes = [s] * (n // s) + ([n % s] if n % s else [])
+    else:
+        sizes = [int(v) for v in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ShapeError(f"split: sections {sizes} add up to {sum(sizes)}, but dim {dim} of shape {x.shape} has size {n}")
+    if not sizes:
+        return ()
+    return Split(d, sizes).apply(x)
+
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` (fewer pieces if n is small), as PyTorch."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = x.shape[normalize_dim("chunk", dim, x.ndim)]
+    return split(x, max(-(-n // chunks), 1), dim)
+
+
+class _Triangle(Function):
+    saves_inputs = False
+    lower = True
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def forward(self, x):
+        xp = array_module(x)
+        return (xp.tril if self.lower else xp.triu)(x, self.k)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        return (xp.tril if self.lower else xp.triu)(gy, self.k)
+
+
+class Tril(_Triangle):
+    """Keep elements on and below diagonal ``k`` of the last two dimensions; zero the rest."""
+
+    lower = True
+
+
+class Triu(_Triangle):
+    """Keep elements on and above diagonal ``k`` of the last two dimensions; zero the rest."""
+
+    lower = False
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """Lower triangle (``j <= i + diagonal``) of the last two dimensions."""
+    if x.ndim < 2:
+        raise ShapeError(f"tril: expects at least 2 dimensions, got {describe(x)}")
+    return Tril(diagonal).apply(x)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """Upper triangle (``j >= i + diagonal``) of the last two dimensions."""
+    if x.ndim < 2:
+        raise ShapeError(f"triu: expects at least 2 dimensions, got {describe(x)}")
+    return Triu(diagonal).apply(x)

@@ -1,0 +1,637 @@
+"""The :class:`Tensor`: an n-d array plus the bookkeeping of reverse-mode autograd.
+
+A tensor holds ``data`` (a NumPy or CuPy array), its ``device``, and, when it
+was produced by a recorded op, ``_ctx`` (the :class:`~minigrad.autograd.Function`
+node that made it). Every method that computes something delegates to
+:mod:`minigrad.ops`, where each op's forward and backward live together.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Sequence, Union
+
+import numpy
+
+from . import autograd, backend
+from .autograd import Function, is_grad_enabled
+from .backend import Device
+
+Scalar = Union[int, float, bool]
+
+
+class Tensor:
+    """An n-dimensional array that can record the ops applied to it.
+
+    Create tensors with :func:`minigrad.tensor` or the factories
+    (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...), not with this class.
+
+    Attributes:
+        data: the underlying NumPy/CuPy array. Reading it is fine; writing it
+            bypasses autograd's checks, so prefer the in-place methods.
+        grad: after :meth:`backward`, the accumulated gradient (a Tensor) of a
+            leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
+    """
+
+    __slots__ = ("data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_version", "__weakref__")
+    # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, device: Device, requires_grad: bool = False) -> None:
+        self.data = data
+        self.device = device
+        self.grad: Tensor | None = None
+        self._ctx: Function | None = None
+        self._out_index = 0
+        self._version = [0]  # shared with views, so an in-place change is seen through every alias
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _from_op(cls, y: Any, dev: Device, ctx: Function | None, index: int) -> "Tensor":
+        # the hot path of every op: skip __init__'s checks
+        t = cls.__new__(cls)
+        if type(y) is not numpy.ndarray and isinstance(y, numpy.generic):
+            y = numpy.asarray(y)  # NumPy reductions return scalars, a tensor always holds an array
+        t.data = y
+        t.device = dev
+        t.grad = None
+        t._ctx = ctx
+        t._out_index = index
+        t._requires_grad = ctx is not None
+        t._version = [0]
+        return t
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        """The size of each dimension (a tuple; PyTorch returns ``torch.Size``, also a tuple)."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        return self.data.dtype
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad: can only change the flag of a leaf tensor; this one was produced by "
+                f"{self._ctx!r}. Use .detach() to get a leaf."
+            )
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad: only floating-point tensors can require gradients, this one is {self.dtype}"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-created, or requires_grad=False)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The node that produced this tensor, or None for a leaf."""
+        return self._ctx
+
+    @property
+    def T(self) -> "Tensor":
+        """All dimensions reversed (the matrix transpose for 2-d tensors)."""
+        return ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dimensions swapped (a batch of matrix transposes)."""
+        return ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> Union[tuple, int]:
+        return self.shape if dim is None else self.shape[ops.normalize_dim("size", dim, self.ndim)]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    # ------------------------------------------------------------ conversion
+    def item(self) -> Scalar:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(f"item: only one-element tensors can be converted, this one has shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return backend.to_device(self.data, backend.CPU).tolist()
+
+    def numpy(self) -> numpy.ndarray:
+        """The data as a NumPy array (shared, not copied, as in PyTorch)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
+        if self.device.type != "cpu":
+            raise TypeError(f"numpy: the tensor is on {self.device}; use tensor.cpu().numpy() to copy it to the host")
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
+        # friendlier than PyTorch: plotting or np.asarray works on tensors that require grad
+        a = backend.to_device(self.data, backend.CPU)
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        t = Tensor(self.data, self.device)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        self._ctx = None
+        self._requires_grad = False
+        return self
+
+    def clone(self) -> "Tensor":
+        """A copy of the data that stays in the graph (gradient flows back unchanged)."""
+        return ops.clone(self)
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable."""
+        dev, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dev, dtype = a.device, a.dtype
+            elif isinstance(a, (str, Device)):
+                dev = a
+            else:
+                dtype = a
+        t = self
+        if dtype is not None and numpy.dtype(dtype) != t.dtype:
+            t = ops.cast(t, numpy.dtype(dtype))
+        if dev is not None and backend.as_device(dev) != t.device:
+            t = ops.to_device(t, backend.as_device(dev))
+        return t
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device: Union[int, str, None] = None) -> "Tensor":
+        return self.to(f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
+
+    def float(self) -> "Tensor":
+        return self.to(backend.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(backend.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(backend.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(backend.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(backend.bool_)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        return self.to(other.dtype)
+
+    # ------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that does not require grad")
+        if self._ctx is not None:
+            autograd.retain(self._ctx, self._out_index, self)
+
+    @property
+    def retains_grad(self) -> bool:
+        ctx = self._ctx
+        return bool(ctx is not None and ctx._retained and any(r() is self for _, r in ctx._retained))
+
+    def backward(self, gradient: Union["Tensor", None] = None, retain_graph: bool = False) -> None:
+        r"""Accumulate :math:`\partial\,\mathrm{self} / \partial\,\mathrm{leaf}` into every leaf's ``.grad``.
+
+        Args:
+            gradient: :math:`\partial L / \partial\,\mathrm{self}`, of this tensor's shape;
+                may be omitted only for a one-element tensor (then it is 1).
+            retain_graph: keep the graph's saved buffers so backward can run again.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad: none of the tensors it was computed from "
+                "has requires_grad=True (or it was computed under no_grad())"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: the gradient can be implied only for a one-element output, this one has shape "
+                    f"{self.shape}; pass gradient= of that shape, or reduce first (e.g. loss = out.sum())"
+                )
+            g = self.device.xp.ones(self.shape, dtype=self.dtype)
+        else:
+            g = gradient.data if isinstance(gradient, Tensor) else gradient
+            g = autograd.grad_ready(g, self, "backward")
+        if self._ctx is None:
+            self._accumulate_grad(g)
+        else:
+            autograd.backward(self, g, retain_graph)
+
+    def _accumulate_grad(self, g: Any) -> None:
+        if g.dtype != self.dtype:
+            g = g.astype(self.dtype)
+        if self.grad is None:
+            # a copy: backward may hand the same array to several tensors
+            self.grad = Tensor(g.copy() if g.shape == self.shape else g.reshape(self.shape).copy(), self.device)
+        else:
+            self.grad = Tensor(self.grad.data + g, self.device)
+
+    # ------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        a = backend.to_device(self.data, backend.CPU)
+        body = numpy.array2string(a, separator=", ", prefix="tensor(", precision=4, threshold=1000)
+        extra = []
+        if self.device.type != "cpu":
+            extra.append(f"device='{self.device}'")
+        if (a.dtype.kind == "f" and a.dtype != backend.get_default_dtype()) or a.dtype.kind not in "fb" and a.dtype != backend.int64 or a.size == 0:
+            extra.append(f"dtype={a.dtype}")
+        if self._ctx is not None:
+            extra.append(f"grad_fn={self._ctx!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iu":
+            raise TypeError(f"only integer tensors of a single element can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    # ------------------------------------------------------------ operators
+    def __add__(self, o: Any) -> "Tensor":
+        return ops.add(self, o)
+
+    def __radd__(self, o: Any) -> "Tensor":
+        return ops.add(o, self)
+
+    def __sub__(self, o: Any) -> "Tensor":
+        return ops.sub(self, o)
+
+    def __rsub__(self, o: Any) -> "Tensor":
+        return ops.sub(o, self)
+
+    def __mul__(self, o: Any) -> "Tensor":
+        return ops.mul(self, o)
+
+    def __rmul__(self, o: Any) -> "Tensor":
+        return ops.mul(o, self)
+
+    def __truediv__(self, o: Any) -> "Tensor":
+        return ops.div(self, o)
+
+    def __rtruediv__(self, o: Any) -> "Tensor":
+        return ops.div(o, self)
+
+    def __pow__(self, o: Any) -> "Tensor":
+        return ops.pow(self, o)
+
+    def __rpow__(self, o: Any) -> "Tensor":
+        return ops.pow(o, self)
+
+    def __matmul__(self, o: Any) -> "Tensor":
+        return ops.matmul(self, o)
+
+    def __rmatmul__(self, o: Any) -> "Tensor":
+        return ops.matmul(o, self)
+
+    def __neg__(self) -> "Tensor":
+        return ops.neg(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return ops.abs(self)
+
+    def __lt__(self, o: Any) -> "Tensor":
+        return ops.lt(self, o)
+
+    def __le__(self, o: Any) -> "Tensor":
+        return ops.le(self, o)
+
+    def __gt__(self, o: Any) -> "Tensor":
+        return ops.gt(self, o)
+
+    def __ge__(self, o: Any) -> "Tensor":
+        return ops.ge(self, o)
+
+    def __eq__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return ops.eq(self, o)
+
+    def __ne__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return ops.ne(self, o)
+
+    def __and__(self, o: Any) -> "Tensor":
+        return ops.logical_and(self, o)
+
+    def __or__(self, o: Any) -> "Tensor":
+        return ops.logical_or(self, o)
+
+    def __xor__(self, o: Any) -> "Tensor":
+        return ops.logical_xor(self, o)
+
+    def __invert__(self) -> "Tensor":
+        return ops.logical_not(self)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return ops.getitem(self, index)
+
+    # ------------------------------------------------------------ in place
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and is_grad_enabled():
+            kind = "a leaf tensor" if self._ctx is None else "a tensor produced by an op"
+            raise RuntimeError(
+                f"{op}: in-place change of {kind} that requires grad would make its gradient wrong; "
+                f"write x = x + y instead, or wrap the update in minigrad.no_grad() (as an optimizer does)"
+            )
+
+    def _inplace(self, op: str, ufunc: Any, other: Any) -> "Tensor":
+        self._check_inplace(op)
+        o = ops.operand_array(op, other, self)
+        try:
+            ufunc(self.data, o, out=self.data, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            oshape = getattr(o, "shape", ())
+            raise RuntimeError(
+                f"{op}: cannot write the result of shape-{tuple(oshape)} {getattr(o, 'dtype', type(o).__name__)} operand "
+                f"into the tensor of shape {self.shape} and dtype {self.dtype} in place "
+                f"(the operand must broadcast to the tensor's shape and its dtype must cast to the tensor's): {e}"
+            ) from None
+        self._version[0] += 1
+        return self
+
+    def __iadd__(self, o: Any) -> "Tensor":
+        return self._inplace("add_", self.device.xp.add, o)
+
+    def __isub__(self, o: Any) -> "Tensor":
+        return self._inplace("sub_", self.device.xp.subtract, o)
+
+    def __imul__(self, o: Any) -> "Tensor":
+        return self._inplace("mul_", self.device.xp.multiply, o)
+
+    def __itruediv__(self, o: Any) -> "Tensor":
+        return self._inplace("div_", self.device.xp.divide, o)
+
+    def add_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
+        return self._inplace("add_", self.device.xp.add, other if alpha == 1 else ops.operand_array("add_", other, self) * alpha)
+
+    def sub_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
+        return self._inplace("sub_", self.device.xp.subtract, other if alpha == 1 else ops.operand_array("sub_", other, self) * alpha)
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self._inplace("mul_", self.device.xp.multiply, other)
+
+    def div_(self, other: Any) -> "Tensor":
+        return self._inplace("div_", self.device.xp.divide, other)
+
+    def copy_(self, src: Any) -> "Tensor":
+        """Overwrite the data with ``src`` (broadcast, cast and moved to this tensor's device)."""
+        if isinstance(src, Tensor) and src.device != self.device:
+            src = Tensor(backend.to_device(src.data, self.device), self.device)
+        return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src)
+
+    def fill_(self, value: Scalar) -> "Tensor":
+        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value)
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
+        self._check_inplace("clamp_")
+        self.device.xp.clip(self.data, min, max, out=self.data)
+        self._version[0] += 1
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace("__setitem__")
+        idx = ops.index_arrays("__setitem__", index, self)
+        v = ops.operand_array("__setitem__", value, self)
+        try:
+            self.data[idx] = v
+        except (ValueError, TypeError, IndexError) as e:
+            raise RuntimeError(
+                f"__setitem__: cannot assign a value of shape {tuple(getattr(v, 'shape', ()))} to "
+                f"tensor{list(self.shape)}[{index!r}]: {e}"
+            ) from None
+        self._version[0] += 1
+
+    # ------------------------------------------------------------ op methods
+    def exp(self) -> "Tensor":
+        return ops.exp(self)
+
+    def log(self) -> "Tensor":
+        return ops.log(self)
+
+    def sqrt(self) -> "Tensor":
+        return ops.sqrt(self)
+
+    def abs(self) -> "Tensor":
+        return ops.abs(self)
+
+    def neg(self) -> "Tensor":
+        return ops.neg(self)
+
+    def tanh(self) -> "Tensor":
+        return ops.tanh(self)
+
+    def sigmoid(self) -> "Tensor":
+        return ops.sigmoid(self)
+
+    def relu(self) -> "Tensor":
+        return ops.relu(self)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        return ops.pow(self, exponent)
+
+    def add(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
+        return ops.add(self, other if alpha == 1 else ops.mul(other, alpha))
+
+    def sub(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
+        return ops.sub(self, other if alpha == 1 else ops.mul(other, alpha))
+
+    def mul(self, other: Any) -> "Tensor":
+        return ops.mul(self, other)
+
+    def div(self, other: Any) -> "Tensor":
+        return ops.div(self, other)
+
+    def matmul(self, other: "Tensor") -> "Tensor":
+        return ops.matmul(self, other)
+
+    def maximum(self, other: "Tensor") -> "Tensor":
+        return ops.maximum(self, other)
+
+    def minimum(self, other: "Tensor") -> "Tensor":
+        return ops.minimum(self, other)
+
+    def clamp(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
+        return ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.sum(self, dim, keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.mean(self, dim, keepdim)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
+        return ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
+        return ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return ops.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return ops.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
+        return ops.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim: int) -> "Tensor":
+        return ops.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> "Tensor":
+        return ops.log_softmax(self, dim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.any(self, dim, keepdim)
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        return ops.reshape(self, ops.size_args(shape))
+
+    def view(self, *shape: Any) -> "Tensor":
+        return ops.reshape(self, ops.size_args(shape))
+
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return ops.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        return ops.transpose(self, dim0, dim1)
+
+    def t(self) -> "Tensor":
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose")
+        return self.T
+
+    def permute(self, *dims: Any) -> "Tensor":
+        return ops.permute(self, ops.size_args(dims))
+
+    def squeeze(self, dim: Any = None) -> "Tensor":
+        return ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return ops.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> "Tensor":
+        return ops.expand(self, ops.size_args(sizes))
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return ops.expand(self, other.shape)
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        return ops.broadcast_to(self, shape)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple:
+        return ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple:
+        return ops.chunk(self, chunks, dim)
+
+    def masked_fill(self, mask: "Tensor", value: Scalar) -> "Tensor":
+        return ops.masked_fill(self, mask, value)
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.gather(self, dim, index)
+
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        return ops.triu(self, diagonal)
+
+    def where(self, condition: "Tensor", other: Any) -> "Tensor":
+        return ops.where(condition, self, other)
+
+
+autograd._tensor_cls = Tensor
+from . import ops  # noqa: E402  (ops needs Tensor defined; Tensor's methods need ops)
