@@ -23,11 +23,14 @@ class MatMul(Function):
         a, b = self.a, self.b
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        g = gy
-        if a.ndim == 1:
-            g = xp.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = xp.expand_dims(g, -1)
+        if a.ndim == 1 and b.ndim == 1:
+            g = gy.reshape(1, 1)
+        elif a.ndim == 1:
+            g = xp.expand_dims(gy, -2)
+        elif b.ndim == 1:
+            g = xp.expand_dims(gy, -1)
+        else:
+            g = gy
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = sum_to_shape(xp.matmul(g, xp.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)

@@ -6,8 +6,11 @@ axes into the output gradient and broadcasts it over the input's shape.
 """
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 from typing import Any
+
+import numpy
 
 from .. import backend
 from ..autograd import Function
@@ -54,7 +57,7 @@ class Var(Function):
         n = 1
         for a in self.axes:
             n *= x.shape[a]
-        self.denom = max(n - self.correction, 0)
+        self.denom = builtins.max(n - self.correction, 0)
         self.centered = x - x.mean(axis=self.axes, keepdims=True)
         sq = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdim)
         return sq / self.denom if self.denom else sq * float("nan")
@@ -107,7 +110,8 @@ class Logsumexp(Function):
         xp = array_module(x)
         m = xp.amax(x, axis=self.axes, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf) must not produce inf - inf
-        y = m + xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True))
+        with numpy.errstate(divide="ignore"):  # log(0) = -inf is the right answer for all -inf
+            y = m + xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True))
         self.x, self.y = x, y
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
 
@@ -196,7 +200,7 @@ def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 
 def _nonempty(op: str, x: Tensor, axes: tuple) -> None:
-    if any(x.shape[a] == 0 for a in axes) or (x.ndim and x.data.size == 0 and not axes):
+    if builtins.any(x.shape[a] == 0 for a in axes) or (x.ndim and x.data.size == 0 and not axes):
         raise RuntimeError(f"{op}: cannot reduce over an empty dimension ({describe(x)})")
 
 

@@ -1,0 +1,143 @@
+"""The op table shared by the op tests: each case runs the same lambda on minigrad and on PyTorch.
+
+``fn(m, *xs)`` receives the library module (``minigrad`` or ``torch``) and its tensors, so
+one line states the op for both; ``ref(*arrays)`` is an independent NumPy computation of
+the forward value.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Case:
+    name: str
+    fn: Callable
+    ref: Callable
+    shapes: list
+    kind: list = field(default_factory=list)  # per input: "any", "pos", "away0"
+
+    def arrays(self, rng):
+        kinds = self.kind or ["any"] * len(self.shapes)
+        out = []
+        for shape, k in zip(self.shapes, kinds):
+            a = rng.standard_normal(shape)
+            if k == "pos":
+                a = np.abs(a) + 0.5
+            elif k == "away0":
+                a = np.sign(a) * (np.abs(a) + 0.3)
+            out.append(a)
+        return out
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _lse(x, axis, keepdims=False):
+    m = x.max(axis=axis, keepdims=True)
+    r = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    return r if keepdims else np.squeeze(r, axis=axis)
+
+
+IDX = [[0, 2], [1, 0], [2, 2]]
+
+CASES = [
+    # elementwise binary, with broadcasting
+    Case("add", lambda m, a, b: m.add(a, b), np.add, [(3, 4), (4,)]),
+    Case("add_broadcast_both", lambda m, a, b: a + b, np.add, [(2, 1, 3), (4, 1)]),
+    Case("add_scalar", lambda m, a: 2.5 + a, lambda a: 2.5 + a, [(3,)]),
+    Case("sub", lambda m, a, b: a - b, np.subtract, [(2, 3), (2, 1)]),
+    Case("rsub_scalar", lambda m, a: 1 - a, lambda a: 1 - a, [(3,)]),
+    Case("mul", lambda m, a, b: a * b, np.multiply, [(2, 3), (3,)]),
+    Case("div", lambda m, a, b: a / b, np.divide, [(2, 3), (2, 3)], ["any", "away0"]),
+    Case("rdiv_scalar", lambda m, a: 3 / a, lambda a: 3 / a, [(4,)], ["away0"]),
+    Case("pow_scalar", lambda m, a: a**3, lambda a: a**3, [(2, 3)]),
+    Case("pow_frac", lambda m, a: a**0.5, np.sqrt, [(5,)], ["pos"]),
+    Case("pow_tensor", lambda m, a, b: a**b, np.power, [(2, 3), (3,)], ["pos", "any"]),
+    Case("rpow", lambda m, a: 2**a, lambda a: 2.0**a, [(4,)]),
+    Case("maximum", lambda m, a, b: m.maximum(a, b), np.maximum, [(3, 4), (4,)]),
+    Case("minimum", lambda m, a, b: m.minimum(a, b), np.minimum, [(3, 4), (3, 1)]),
+    # unary
+    Case("neg", lambda m, a: -a, np.negative, [(2, 3)]),
+    Case("exp", lambda m, a: m.exp(a), np.exp, [(2, 3)]),
+    Case("log", lambda m, a: m.log(a), np.log, [(2, 3)], ["pos"]),
+    Case("sqrt", lambda m, a: a.sqrt(), np.sqrt, [(2, 3)], ["pos"]),
+    Case("abs", lambda m, a: a.abs(), np.abs, [(2, 3)], ["away0"]),
+    Case("tanh", lambda m, a: m.tanh(a), np.tanh, [(2, 3)]),
+    Case("sigmoid", lambda m, a: m.sigmoid(a), lambda a: 1 / (1 + np.exp(-a)), [(2, 3)]),
+    Case("relu", lambda m, a: m.relu(a), lambda a: np.maximum(a, 0), [(2, 3)], ["away0"]),
+    Case("clamp", lambda m, a: m.clamp(a, -0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7), [(3, 4)]),
+    Case("clamp_min", lambda m, a: a.clamp(min=0.1), lambda a: np.maximum(a, 0.1), [(3, 4)]),
+    # reductions
+    Case("sum_all", lambda m, a: a.sum(), np.sum, [(2, 3, 4)]),
+    Case("sum_dim", lambda m, a: a.sum(1), lambda a: a.sum(1), [(2, 3, 4)]),
+    Case("sum_dims_keep", lambda m, a: a.sum((0, 2), keepdim=True), lambda a: a.sum((0, 2), keepdims=True), [(2, 3, 4)]),
+    Case("sum_neg_dim", lambda m, a: m.sum(a, dim=-1), lambda a: a.sum(-1), [(2, 3)]),
+    Case("mean_all", lambda m, a: a.mean(), np.mean, [(3, 4)]),
+    Case("mean_dim", lambda m, a: a.mean(dim=0, keepdim=True), lambda a: a.mean(0, keepdims=True), [(3, 4)]),
+    Case("var", lambda m, a: a.var(), lambda a: a.var(ddof=1), [(3, 4)]),
+    Case("var_dim_biased", lambda m, a: a.var(1, unbiased=False), lambda a: a.var(1), [(3, 4)]),
+    Case("var_correction", lambda m, a: m.var(a, dim=(0, 1), correction=2, keepdim=True), lambda a: a.var((0, 1), ddof=2, keepdims=True), [(3, 4, 2)]),
+    Case("std", lambda m, a: a.std(0), lambda a: a.std(0, ddof=1), [(4, 3)]),
+    Case("amax", lambda m, a: a.amax(), np.max, [(3, 4)]),
+    Case("amax_dims", lambda m, a: m.amax(a, dim=(0, 2)), lambda a: a.max((0, 2)), [(2, 3, 4)]),
+    Case("amin_keep", lambda m, a: a.amin(1, keepdim=True), lambda a: a.min(1, keepdims=True), [(3, 4)]),
+    Case("max_all", lambda m, a: a.max(), np.max, [(3, 4)]),
+    Case("max_dim_values", lambda m, a: a.max(dim=1).values, lambda a: a.max(1), [(3, 4)]),
+    Case("min_dim_values", lambda m, a: m.min(a, 0, keepdim=True)[0], lambda a: a.min(0, keepdims=True), [(3, 4)]),
+    Case("max_binary", lambda m, a, b: m.max(a, b), np.maximum, [(3,), (3,)]),
+    Case("logsumexp", lambda m, a: m.logsumexp(a, dim=1), lambda a: _lse(a, 1), [(3, 5)]),
+    Case("logsumexp_keep", lambda m, a: a.logsumexp(0, keepdim=True), lambda a: _lse(a, 0, True), [(3, 5)]),
+    Case("softmax", lambda m, a: m.softmax(a, dim=-1), lambda a: _softmax(a, -1), [(3, 5)]),
+    Case("softmax_dim0", lambda m, a: a.softmax(0), lambda a: _softmax(a, 0), [(3, 5)]),
+    Case("log_softmax", lambda m, a: m.log_softmax(a, dim=1), lambda a: np.log(_softmax(a, 1)), [(2, 4, 3)]),
+    # shapes
+    Case("reshape", lambda m, a: a.reshape(4, -1), lambda a: a.reshape(4, -1), [(2, 3, 2)]),
+    Case("view", lambda m, a: a.view((3, 4)), lambda a: a.reshape(3, 4), [(2, 6)]),
+    Case("flatten", lambda m, a: m.flatten(a, 1), lambda a: a.reshape(2, -1), [(2, 3, 4)]),
+    Case("transpose", lambda m, a: a.transpose(0, 2), lambda a: a.swapaxes(0, 2), [(2, 3, 4)]),
+    Case("permute", lambda m, a: a.permute(2, 0, 1), lambda a: a.transpose(2, 0, 1), [(2, 3, 4)]),
+    Case("T", lambda m, a: a.T, lambda a: a.T, [(2, 3)]),
+    Case("mT", lambda m, a: a.mT, lambda a: a.swapaxes(-1, -2), [(4, 2, 3)]),
+    Case("squeeze", lambda m, a: a.squeeze(), np.squeeze, [(2, 1, 3, 1)]),
+    Case("squeeze_dim", lambda m, a: a.squeeze(1), lambda a: a.squeeze(1), [(2, 1, 3, 1)]),
+    Case("unsqueeze", lambda m, a: a.unsqueeze(-1), lambda a: a[..., None], [(2, 3)]),
+    Case("expand", lambda m, a: a.expand(2, 3, -1), lambda a: np.broadcast_to(a, (2, 3, 4)), [(1, 4)]),
+    Case("broadcast_to", lambda m, a: m.broadcast_to(a, (2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)), [(3, 1)]),
+    Case("cat", lambda m, a, b: m.cat([a, b], dim=1), lambda a, b: np.concatenate([a, b], 1), [(2, 3), (2, 2)]),
+    Case("stack", lambda m, a, b: m.stack([a, b], dim=-1), lambda a, b: np.stack([a, b], -1), [(2, 3), (2, 3)]),
+    Case("split", lambda m, a: a.split(2, dim=1), lambda a: tuple(np.split(a, [2, 4], 1)), [(3, 5)]),
+    Case("split_sections", lambda m, a: m.split(a, [1, 3], dim=0), lambda a: tuple(np.split(a, [1], 0)), [(4, 2)]),
+    Case("split_unused_piece", lambda m, a: a.split(2)[1], lambda a: a[2:4], [(5, 2)]),
+    Case("chunk", lambda m, a: a.chunk(3, dim=1), lambda a: tuple(np.split(a, [2, 4], 1)), [(2, 5)]),
+    Case("tril", lambda m, a: a.tril(), np.tril, [(4, 4)]),
+    Case("triu_batched", lambda m, a: m.triu(a, diagonal=1), lambda a: np.triu(a, 1), [(2, 3, 4)]),
+    # indexing
+    Case("getitem_int", lambda m, a: a[1], lambda a: a[1], [(3, 4)]),
+    Case("getitem_slices", lambda m, a: a[:, 1:3, ::2], lambda a: a[:, 1:3, ::2], [(2, 4, 5)]),
+    Case("getitem_none_ellipsis", lambda m, a: a[None, ..., -1], lambda a: a[None, ..., -1], [(2, 3)]),
+    Case("getitem_repeated", lambda m, a: a[m.tensor([0, 2, 0, 0])], lambda a: a[[0, 2, 0, 0]], [(3, 2)]),
+    Case("getitem_list", lambda m, a: a[[1, 1], [0, 2]], lambda a: a[[1, 1], [0, 2]], [(3, 4)]),
+    Case("getitem_bool", lambda m, a: a[a > 0], lambda a: a[a > 0], [(3, 4)]),
+    Case("gather", lambda m, a: a.gather(1, m.tensor(IDX)), lambda a: np.take_along_axis(a, np.array(IDX), 1), [(3, 4)]),
+    Case("gather_smaller", lambda m, a: m.gather(a, 0, m.tensor([[2, 0, 2]])), lambda a: np.take_along_axis(a[:, :3], np.array([[2, 0, 2]]), 0), [(3, 4)]),
+    Case("where", lambda m, a, b: m.where(a > b, a, b * 2), lambda a, b: np.where(a > b, a, b * 2), [(3, 4), (4,)]),
+    Case("masked_fill", lambda m, a: a.masked_fill(a > 0.5, -1.0), lambda a: np.where(a > 0.5, -1.0, a), [(3, 4)]),
+    # matmul, every rank combination
+    Case("matmul_1d_1d", lambda m, a, b: a @ b, np.matmul, [(4,), (4,)]),
+    Case("matmul_2d_1d", lambda m, a, b: m.matmul(a, b), np.matmul, [(3, 4), (4,)]),
+    Case("matmul_1d_2d", lambda m, a, b: a @ b, np.matmul, [(3,), (3, 4)]),
+    Case("matmul_2d_2d", lambda m, a, b: a @ b, np.matmul, [(2, 3), (3, 4)]),
+    Case("matmul_3d_2d", lambda m, a, b: a @ b, np.matmul, [(2, 3, 4), (4, 5)]),
+    Case("matmul_1d_3d", lambda m, a, b: a @ b, np.matmul, [(3,), (2, 3, 4)]),
+    Case("matmul_batch_broadcast", lambda m, a, b: a @ b, np.matmul, [(2, 1, 3, 4), (5, 4, 2)]),
+    Case("mm", lambda m, a, b: m.mm(a, b), np.matmul, [(2, 3), (3, 2)]),
+    Case("bmm", lambda m, a, b: m.bmm(a, b), np.matmul, [(2, 2, 3), (2, 3, 2)]),
+    # compositions students write
+    Case("mse", lambda m, a, b: ((a - b) ** 2).mean(), lambda a, b: ((a - b) ** 2).mean(), [(4, 3), (4, 3)]),
+    Case("linear_tanh", lambda m, x, w, b: m.tanh(x @ w.T + b), lambda x, w, b: np.tanh(x @ w.T + b), [(5, 3), (4, 3), (4,)]),
+    Case("clone", lambda m, a: a.clone() * 2, lambda a: a * 2, [(3,)]),
+]
