@@ -266,9 +266,12 @@ class Tensor:
             g = g.astype(self.dtype)
         if self.grad is None:
             # a copy: backward may hand the same array to several tensors
-            self.grad = Tensor(g.copy() if g.shape == self.shape else g.reshape(self.shape).copy(), self.device)
+            g = g.reshape(self.shape).copy()
         else:
-            self.grad = Tensor(self.grad.data + g, self.device)
+            g = self.grad.data + g
+        if isinstance(g, numpy.generic):
+            g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
+        self.grad = Tensor(g, self.device)
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
