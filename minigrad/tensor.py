@@ -31,7 +31,7 @@ class Tensor:
             leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
     """
 
-    __slots__ = ("data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_version", "__weakref__")
+    __slots__ = ("data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "__weakref__")
     # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
     __array_ufunc__ = None
 
@@ -41,7 +41,8 @@ class Tensor:
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
         self._out_index = 0
-        self._version = [0]  # shared with views, so an in-place change is seen through every alias
+        self._base: Tensor | None = None  # the tensor whose memory this one views (as PyTorch's ._base)
+        self._v = 0  # in-place change count; views count on their base
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -58,7 +59,8 @@ class Tensor:
         t._ctx = ctx
         t._out_index = index
         t._requires_grad = ctx is not None
-        t._version = [0]
+        t._base = None
+        t._v = 0
         return t
 
     # ------------------------------------------------------------ attributes
@@ -91,6 +93,17 @@ class Tensor:
                 f"requires_grad: only floating-point tensors can require gradients, this one is {self.dtype}"
             )
         self._requires_grad = bool(value)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the memory of this tensor has seen (shared by all its views)."""
+        return self._v if self._base is None else self._base._v
+
+    def _bump_version(self) -> None:
+        if self._base is None:
+            self._v += 1
+        else:
+            self._base._v += 1
 
     @property
     def is_leaf(self) -> bool:
@@ -157,7 +170,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut off from the graph."""
         t = Tensor(self.data, self.device)
-        t._version = self._version
+        t._base = self._base if self._base is not None else self
         return t
 
     def detach_(self) -> "Tensor":
@@ -419,7 +432,7 @@ class Tensor:
                 f"into the tensor of shape {self.shape} and dtype {self.dtype} in place "
                 f"(the operand must broadcast to the tensor's shape and its dtype must cast to the tensor's): {e}"
             ) from None
-        self._version[0] += 1
+        self._bump_version()
         return self
 
     def __iadd__(self, o: Any) -> "Tensor":
@@ -461,7 +474,7 @@ class Tensor:
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
         self._check_inplace("clamp_")
         self.device.xp.clip(self.data, min, max, out=self.data)
-        self._version[0] += 1
+        self._bump_version()
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -475,7 +488,7 @@ class Tensor:
                 f"__setitem__: cannot assign a value of shape {tuple(getattr(v, 'shape', ()))} to "
                 f"tensor{list(self.shape)}[{index!r}]: {e}"
             ) from None
-        self._version[0] += 1
+        self._bump_version()
 
     # ------------------------------------------------------------ op methods
     def exp(self) -> "Tensor":

@@ -1,0 +1,87 @@
+"""Timing and reporting: medians and spread over repeats, ratios to PyTorch, machine details."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass
+class Timing:
+    """Seconds per call: the median and the interquartile range over ``len(samples)`` repeats."""
+
+    samples: list
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def iqr(self) -> float:
+        q = np.percentile(self.samples, [25, 75])
+        return float(q[1] - q[0])
+
+
+@dataclass
+class Result:
+    workload: str
+    description: str
+    minigrad: Timing
+    torch: Timing | None = None
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.minigrad.median / self.torch.median if self.torch else None
+
+
+def measure(fn: Callable[[], object], repeats: int, min_sample_s: float = 0.02) -> Timing:
+    """Time ``fn``: one warm-up call, then ``repeats`` samples of enough calls to last ``min_sample_s``."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-7)
+    number = max(1, int(min_sample_s / once))
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - t0) / number)
+    return Timing(samples)
+
+
+def machine() -> dict:
+    """The machine and library versions, for the report's header."""
+    cpu = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    info = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+    try:
+        import torch
+
+        info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        info["torch"] = "not installed"
+    return info
+
+
+def fmt_time(s: float) -> str:
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s:.2f} s"
