@@ -33,7 +33,38 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
+class _GradMode(contextlib.ContextDecorator):
+    """Sets grad mode to ``mode`` inside a ``with`` block or a decorated function, then restores it."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        global _grad_enabled
+        self.prev = _grad_enabled
+        _grad_enabled = self.mode
+
+    def __exit__(self, *exc: Any) -> None:
+        global _grad_enabled
+        _grad_enabled = self.prev
+
+    def _recreate_cm(self) -> "_GradMode":
+        # a decorated function gets a fresh manager per call, so recursive calls restore correctly
+        return type(self)() if type(self) is not set_grad_enabled else set_grad_enabled(self.mode)
+
+
+class no_grad(_GradMode):
+    """Context manager and decorator that stops recording ops (inference, optimizer steps)."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Context manager and decorator that records ops again inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
     """Turn graph recording on or off; a context manager and a decorator.
 
     ``set_grad_enabled(False)`` takes effect immediately (as in PyTorch), and
@@ -42,43 +73,12 @@ class set_grad_enabled(contextlib.ContextDecorator):
 
     def __init__(self, mode: bool) -> None:
         global _grad_enabled
-        self.prev = _grad_enabled
         self.mode = bool(mode)
+        self.prev = _grad_enabled
         _grad_enabled = self.mode
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        _grad_enabled = self.mode
-
-    def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Context manager and decorator that stops recording ops (inference, optimizer steps)."""
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = False
-
-    def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
-
-
-class enable_grad(contextlib.ContextDecorator):
-    """Context manager and decorator that records ops again inside a ``no_grad`` block."""
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self.prev = _grad_enabled
-        _grad_enabled = True
-
-    def __exit__(self, *exc: Any) -> None:
-        global _grad_enabled
-        _grad_enabled = self.prev
+        pass  # already set by __init__; keep the mode from before it
 
 
 # ------------------------------------------------------------------ Function
