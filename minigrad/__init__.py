@@ -8,6 +8,7 @@ from . import autograd, backend, ops, testing
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     Device,
+    Generator,
     bool_,
     cuda_is_available,
     device,
@@ -27,12 +28,15 @@ from .creation import (
 )
 from .ops import (
     ShapeError, abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip,
-    clone, div, eq, exp, flatten, gather, ge, gt, isfinite, isnan, le, log, log_softmax, logical_and,
+    clone, div, eq, exp, flatten, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
     logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min,
     minimum, mm, mul, ne, neg, one_hot, permute, pow, relu, reshape, sigmoid, softmax, split, sqrt,
     squeeze, stack, std, sub, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
 )
+from .serialization import CheckpointError, load, save
 from .tensor import Tensor
+
+from . import nn, optim, utils  # noqa: E402  (they build on everything above)
 
 float = float32  # noqa: A001 (PyTorch's aliases)
 double = float64

@@ -12,6 +12,7 @@ and the random generators behind :func:`manual_seed`, one stream per backend.
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Union
 
@@ -194,6 +195,26 @@ def index_add(target: Any, index: Any, values: Any) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+def erf(x: Any) -> Any:
+    r"""The error function :math:`\operatorname{erf}(x) = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}dt`, elementwise.
+
+    NumPy has none: SciPy's is used when installed, else the C library's ``erf``
+    element by element (exact, slower). CuPy ships its own.
+    """
+    if not isinstance(x, numpy.ndarray):
+        import cupyx.scipy.special  # noqa: PLC0415
+
+        return cupyx.scipy.special.erf(x)
+    try:
+        from scipy.special import erf as scipy_erf  # noqa: PLC0415 (optional speed-up)
+    except ImportError:
+        return _erf_libm(x).astype(x.dtype, copy=False)
+    return scipy_erf(x)
+
+
+_erf_libm = numpy.vectorize(math.erf, otypes=[numpy.float64])
+
+
 def device_of(array: Any) -> Device:
     """The device that holds ``array``."""
     if isinstance(array, numpy.ndarray):
@@ -246,6 +267,30 @@ def manual_seed(seed: int) -> None:
         raise TypeError(f"manual_seed: expected an int, got {type(seed).__name__}")
     _seed = int(seed)
     _generators.clear()
+
+
+class Generator:
+    """A random stream of its own, as ``torch.Generator`` (for ``DataLoader(shuffle=True, generator=g)``)."""
+
+    def __init__(self, device: Union[str, Device] = "cpu") -> None:
+        self.device = as_device(device)
+        self._seed: int | None = None
+        self._rng = None
+
+    def manual_seed(self, seed: int) -> "Generator":
+        self._seed = int(seed)
+        self._rng = None
+        return self
+
+    def initial_seed(self) -> int | None:
+        return self._seed
+
+    @property
+    def rng(self):
+        """The NumPy/CuPy ``Generator`` behind this stream."""
+        if self._rng is None:
+            self._rng = numpy.random.default_rng(self._seed) if self.device.type == "cpu" else cupy_module().random.default_rng(self._seed)
+        return self._rng
 
 
 def generator(dev: Device):

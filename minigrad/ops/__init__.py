@@ -8,7 +8,7 @@
 """
 from .common import ShapeError, normalize_dim, operand_array, size_args
 from .elementwise import (
-    abs, add, clamp, clip, div, eq, exp, ge, gt, isfinite, isnan, le, log, logical_and, logical_not,
+    abs, add, clamp, clip, div, eq, exp, ge, gt, isfinite, isnan, le, log, log1p, logical_and, logical_not,
     logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sqrt,
     sub, tanh, where,
 )

@@ -218,6 +218,17 @@ class Log(Function):
         return gy / self.x
 
 
+class Log1p(Function):
+    r""":math:`y = \ln(1 + x)`, accurate for tiny :math:`x`; :math:`\bar x = \bar y / (1 + x)`."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).log1p(x)
+
+    def backward(self, gy):
+        return gy / (1 + self.x)
+
+
 class Sqrt(Function):
     r""":math:`y = \sqrt x`; :math:`\bar x = \bar y / (2y)`."""
 
@@ -327,6 +338,11 @@ def exp(x: Tensor) -> Tensor:
 def log(x: Tensor) -> Tensor:
     """Natural logarithm :math:`\\ln x` elementwise (``-inf`` at 0, NaN below, as PyTorch)."""
     return _unary(Log, "log", x)
+
+
+def log1p(x: Tensor) -> Tensor:
+    """:math:`\ln(1 + x)` elementwise, without the rounding loss of ``log(1 + x)`` for small ``x``."""
+    return _unary(Log1p, "log1p", x)
 
 
 def sqrt(x: Tensor) -> Tensor:

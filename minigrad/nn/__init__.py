@@ -1,0 +1,16 @@
+"""``minigrad.nn``: modules, layers, losses, initialisation and utilities, with PyTorch's names and layouts."""
+from . import functional, init, utils
+from .activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .dropout import Dropout
+from .embedding import Embedding
+from .flatten import Flatten
+from .linear import Identity, Linear
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+from .normalization import LayerNorm
+
+__all__ = [
+    "functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+    "Identity", "Linear", "Embedding", "LayerNorm", "Dropout", "Flatten", "ReLU", "Tanh", "Sigmoid", "GELU",
+    "Softmax", "LogSoftmax", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
+]

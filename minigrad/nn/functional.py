@@ -1,0 +1,342 @@
+r"""``minigrad.nn.functional`` (imported as ``F``): layers and losses as functions, with PyTorch's signatures.
+
+``linear``, ``layer_norm``, ``embedding`` and ``gelu`` are single ops whose
+backward is derived by hand below (fewer graph nodes, less memory); losses are
+compositions of differentiable ops, so autograd derives their gradients.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+from .. import backend, ops
+from ..autograd import Function
+from ..backend import array_module
+from ..ops import (  # re-exported under PyTorch's functional names
+    log_softmax, one_hot, relu, sigmoid, softmax, tanh,
+)
+from ..ops.common import ShapeError, describe, require_float
+from ..tensor import Tensor
+
+__all__ = [
+    "linear", "embedding", "layer_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
+    "log_softmax", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
+    "binary_cross_entropy_with_logits",
+]
+
+
+# ------------------------------------------------------------------ linear
+class Linear(Function):
+    r""":math:`y = x W^\top + b`; :math:`\bar x = \bar y W`, :math:`\bar W = \bar y^\top x`, :math:`\bar b = \sum \bar y`
+    (sums over every leading dimension of :math:`x`)."""
+
+    def forward(self, x, w, b=None):
+        self.x, self.w = x, w
+        y = x @ w.T
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        x, w = self.x, self.w
+        need = self.needs_input_grad
+        gx = gy @ w if need[0] else None
+        gw = gy.reshape(-1, gy.shape[-1]).T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        if len(need) == 3:
+            gb = gy.reshape(-1, gy.shape[-1]).sum(axis=0) if need[2] else None
+            return gx, gw, gb
+        return gx, gw
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    r"""Affine map :math:`y = x W^\top + b` with ``weight`` of shape ``(out_features, in_features)``."""
+    if input.ndim == 0 or input.shape[-1] != weight.shape[-1] or weight.ndim != 2:
+        raise ShapeError(
+            f"linear: input of shape {input.shape} does not fit weight of shape {tuple(weight.shape)}: "
+            f"the input's last dimension must equal in_features = {weight.shape[-1]}"
+        )
+    input, weight = ops.common.binary_operands("linear", input, weight)
+    if bias is None:
+        return Linear().apply(input, weight)
+    if bias.shape != (weight.shape[0],):
+        raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}: expected ({weight.shape[0]},)")
+    return Linear().apply(input, weight, bias.to(weight.dtype))
+
+
+# ------------------------------------------------------------------ embedding
+class Embedding(Function):
+    r""":math:`y_{\ldots} = W_{i_{\ldots}}`: rows of the table; :math:`\bar W_r = \sum_{i = r} \bar y_i`
+    (zero for ``padding_idx``, which is never trained)."""
+
+    saves_inputs = False
+
+    def __init__(self, padding_idx: int | None) -> None:
+        self.padding_idx = padding_idx
+
+    def forward(self, w, idx):
+        self.idx, self.shape = idx, w.shape
+        return w[idx]
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        gw = xp.zeros(self.shape, dtype=gy.dtype)
+        backend.index_add(gw, self.idx.reshape(-1), gy.reshape(-1, self.shape[1]))
+        if self.padding_idx is not None:
+            gw[self.padding_idx] = 0
+        return gw, None
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Look up rows of ``weight`` (``(num_embeddings, embedding_dim)``) at the integer indices ``input``."""
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be an integer (int64) tensor, got {describe(input)}")
+    n = weight.shape[0]
+    if input.data.size:
+        lo, hi = int(input.data.min()), int(input.data.max())
+        if lo < 0 or hi >= n:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    return Embedding(padding_idx).apply(weight, input.detach())
+
+
+# ------------------------------------------------------------------ layer norm
+class LayerNorm(Function):
+    r"""Normalise over the last dimensions :math:`D`: :math:`\hat x = (x - \mu)\,/\sqrt{\sigma^2 + \epsilon}`,
+    :math:`y = \hat x \odot \gamma + \beta`, with :math:`\mu, \sigma^2` the (biased) mean and variance over :math:`D`.
+
+    Backward, with :math:`g = \bar y \odot \gamma` and means over :math:`D`:
+    :math:`\bar x = \frac{1}{\sqrt{\sigma^2+\epsilon}}\big(g - \overline{g} - \hat x\,\overline{g \hat x}\big)`,
+    :math:`\bar\gamma = \sum \bar y \odot \hat x`, :math:`\bar\beta = \sum \bar y` (sums over the other dimensions).
+    """
+
+    saves_inputs = False
+
+    def __init__(self, axes: tuple, eps: float, affine: tuple) -> None:
+        self.axes, self.eps, self.affine = axes, eps, affine
+
+    def forward(self, x, *params):
+        xp = array_module(x)
+        mu = x.mean(axis=self.axes, keepdims=True)
+        xc = x - mu
+        var = (xc * xc).mean(axis=self.axes, keepdims=True)
+        self.rstd = 1 / xp.sqrt(var + self.eps)
+        self.xhat = xc * self.rstd
+        y = self.xhat
+        self.w = params[0] if self.affine[0] else None
+        if self.affine[0]:
+            y = y * params[0]
+        if self.affine[1]:
+            y = y + params[-1]
+        return y
+
+    def backward(self, gy):
+        xhat, axes = self.xhat, self.axes
+        g = gy * self.w if self.w is not None else gy
+        gx = self.rstd * (g - g.mean(axis=axes, keepdims=True) - xhat * (g * xhat).mean(axis=axes, keepdims=True))
+        lead = tuple(range(gy.ndim - len(axes)))
+        grads = [gx]
+        if self.affine[0]:
+            grads.append((gy * xhat).sum(axis=lead))
+        if self.affine[1]:
+            grads.append(gy.sum(axis=lead))
+        return tuple(grads)
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalisation over the trailing ``normalized_shape`` dimensions (Ba et al., 2016)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    require_float("layer_norm", input)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
+        raise ShapeError(f"layer_norm: normalized_shape {shape} must match the last dimensions of the input, got input of shape {input.shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ShapeError(f"layer_norm: {name} of shape {p.shape} must have normalized_shape {shape}")
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    params = [p for p in (weight, bias) if p is not None]
+    return LayerNorm(axes, eps, (weight is not None, bias is not None)).apply(input, *params)
+
+
+# ------------------------------------------------------------------ activations
+class Gelu(Function):
+    r""":math:`y = x\,\Phi(x)`, :math:`\Phi` the standard normal CDF; :math:`\bar x = \bar y\,(\Phi(x) + x\,\varphi(x))`.
+
+    ``approximate="tanh"``: :math:`y = \tfrac12 x\,(1 + \tanh u)`, :math:`u = \sqrt{2/\pi}\,(x + 0.044715\,x^3)`.
+    """
+
+    def __init__(self, approximate: str) -> None:
+        self.approximate = approximate
+
+    def forward(self, x):
+        xp = array_module(x)
+        self.x = x
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            self.t = xp.tanh(k * (x + 0.044715 * x**3))
+            return 0.5 * x * (1 + self.t)
+        self.cdf = 0.5 * (1 + backend.erf(x / math.sqrt(2)))
+        return x * self.cdf
+
+    def backward(self, gy):
+        xp, x = array_module(gy), self.x
+        if self.approximate == "tanh":
+            k, t = math.sqrt(2 / math.pi), self.t
+            return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x))
+        pdf = xp.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+        return gy * (self.cdf + x * pdf)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit :math:`x\\,\\Phi(x)` (Hendrycks & Gimpel, 2016)."""
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    require_float("gelu", input)
+    return Gelu(approximate).apply(input)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
+    r"""Zero each element with probability :math:`p` and scale the rest by :math:`1/(1-p)` (identity when not training)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability must be between 0 and 1, got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = backend.generator(input.device).random(input.shape, dtype=input.dtype) >= p
+    return input * Tensor(keep.astype(input.dtype) / (1 - p), input.device)
+
+
+# ------------------------------------------------------------------ losses
+def _reduce(op: str, loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
+    if tuple(input.shape) != tuple(target.shape):
+        raise ShapeError(
+            f"{op}: input of shape {input.shape} and target of shape {target.shape} differ; they must have the same "
+            f"shape (PyTorch would broadcast them with a warning, which is almost always a bug)"
+        )
+
+
+def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: int) -> int:
+    n_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    expected = (input.shape[:1] + input.shape[2:]) if input.ndim > 1 else ()
+    if tuple(target.shape) != tuple(expected):
+        raise ShapeError(
+            f"{op}: for input of shape {input.shape} (classes on dim {1 if input.ndim > 1 else 0}) the class-index "
+            f"target must have shape {expected}, got {target.shape}"
+        )
+    t = target.data
+    valid = t[t != ignore_index]
+    if valid.size:
+        lo, hi = int(valid.min()), int(valid.max())
+        if lo < 0 or hi >= n_classes:
+            bad = lo if lo < 0 else hi
+            raise IndexError(
+                f"{op}: target class {bad} is out of range for {n_classes} classes "
+                f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})"
+            )
+    return n_classes
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    r"""Negative log-likelihood of log-probabilities ``input`` at the class indices ``target``:
+    :math:`\ell_i = -w_{t_i}\,x_{i, t_i}`; ``mean`` divides by :math:`\sum_i w_{t_i}` over non-ignored samples."""
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must hold class indices (int64), got {describe(target)}")
+    _check_class_targets("nll_loss", input, target, ignore_index)
+    cdim = 1 if input.ndim > 1 else 0
+    ignored = target == ignore_index
+    safe = ops.where(ignored, 0, target)
+    picked = ops.gather(input, cdim, safe.unsqueeze(cdim)).squeeze(cdim)
+    w = weight[safe].masked_fill(ignored, 0.0) if weight is not None else (~ignored).to(picked.dtype)
+    loss = -picked * w
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return _reduce("nll_loss", loss, reduction)
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    r"""Cross-entropy between logits ``input`` (classes on dim 1, or dim 0 for one sample) and ``target``.
+
+    ``target`` holds class indices (int64) or class probabilities (float, the shape of ``input``).
+    Computed from :math:`\log\mathrm{softmax}` (log-sum-exp), so logits of magnitude 1e4 stay finite.
+    With label smoothing :math:`\varepsilon` and :math:`C` classes the target becomes
+    :math:`(1-\varepsilon)\,\mathrm{onehot} + \varepsilon / C`, as in PyTorch.
+    """
+    require_float("cross_entropy", input)
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    cdim = 1 if input.ndim > 1 else 0
+    logp = log_softmax(input, cdim)
+    n = input.shape[cdim]
+    wshape = [1] * input.ndim
+    wshape[cdim] = n
+    if target.dtype.kind == "f":  # class probabilities
+        _same_shape("cross_entropy", input, target)
+        if label_smoothing:
+            target = target * (1 - label_smoothing) + label_smoothing / n
+        lw = logp * weight.reshape(wshape) if weight is not None else logp
+        if reduction == "mean":
+            return -(lw * target).sum() / (input.data.size / n)
+        return _reduce("cross_entropy", -(lw * target).sum(cdim), reduction)
+    loss = nll_loss(logp, target, weight, ignore_index, reduction)
+    if not label_smoothing:
+        return loss
+    ignored = target == ignore_index
+    smooth = -(logp * weight.reshape(wshape) if weight is not None else logp).sum(cdim)
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        denom = weight[ops.where(ignored, 0, target)].masked_fill(ignored, 0.0).sum() if weight is not None else (~ignored).sum()
+        smooth = smooth.sum() / denom
+    else:
+        smooth = _reduce("cross_entropy", smooth, reduction)
+    return (1 - label_smoothing) * loss + smooth * (label_smoothing / n)
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    r"""Mean squared error :math:`\frac1N\sum_i (x_i - y_i)^2`."""
+    _same_shape("mse_loss", input, target)
+    d = input - target
+    return _reduce("mse_loss", d * d, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    r"""Mean absolute error :math:`\frac1N\sum_i |x_i - y_i|`."""
+    _same_shape("l1_loss", input, target)
+    return _reduce("l1_loss", (input - target).abs(), reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    r"""Binary cross-entropy of :math:`\sigma(x)` against :math:`y \in [0, 1]`, computed stably from the logit:
+    :math:`\ell = (1 - y)\,x + (1 + (p - 1)\,y)\,\mathrm{softplus}(-x)`, with
+    :math:`\mathrm{softplus}(-x) = \ln(1 + e^{-|x|}) + \max(-x, 0)` and :math:`p` the ``pos_weight``."""
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    softplus_neg = ops.log1p(ops.exp(-input.abs())) + ops.relu(-input)
+    log_weight = (pos_weight - 1) * target + 1 if pos_weight is not None else 1
+    loss = (1 - target) * input + log_weight * softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce("binary_cross_entropy_with_logits", loss, reduction)
+

@@ -1,0 +1,4 @@
+"""``minigrad.utils``: data loading (``minigrad.utils.data``)."""
+from . import data
+
+__all__ = ["data"]
