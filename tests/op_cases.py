@@ -16,14 +16,18 @@ class Case:
     fn: Callable
     ref: Callable
     shapes: list
-    kind: list = field(default_factory=list)  # per input: "any", "pos", "away0"
+    kind: list = field(default_factory=list)  # per input: "any", "pos", "away0"; "pos-const" needs no gradient
+    finite_differences: bool = True  # False where the op's gradient is defined to differ (padding_idx)
+
+    def requires_grad(self):
+        return [not k.endswith("-const") for k in (self.kind or ["any"] * len(self.shapes))]
 
     def arrays(self, rng):
         kinds = self.kind or ["any"] * len(self.shapes)
         out = []
         for shape, k in zip(self.shapes, kinds):
             a = rng.standard_normal(shape)
-            if k == "pos":
+            if k.startswith("pos"):
                 a = np.abs(a) + 0.5
             elif k == "away0":
                 a = np.sign(a) * (np.abs(a) + 0.3)
@@ -142,3 +146,67 @@ CASES = [
     Case("linear_tanh", lambda m, x, w, b: m.tanh(x @ w.T + b), lambda x, w, b: np.tanh(x @ w.T + b), [(5, 3), (4, 3), (4,)]),
     Case("clone", lambda m, a: a.clone() * 2, lambda a: a * 2, [(3,)]),
 ]
+
+
+def _np_layer_norm(x, w, b, axes):
+    mu = x.mean(axis=axes, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=axes, keepdims=True)
+    return (x - mu) / np.sqrt(var + 1e-5) * w + b
+
+
+def _np_ce(x, t, axis=1):
+    logp = x - _lse(x, axis, True)
+    return -np.take_along_axis(logp, np.expand_dims(t, axis), axis).mean()
+
+
+def _erf(x):
+    import math
+
+    return np.vectorize(math.erf)(x)
+
+
+T3 = [2, 0, 1, 2]
+PROBS = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]]
+
+# nn.functional: the fused layers (hand-derived backward) and the losses
+NN_CASES = [
+    Case("F.linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b), lambda x, w, b: x @ w.T + b, [(5, 3), (4, 3), (4,)]),
+    Case("F.linear_3d_nobias", lambda m, x, w: m.nn.functional.linear(x, w), lambda x, w: x @ w.T, [(2, 5, 3), (4, 3)]),
+    Case("F.layer_norm", lambda m, x, w, b: m.nn.functional.layer_norm(x, (4,), w, b), lambda x, w, b: _np_layer_norm(x, w, b, (-1,)), [(3, 4), (4,), (4,)]),
+    Case("F.layer_norm_2d", lambda m, x, w, b: m.nn.functional.layer_norm(x, (3, 4), w, b), lambda x, w, b: _np_layer_norm(x, w, b, (-2, -1)), [(2, 3, 4), (3, 4), (3, 4)]),
+    Case("F.layer_norm_noaffine", lambda m, x: m.nn.functional.layer_norm(x, (5,)), lambda x: _np_layer_norm(x, 1, 0, (-1,)), [(3, 5)]),
+    Case("F.gelu", lambda m, x: m.nn.functional.gelu(x), lambda x: x * 0.5 * (1 + _erf(x / np.sqrt(2))), [(3, 4)]),
+    Case("F.gelu_tanh", lambda m, x: m.nn.functional.gelu(x, approximate="tanh"),
+         lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))), [(3, 4)]),
+    Case("F.embedding", lambda m, w: m.nn.functional.embedding(m.tensor([[0, 2, 2], [4, 0, 1]]), w),
+         lambda w: w[np.array([[0, 2, 2], [4, 0, 1]])], [(5, 3)]),
+    Case("F.embedding_padding", lambda m, w: m.nn.functional.embedding(m.tensor([0, 2, 2, 1]), w, padding_idx=2),
+         lambda w: w[[0, 2, 2, 1]], [(4, 3)], finite_differences=False),
+    Case("F.cross_entropy", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor(T3)), lambda x: _np_ce(x, np.array(T3)), [(4, 3)]),
+    Case("F.cross_entropy_sum_ignore", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([2, -100, 1, 2]), reduction="sum"),
+         lambda x: -(x - _lse(x, 1, True))[[0, 2, 3], [2, 1, 2]].sum(), [(4, 3)]),
+    Case("F.cross_entropy_none_weight", lambda m, x, w: m.nn.functional.cross_entropy(x, m.tensor(T3), weight=w, reduction="none"),
+         lambda x, w: -(x - _lse(x, 1, True))[range(4), T3] * w[T3], [(4, 3), (3,)], ["any", "pos-const"]),
+    Case("F.cross_entropy_weight_ignore_mean", lambda m, x, w: m.nn.functional.cross_entropy(x, m.tensor([2, 0, 7, 2]), weight=w, ignore_index=7),
+         lambda x, w: (-(x - _lse(x, 1, True))[[0, 1, 3], [2, 0, 2]] * w[[2, 0, 2]]).sum() / w[[2, 0, 2]].sum(), [(4, 3), (3,)], ["any", "pos-const"]),
+    Case("F.cross_entropy_smoothing", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor(T3), label_smoothing=0.1),
+         lambda x: 0.9 * _np_ce(x, np.array(T3)) - 0.1 / 3 * (x - _lse(x, 1, True)).sum(1).mean(), [(4, 3)]),
+    Case("F.cross_entropy_smoothing_weight_ignore", lambda m, x, w: m.nn.functional.cross_entropy(x, m.tensor([2, -100, 1, 0]), weight=w, label_smoothing=0.2),
+         None, [(4, 3), (3,)], ["any", "pos-const"]),
+    Case("F.cross_entropy_probs", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor(PROBS, dtype=m.float64)),
+         lambda x: -(np.array(PROBS) * (x - _lse(x, 1, True))).sum(1).mean(), [(4, 3)]),
+    Case("F.cross_entropy_probs_smoothing_weight", lambda m, x, w: m.nn.functional.cross_entropy(x, m.tensor(PROBS, dtype=m.float64), weight=w, label_smoothing=0.3),
+         None, [(4, 3), (3,)], ["any", "pos-const"]),
+    Case("F.cross_entropy_kdim", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([[0, 2], [1, 1]])),
+         lambda x: _np_ce(x, np.array([[0, 2], [1, 1]])), [(2, 3, 2)]),
+    Case("F.cross_entropy_1d", lambda m, x: m.nn.functional.cross_entropy(x, m.tensor(1)),
+         lambda x: -(x - _lse(x, 0, True))[1], [(4,)]),
+    Case("F.nll_loss", lambda m, x: m.nn.functional.nll_loss(x, m.tensor(T3)), lambda x: -x[range(4), T3].mean(), [(4, 3)]),
+    Case("F.mse_loss", lambda m, a, b: m.nn.functional.mse_loss(a, b), lambda a, b: ((a - b) ** 2).mean(), [(3, 4), (3, 4)]),
+    Case("F.l1_loss_sum", lambda m, a, b: m.nn.functional.l1_loss(a, b, reduction="sum"), lambda a, b: np.abs(a - b).sum(), [(3, 4), (3, 4)]),
+    Case("F.bce_with_logits", lambda m, x, y: m.nn.functional.binary_cross_entropy_with_logits(x, m.sigmoid(y)),
+         lambda x, y: np.mean(np.logaddexp(0, x) - x / (1 + np.exp(-y))), [(3, 4), (3, 4)]),
+    Case("F.bce_with_logits_weights", lambda m, x, y, w, p: m.nn.functional.binary_cross_entropy_with_logits(x, m.sigmoid(y), weight=w, pos_weight=p, reduction="none"),
+         None, [(3, 4), (3, 4), (4,), (4,)], ["any", "any", "pos-const", "pos-const"]),
+]
+CASES += NN_CASES

@@ -398,6 +398,23 @@ class ModuleList(Module):
         self.add_module(str(len(self)), module)
         return self
 
+    def __repr__(self) -> str:
+        # consecutive identical entries print once, as "(0-5): 6 x Block(...)" (PyTorch's format)
+        runs: list = []
+        for i, m in enumerate(self._modules.values()):
+            r = repr(m)
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        if not runs:
+            return "ModuleList()"
+        lines = []
+        for first, last, r in runs:
+            label = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append(f"  {label}{':' if first == last else ''} " + r.replace("\n", "\n  "))
+        return "ModuleList(\n" + "\n".join(lines) + "\n)"
+
     def extend(self, modules: Any) -> ModuleList:
         for m in modules:
             self.append(m)

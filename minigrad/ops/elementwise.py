@@ -341,7 +341,7 @@ def log(x: Tensor) -> Tensor:
 
 
 def log1p(x: Tensor) -> Tensor:
-    """:math:`\ln(1 + x)` elementwise, without the rounding loss of ``log(1 + x)`` for small ``x``."""
+    r""":math:`\ln(1 + x)` elementwise, without the rounding loss of ``log(1 + x)`` for small ``x``."""
     return _unary(Log1p, "log1p", x)
 
 
