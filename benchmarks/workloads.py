@@ -62,8 +62,39 @@ def _chain(n: int) -> Callable[[], tuple]:
     return build
 
 
+def mlp_step(quick: bool) -> tuple:
+    """A full training step of an MLP 784-256-256-10 (zero_grad, forward, loss, backward, Adam step)."""
+    batch = 16 if quick else 128
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((batch, 784), dtype=np.float32)
+    y0 = rng.integers(0, 10, batch)
+
+    def setup(L):
+        model = L.nn.Sequential(L.nn.Linear(784, 256), L.nn.ReLU(), L.nn.Linear(256, 256), L.nn.ReLU(), L.nn.Linear(256, 10))
+        return model, L.optim.Adam(model.parameters(), lr=1e-3), L.nn.CrossEntropyLoss(), L.tensor(x0), L.tensor(y0)
+
+    def step_fn(L):
+        model, opt, crit, x, y = setup(L)
+        if L is torch:
+            model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in mg_model.state_dict().items()})
+
+        def step():
+            opt.zero_grad()
+            loss = crit(model(x), y)
+            loss.backward()
+            opt.step()
+
+        return model, step
+
+    mg_model, run_mg = step_fn(mg)
+    run_torch = step_fn(torch)[1] if torch is not None else None
+    flops = 6 * batch * (784 * 256 + 256 * 256 + 256 * 10)  # forward 2, backward 4 per multiply-add
+    return f"training step of an MLP 784-256-256-10, batch {batch}, float32, Adam", run_mg, run_torch, {"flops": flops}
+
+
 WORKLOADS: dict = {
     "op_overhead": op_overhead,
     "chain_10k": _chain(10_000),
     "chain_100k": _chain(100_000),
+    "mlp_step": mlp_step,
 }

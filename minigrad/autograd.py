@@ -98,9 +98,12 @@ class Function:
         is_view: the output may share memory with the first input (reshape,
             transpose, basic indexing), so both share one version counter.
         out_device: where the output lives, when not on the inputs' device.
+        fresh_grads: backward returns newly allocated arrays, never views or one array twice,
+            so a leaf may keep them as its ``.grad`` without a defensive copy.
     """
 
     saves_inputs = True
+    fresh_grads = False
     is_view = False
     out_device: backend.Device | None = None
     inputs: tuple
@@ -248,7 +251,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
                 continue
             parent = t._ctx
             if parent is None:
-                t._accumulate_grad(gx)
+                t._accumulate_grad(gx, owned=node.fresh_grads)
             else:
                 slot = grads.get(id(parent))
                 if slot is None:

@@ -274,12 +274,12 @@ class Tensor:
         else:
             autograd.backward(self, g, retain_graph)
 
-    def _accumulate_grad(self, g: Any) -> None:
+    def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
         if g.dtype != self.dtype:
             g = g.astype(self.dtype)
         if self.grad is None:
-            # a copy: backward may hand the same array to several tensors
-            g = g.reshape(self.shape).copy()
+            # a copy unless the array is ours alone: backward may hand one array to several tensors
+            g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
         else:
             g = self.grad.data + g
         if isinstance(g, numpy.generic):

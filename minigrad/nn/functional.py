@@ -30,6 +30,8 @@ class Linear(Function):
     r""":math:`y = x W^\top + b`; :math:`\bar x = \bar y W`, :math:`\bar W = \bar y^\top x`, :math:`\bar b = \sum \bar y`
     (sums over every leading dimension of :math:`x`)."""
 
+    fresh_grads = True
+
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
         y = x @ w.T
@@ -67,6 +69,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 class Embedding(Function):
     r""":math:`y_{\ldots} = W_{i_{\ldots}}`: rows of the table; :math:`\bar W_r = \sum_{i = r} \bar y_i`
     (zero for ``padding_idx``, which is never trained)."""
+
+    fresh_grads = True
 
     saves_inputs = False
 

@@ -57,6 +57,8 @@ def _is_advanced(index: Any) -> bool:
 class GetItem(Function):
     """``y = x[index]``; :math:`\\bar x` is zero except at the indexed places, where the gradients add up."""
 
+    fresh_grads = True
+
     saves_inputs = False
 
     def __init__(self, index: Any) -> None:
@@ -88,6 +90,8 @@ def getitem(x: Tensor, index: Any) -> Tensor:
 
 class Gather(Function):
     r""":math:`y_{ijk} = x_{\mathrm{idx}_{ijk}, j, k}` (for ``dim=0``); the gradient is scattered back with addition."""
+
+    fresh_grads = True
 
     saves_inputs = False
 

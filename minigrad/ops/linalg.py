@@ -14,6 +14,8 @@ from .common import ShapeError, binary_operands, sum_to_shape
 class MatMul(Function):
     r""":math:`Y = A B`; :math:`\bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y`, summed over broadcast batch dims."""
 
+    fresh_grads = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return array_module(a).matmul(a, b)

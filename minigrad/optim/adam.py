@@ -33,6 +33,14 @@ class Adam(Optimizer):
             raise ValueError(f"{name}: invalid weight_decay {weight_decay} (must be >= 0)")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize))
 
+    def _scratch(self, p: Any) -> tuple:
+        bufs = self.__dict__.setdefault("_buffers", {})
+        pair = bufs.get(id(p))
+        if pair is None or pair[0].shape != p.data.shape or pair[0].dtype != p.data.dtype:
+            xp = p.device.xp
+            pair = bufs[id(p)] = (xp.empty_like(p.data), xp.empty_like(p.data))
+        return pair
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._closure_loss(closure)
         for group in self.param_groups:
@@ -50,18 +58,29 @@ class Adam(Optimizer):
                 st["step"] = step = st.get("step", 0.0) + 1
                 m = self._state_array(p, "exp_avg", lambda: xp.zeros_like(p.data))
                 v = self._state_array(p, "exp_avg_sq", lambda: xp.zeros_like(p.data))
-                m += (1 - b1) * (g - m)  # torch.lerp's formula for weights below 1/2
+                # In place through two scratch buffers: large temporaries would cost page faults every
+                # step. The operations and their order are PyTorch's (lerp, addcmul, addcdiv).
+                t1, t2 = self._scratch(p)
+                xp.subtract(g, m, out=t1)
+                t1 *= 1 - b1
+                m += t1  # m + (1 - b1)(g - m)
                 v *= b2
-                v += (1 - b2) * g * g
+                xp.multiply(g, 1 - b2, out=t1)
+                t1 *= g
+                v += t1  # b2 v + ((1 - b2) g) g
                 bc1 = 1 - b1**step
                 bc2_sqrt = math.sqrt(1 - b2**step)
                 if group["amsgrad"]:
                     vmax = self._state_array(p, "max_exp_avg_sq", lambda: xp.zeros_like(p.data))
                     xp.maximum(vmax, v, out=vmax)
-                    denom = xp.sqrt(vmax) / bc2_sqrt + eps
+                    xp.sqrt(vmax, out=t1)
                 else:
-                    denom = xp.sqrt(v) / bc2_sqrt + eps
-                p.data += (-lr / bc1) * m / denom
+                    xp.sqrt(v, out=t1)
+                t1 /= bc2_sqrt
+                t1 += eps  # denominator
+                xp.multiply(m, -lr / bc1, out=t2)
+                t2 /= t1
+                p.data += t2
                 p._bump_version()
         return loss
 
