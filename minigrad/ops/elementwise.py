@@ -266,6 +266,13 @@ class Tanh(Function):
         return gy * (1 - self.y * self.y)
 
 
+def sigmoid_array(x: Any) -> Any:
+    """:math:`1/(1+e^{-x})` of an array, from :math:`e^{-|x|}` so that it never overflows."""
+    xp = array_module(x)
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
 class Sigmoid(Function):
     r""":math:`y = \sigma(x) = 1/(1+e^{-x})`; :math:`\bar x = \bar y\, y (1-y)`.
 
@@ -275,9 +282,7 @@ class Sigmoid(Function):
     saves_inputs = False
 
     def forward(self, x):
-        xp = array_module(x)
-        e = xp.exp(-xp.abs(x))
-        self.y = xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        self.y = sigmoid_array(x)
         return self.y
 
     def backward(self, gy):

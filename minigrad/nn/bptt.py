@@ -1,0 +1,261 @@
+r"""Backpropagation through time, derived by hand: one op per recurrent layer and direction.
+
+Each class runs a whole sequence forward in a loop and, in ``backward``, the BPTT recursion
+backwards in time. The equations and their numbering are those of ``docs/bptt.md``; the
+notation is shared:
+
+- :math:`x_t` input, :math:`h_t` hidden state, :math:`c_t` LSTM cell state, :math:`t = 1..T`;
+- :math:`\delta_t = \partial L / \partial h_t`, the *total* gradient reaching :math:`h_t`: from the
+  output at step :math:`t` and from step :math:`t+1`;
+- :math:`a_t` pre-activations; weight gradients are sums over time, done after the loop as one
+  matrix product each (the loop only carries what is truly sequential).
+
+Variable-length batches use a mask :math:`m_t \in \{0, 1\}` per sequence: a padded step keeps the
+state (:math:`h_t = h_{t-1}`), outputs zero, and passes its gradient straight back.
+
+Inputs are ``(x, h0[, c0], w_ih, w_hh[, b_ih, b_hh])`` with ``x`` of shape ``(T, B, I)``; outputs are
+``(output, h_T[, c_T])`` with ``output`` of shape ``(T, B, H)``, as one direction of PyTorch's layer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function
+from ..backend import array_module
+from ..ops.elementwise import sigmoid_array
+
+
+class _Recurrence(Function):
+    """What the three recurrences share: the mask, the input projection, outputs and weight gradients."""
+
+    saves_inputs = False
+    fresh_grads = True
+    n_states = 1
+
+    def __init__(self, mask: Any = None, record: bool = False) -> None:
+        self.mask = mask  # (T, B) bool array or None
+        self.record = record  # keep delta_t for every t (gradient diagnostics)
+        self.n_outputs = 1 + self.n_states
+
+    def _masks(self, x: Any) -> Any:
+        """The mask as ``(T, B, 1)`` floats (0/1 multipliers of gradients), or None."""
+        if self.mask is None:
+            return None
+        return self.mask.astype(x.dtype)[:, :, None]
+
+    def _keep(self, t: int, new: Any, old: Any) -> Any:
+        """The state after step ``t``: ``new`` where the sequence goes on, ``old`` where it has ended."""
+        if self.mask is None:
+            return new
+        return array_module(new).where(self.mask[t][:, None], new, old)
+
+    def _outputs(self, hs: Any) -> Any:
+        if self.mask is None:
+            return hs[1:].copy()
+        return array_module(hs).where(self.mask[:, :, None], hs[1:], 0)
+
+    @staticmethod
+    def _project(x: Any, w_ih: Any, b: Any) -> Any:
+        # the input projection has no time dependence: one matrix product for all steps (Eq. 1)
+        T, B, n_in = x.shape
+        xw = (x.reshape(T * B, n_in) @ w_ih.T).reshape(T, B, -1)
+        if b is not None:
+            xw += b
+        return xw
+
+    def _weight_grads(self, x: Any, hprev: Any, d_in: Any, d_hid: Any, w_ih: Any, has_bias: bool) -> tuple:
+        """Gradients of the inputs and weights from the per-step pre-activation gradients (Eq. 4)."""
+        T, B, n_in = x.shape
+        di = d_in.reshape(T * B, -1)
+        dh = d_hid.reshape(T * B, -1)
+        dx = (di @ w_ih).reshape(T, B, n_in) if self.needs_input_grad[0] else None
+        dw_ih = di.T @ x.reshape(T * B, n_in)
+        dw_hh = dh.T @ hprev.reshape(T * B, -1)
+        grads = (dx, dw_ih, dw_hh)
+        if has_bias:
+            grads += (di.sum(axis=0), dh.sum(axis=0))
+        return grads
+
+    def _output_grad(self, gout: Any, t: int, delta: Any, m: Any) -> Any:
+        if gout is None:
+            return delta
+        return delta + (gout[t] * m[t] if m is not None else gout[t])
+
+
+class RNNSequence(_Recurrence):
+    r"""Elman RNN: :math:`h_t = \phi(a_t)`, :math:`a_t = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}`,
+    :math:`\phi = \tanh` or ReLU.
+
+    BPTT (docs/bptt.md, Eq. 2-3): :math:`\bar a_t = \delta_t \odot \phi'(a_t)`,
+    :math:`\delta_{t-1} \mathrel{+}= \bar a_t W_{hh}`; then
+    :math:`\bar W_{hh} = \sum_t \bar a_t^\top h_{t-1}`, :math:`\bar W_{ih} = \sum_t \bar a_t^\top x_t`,
+    :math:`\bar b = \sum_t \bar a_t`, :math:`\bar x_t = \bar a_t W_{ih}`.
+    """
+
+    def __init__(self, nonlinearity: str = "tanh", mask: Any = None, record: bool = False) -> None:
+        super().__init__(mask, record)
+        self.relu = nonlinearity == "relu"
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
+        xp = array_module(x)
+        T, B, _ = x.shape
+        xw = self._project(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        hs = xp.empty((T + 1,) + h0.shape, dtype=x.dtype)
+        hs[0] = h0
+        w_hh_t = w_hh.T
+        for t in range(T):
+            a = xw[t] + hs[t] @ w_hh_t
+            h = xp.maximum(a, 0) if self.relu else xp.tanh(a)
+            hs[t + 1] = self._keep(t, h, hs[t])
+        self.x, self.hs, self.w_ih, self.w_hh, self.has_bias = x, hs, w_ih, w_hh, b_ih is not None
+        return self._outputs(hs), hs[T].copy()
+
+    def backward(self, gout, gh):
+        xp = array_module(self.hs)
+        hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
+        T = self.x.shape[0]
+        delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
+        da = xp.empty((T,) + hs.shape[1:], dtype=hs.dtype)
+        self.deltas = xp.empty_like(da) if self.record else None
+        for t in range(T - 1, -1, -1):
+            delta = self._output_grad(gout, t, delta, m)
+            if self.record:
+                self.deltas[t] = delta
+            h = hs[t + 1]
+            d_new = delta if m is None else delta * m[t]
+            da[t] = d_new * (h > 0) if self.relu else d_new * (1 - h * h)
+            carry = delta - d_new  # a padded step hands its gradient straight to h_{t-1}
+            delta = da[t] @ w_hh + carry
+        grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
+        return (grads[0], delta) + grads[1:]
+
+
+class LSTMSequence(_Recurrence):
+    r"""LSTM with PyTorch's gate order :math:`(i, f, g, o)`:
+    :math:`[a^i, a^f, a^g, a^o] = W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}`,
+    :math:`i, f, o = \sigma(\cdot)`, :math:`g = \tanh(a^g)`,
+    :math:`c_t = f \odot c_{t-1} + i \odot g`, :math:`h_t = o \odot \tanh c_t`.
+
+    BPTT (docs/bptt.md, Eq. 5-7), with :math:`\gamma_t = \partial L/\partial c_t` (total):
+    :math:`\bar o = \delta_t \tanh c_t`, :math:`\gamma_t \mathrel{+}= \delta_t\, o\,(1 - \tanh^2 c_t)`,
+    :math:`\bar i = \gamma_t g`, :math:`\bar g = \gamma_t i`, :math:`\bar f = \gamma_t c_{t-1}`,
+    :math:`\gamma_{t-1} = \gamma_t f`; pre-activations through :math:`\sigma' = \sigma(1-\sigma)`,
+    :math:`\tanh' = 1 - \tanh^2`; :math:`\delta_{t-1} \mathrel{+}= \bar a_t W_{hh}`.
+    """
+
+    n_states = 2
+
+    def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
+        xp = array_module(x)
+        T, B, _ = x.shape
+        H = h0.shape[-1]
+        xw = self._project(x, w_ih, None if b_ih is None else b_ih + b_hh)
+        hs = xp.empty((T + 1, B, H), dtype=x.dtype)
+        cs = xp.empty_like(hs)
+        hs[0], cs[0] = h0, c0
+        gates = xp.empty((T, B, 4 * H), dtype=x.dtype)  # i, f, g, o after their nonlinearities
+        tcs = xp.empty((T, B, H), dtype=x.dtype)
+        w_hh_t = w_hh.T
+        for t in range(T):
+            a = xw[t] + hs[t] @ w_hh_t
+            gt = gates[t]
+            gt[:] = sigmoid_array(a)
+            gt[:, 2 * H : 3 * H] = xp.tanh(a[:, 2 * H : 3 * H])
+            i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
+            c = f * cs[t] + i * g
+            tcs[t] = xp.tanh(c)
+            h = o * tcs[t]
+            hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
+        self.x, self.hs, self.cs, self.gates, self.tcs = x, hs, cs, gates, tcs
+        self.w_ih, self.w_hh, self.has_bias = w_ih, w_hh, b_ih is not None
+        return self._outputs(hs), hs[T].copy(), cs[T].copy()
+
+    def backward(self, gout, gh, gc):
+        xp = array_module(self.hs)
+        hs, cs, w_hh, m = self.hs, self.cs, self.w_hh, self._masks(self.x)
+        T, H = self.x.shape[0], hs.shape[-1]
+        delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
+        gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
+        da = xp.empty_like(self.gates)
+        self.deltas = xp.empty_like(hs[1:]) if self.record else None
+        for t in range(T - 1, -1, -1):
+            delta = self._output_grad(gout, t, delta, m)
+            if self.record:
+                self.deltas[t] = delta
+            gt = self.gates[t]
+            i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
+            tc = self.tcs[t]
+            dh_new = delta if m is None else delta * m[t]
+            dc_new = gamma if m is None else gamma * m[t]
+            dc = dc_new + dh_new * o * (1 - tc * tc)  # Eq. 5
+            dat = da[t]
+            dat[:, :H] = dc * g * i * (1 - i)  # Eq. 6
+            dat[:, H : 2 * H] = dc * cs[t] * f * (1 - f)
+            dat[:, 2 * H : 3 * H] = dc * i * (1 - g * g)
+            dat[:, 3 * H :] = dh_new * tc * o * (1 - o)
+            gamma = dc * f + (gamma - dc_new)  # Eq. 7, plus what a padded step carries
+            delta = dat @ w_hh + (delta - dh_new)
+        grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
+        return (grads[0], delta, gamma) + grads[1:]
+
+
+class GRUSequence(_Recurrence):
+    r"""GRU with PyTorch's gate order :math:`(r, z, n)`:
+    :math:`r = \sigma(a^r_x + a^r_h)`, :math:`z = \sigma(a^z_x + a^z_h)`,
+    :math:`n = \tanh(a^n_x + r \odot a^n_h)`, :math:`h_t = (1 - z) \odot n + z \odot h_{t-1}`,
+    where :math:`a_x = W_{ih} x_t + b_{ih}` and :math:`a_h = W_{hh} h_{t-1} + b_{hh}` (split in three).
+
+    BPTT (docs/bptt.md, Eq. 8-10): :math:`\bar n = \delta_t (1 - z)`, :math:`\bar z = \delta_t (h_{t-1} - n)`,
+    :math:`\bar a^n_x = \bar n (1 - n^2)`, :math:`\bar a^n_h = \bar a^n_x\, r`, :math:`\bar r = \bar a^n_x\, a^n_h`,
+    :math:`\delta_{t-1} \mathrel{+}= \delta_t z + \bar a_h W_{hh}`; the input side and the hidden side get
+    different pre-activation gradients because :math:`r` multiplies only :math:`a^n_h`.
+    """
+
+    def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
+        xp = array_module(x)
+        T, B, _ = x.shape
+        H = h0.shape[-1]
+        xw = self._project(x, w_ih, b_ih)
+        hs = xp.empty((T + 1, B, H), dtype=x.dtype)
+        hs[0] = h0
+        rz = xp.empty((T, B, 2 * H), dtype=x.dtype)
+        ns = xp.empty((T, B, H), dtype=x.dtype)
+        ghn = xp.empty((T, B, H), dtype=x.dtype)  # a^n_h, kept for dr
+        w_hh_t = w_hh.T
+        for t in range(T):
+            hw = hs[t] @ w_hh_t
+            if b_hh is not None:
+                hw += b_hh
+            rz[t] = sigmoid_array(xw[t, :, : 2 * H] + hw[:, : 2 * H])
+            r, z = rz[t, :, :H], rz[t, :, H:]
+            ghn[t] = hw[:, 2 * H :]
+            ns[t] = xp.tanh(xw[t, :, 2 * H :] + r * ghn[t])
+            h = ns[t] + z * (hs[t] - ns[t])
+            hs[t + 1] = self._keep(t, h, hs[t])
+        self.x, self.hs, self.rz, self.ns, self.ghn = x, hs, rz, ns, ghn
+        self.w_ih, self.w_hh, self.has_bias = w_ih, w_hh, b_ih is not None
+        return self._outputs(hs), hs[T].copy()
+
+    def backward(self, gout, gh):
+        xp = array_module(self.hs)
+        hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
+        T, H = self.x.shape[0], hs.shape[-1]
+        delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
+        d_in = xp.empty((T,) + hs.shape[1:-1] + (3 * H,), dtype=hs.dtype)
+        d_hid = xp.empty_like(d_in)
+        self.deltas = xp.empty_like(hs[1:]) if self.record else None
+        for t in range(T - 1, -1, -1):
+            delta = self._output_grad(gout, t, delta, m)
+            if self.record:
+                self.deltas[t] = delta
+            r, z, n, hprev = self.rz[t, :, :H], self.rz[t, :, H:], self.ns[t], hs[t]
+            dh_new = delta if m is None else delta * m[t]
+            dan = dh_new * (1 - z) * (1 - n * n)  # Eq. 8
+            dar = dan * self.ghn[t] * r * (1 - r)  # Eq. 9
+            daz = dh_new * (hprev - n) * z * (1 - z)
+            d_in[t, :, :H], d_in[t, :, H : 2 * H], d_in[t, :, 2 * H :] = dar, daz, dan
+            d_hid[t, :, : 2 * H] = d_in[t, :, : 2 * H]
+            d_hid[t, :, 2 * H :] = dan * r
+            delta = d_hid[t] @ w_hh + dh_new * z + (delta - dh_new)  # Eq. 10
+        grads = self._weight_grads(self.x, hs[:-1], d_in, d_hid, self.w_ih, self.has_bias)
+        return (grads[0], delta) + grads[1:]
