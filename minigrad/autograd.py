@@ -19,6 +19,8 @@ import gc
 import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
+import numpy
+
 from . import backend
 
 if TYPE_CHECKING:
@@ -167,9 +169,35 @@ class Function:
                 )
 
     def release(self) -> None:
-        """Drop everything backward needed, so the graph's buffers can be freed."""
-        self.__dict__.clear()
-        self._released = True
+        """Free the saved arrays; keep what a second backward of a buffer-free op needs.
+
+        As in PyTorch, running backward again through this node fails only if its backward reads a
+        freed buffer. Non-leaf inputs are replaced by bare edges, so the graph no longer holds on to
+        intermediate results.
+        """
+        kept = {k: v for k, v in self.__dict__.items() if k in _BOOKKEEPING or _is_metadata(v)}
+        kept["inputs"] = tuple(t if t._ctx is None else _Edge(t._ctx, t._out_index) for t in self.inputs)
+        kept["_released"] = True
+        self.__dict__ = kept
+
+
+class _Edge:
+    """What a released node keeps of a non-leaf input: where its gradient goes."""
+
+    __slots__ = ("_ctx", "_out_index")
+
+    def __init__(self, ctx: Function, index: int) -> None:
+        self._ctx, self._out_index = ctx, index
+
+
+_BOOKKEEPING = frozenset({"needs_input_grad", "n_outputs", "_retained"})
+
+
+def _is_metadata(v: Any) -> bool:
+    """Small values (axes, shapes, flags, dtypes) that an op may need again; arrays are not."""
+    if v is None or isinstance(v, (bool, int, float, str, slice, numpy.dtype)):
+        return True
+    return isinstance(v, tuple) and all(_is_metadata(x) for x in v)
 
 
 _tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)
@@ -190,8 +218,6 @@ def _topological_order(root: Function) -> list[Function]:
         for t in it:
             parent = t._ctx
             if parent is not None and id(parent) not in visited:
-                if parent._released:
-                    _raise_freed(parent)
                 visited.add(id(parent))
                 stack.append((parent, iter(parent.inputs)))
                 break
@@ -202,8 +228,8 @@ def _topological_order(root: Function) -> list[Function]:
     return order
 
 
-def _raise_freed(node: Function) -> None:
-    raise RuntimeError(
+def _freed_error(node: Function) -> RuntimeError:
+    return RuntimeError(
         f"backward: trying to backward through {node!r} a second time, but its saved buffers were "
         f"freed after the first backward. Pass retain_graph=True to the first backward() if you "
         f"need to backward through the graph twice."
@@ -225,25 +251,29 @@ def backward(root: "Tensor", gradient: Any, retain_graph: bool = False) -> None:
 
 def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
     node = root._ctx
-    if node._released:
-        _raise_freed(node)
     order = _topological_order(node)
     grads: dict = {id(node): {root._out_index: gradient}}
     for node in order:
         gys = grads.pop(id(node), None)
         if gys is None:  # no path from root carries a gradient here
             continue
-        node._check_versions()
+        if not node._released:
+            node._check_versions()
         if node._retained:
             for idx, ref in node._retained:
                 t = ref()
                 if t is not None and idx in gys:
                     t._accumulate_grad(gys[idx])
         n_out = getattr(node, "n_outputs", 1)
-        if n_out == 1:
-            gxs = node.backward(gys[0])
-        else:
-            gxs = node.backward(*[gys.get(i) for i in range(n_out)])
+        try:
+            if n_out == 1:
+                gxs = node.backward(gys[0])
+            else:
+                gxs = node.backward(*[gys.get(i) for i in range(n_out)])
+        except AttributeError:
+            if node._released:  # its backward reads a buffer that the first backward freed
+                raise _freed_error(node) from None
+            raise
         if type(gxs) is not tuple:
             gxs = (gxs,)
         for t, gx, need in zip(node.inputs, gxs, node.needs_input_grad):

@@ -261,3 +261,26 @@ def test_grad_dtype_matches_leaf_under_promotion():
     assert y.dtype == mg.float64
     y.sum().backward()
     assert a.grad.dtype == mg.float32 and b.grad.dtype == mg.float64
+
+
+def test_second_backward_through_ops_that_saved_nothing_works_as_in_pytorch():
+    x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x + 1).sum()  # add and sum keep no buffers
+    y.backward()
+    y.backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    pieces = x.split(1)  # one split node shared by two later graphs (truncated BPTT does this)
+    (pieces[0] * 2).sum().backward()
+    (pieces[2] * 3).sum().backward()
+    assert x.grad.tolist() == [4.0, 2.0, 5.0]
+
+
+def test_backward_frees_intermediate_results_even_if_the_loss_is_kept():
+    x = mg.randn(100, 100, requires_grad=True)
+    h = x.tanh()
+    loss = (h * 2).sum()
+    ref = weakref.ref(h)
+    del h
+    loss.backward()
+    gc.collect()
+    assert ref() is None and loss is not None

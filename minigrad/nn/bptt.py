@@ -32,9 +32,9 @@ class _Recurrence(Function):
     fresh_grads = True
     n_states = 1
 
-    def __init__(self, mask: Any = None, record: bool = False) -> None:
+    def __init__(self, mask: Any = None, record: dict | None = None) -> None:
         self.mask = mask  # (T, B) bool array or None
-        self.record = record  # keep delta_t for every t (gradient diagnostics)
+        self.record = record  # if a dict, backward stores delta_t for every t there under "deltas"
         self.n_outputs = 1 + self.n_states
 
     def _masks(self, x: Any) -> Any:
@@ -92,7 +92,7 @@ class RNNSequence(_Recurrence):
     :math:`\bar b = \sum_t \bar a_t`, :math:`\bar x_t = \bar a_t W_{ih}`.
     """
 
-    def __init__(self, nonlinearity: str = "tanh", mask: Any = None, record: bool = False) -> None:
+    def __init__(self, nonlinearity: str = "tanh", mask: Any = None, record: dict | None = None) -> None:
         super().__init__(mask, record)
         self.relu = nonlinearity == "relu"
 
@@ -116,16 +116,18 @@ class RNNSequence(_Recurrence):
         T = self.x.shape[0]
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         da = xp.empty((T,) + hs.shape[1:], dtype=hs.dtype)
-        self.deltas = xp.empty_like(da) if self.record else None
+        deltas = xp.empty_like(da) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
-            if self.record:
-                self.deltas[t] = delta
+            if deltas is not None:
+                deltas[t] = delta
             h = hs[t + 1]
             d_new = delta if m is None else delta * m[t]
             da[t] = d_new * (h > 0) if self.relu else d_new * (1 - h * h)
             carry = delta - d_new  # a padded step hands its gradient straight to h_{t-1}
             delta = da[t] @ w_hh + carry
+        if deltas is not None:
+            self.record["deltas"] = deltas
         grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
         return (grads[0], delta) + grads[1:]
 
@@ -177,11 +179,11 @@ class LSTMSequence(_Recurrence):
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
         da = xp.empty_like(self.gates)
-        self.deltas = xp.empty_like(hs[1:]) if self.record else None
+        deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
-            if self.record:
-                self.deltas[t] = delta
+            if deltas is not None:
+                deltas[t] = delta
             gt = self.gates[t]
             i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
             tc = self.tcs[t]
@@ -195,6 +197,8 @@ class LSTMSequence(_Recurrence):
             dat[:, 3 * H :] = dh_new * tc * o * (1 - o)
             gamma = dc * f + (gamma - dc_new)  # Eq. 7, plus what a padded step carries
             delta = dat @ w_hh + (delta - dh_new)
+        if deltas is not None:
+            self.record["deltas"] = deltas
         grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
         return (grads[0], delta, gamma) + grads[1:]
 
@@ -243,11 +247,11 @@ class GRUSequence(_Recurrence):
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         d_in = xp.empty((T,) + hs.shape[1:-1] + (3 * H,), dtype=hs.dtype)
         d_hid = xp.empty_like(d_in)
-        self.deltas = xp.empty_like(hs[1:]) if self.record else None
+        deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
-            if self.record:
-                self.deltas[t] = delta
+            if deltas is not None:
+                deltas[t] = delta
             r, z, n, hprev = self.rz[t, :, :H], self.rz[t, :, H:], self.ns[t], hs[t]
             dh_new = delta if m is None else delta * m[t]
             dan = dh_new * (1 - z) * (1 - n * n)  # Eq. 8
@@ -257,5 +261,7 @@ class GRUSequence(_Recurrence):
             d_hid[t, :, : 2 * H] = d_in[t, :, : 2 * H]
             d_hid[t, :, 2 * H :] = dan * r
             delta = d_hid[t] @ w_hh + dh_new * z + (delta - dh_new)  # Eq. 10
+        if deltas is not None:
+            self.record["deltas"] = deltas
         grads = self._weight_grads(self.x, hs[:-1], d_in, d_hid, self.w_ih, self.has_bias)
         return (grads[0], delta) + grads[1:]

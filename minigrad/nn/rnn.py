@@ -290,14 +290,14 @@ class RNNBase(Module):
 
     def _run(self, seq: Tensor, h0: Tensor, c0: Tensor | None, params: list, mask: Any) -> tuple:
         if self.bptt == "hand":
-            record = self.record_step_grads
+            sink: dict = {}  # the op's backward leaves delta_t here when recording
+            record = sink if self.record_step_grads else None
             if self.mode == "LSTM":
-                fn = LSTMSequence(mask, record)
-                out, h, c = fn.apply(seq, h0, c0, *params)
+                out, h, c = LSTMSequence(mask, record).apply(seq, h0, c0, *params)
             else:
                 fn = GRUSequence(mask, record) if self.mode == "GRU" else RNNSequence("relu" if self.mode == "RNN_RELU" else "tanh", mask, record)
                 (out, h), c = fn.apply(seq, h0, *params), None
-            self._trace.append({"fn": fn if record else None})
+            self._trace.append({"sink": sink})
             return out, h, c
         return self._unrolled(seq, h0, c0, params, mask)
 
@@ -338,11 +338,10 @@ class RNNBase(Module):
             raise RuntimeError(f"{type(self).__name__}.step_grads: set record_step_grads = True before the forward pass")
         result = []
         for tr in self._trace:
-            if "fn" in tr:
-                fn = tr["fn"]
-                if fn is None or getattr(fn, "deltas", None) is None:
-                    raise RuntimeError("step_grads: call backward() first (and keep the output tensor alive)")
-                arr = fn.deltas
+            if "sink" in tr:
+                if "deltas" not in tr["sink"]:
+                    raise RuntimeError("step_grads: call backward() first")
+                arr = tr["sink"]["deltas"]
             else:
                 steps = tr["steps"]
                 if any(s.grad is None for s in steps):

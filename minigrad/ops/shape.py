@@ -226,7 +226,7 @@ class Cat(Function):
         self.axis = axis
 
     def forward(self, *xs):
-        self.sizes = [x.shape[self.axis] for x in xs]
+        self.sizes = tuple(x.shape[self.axis] for x in xs)
         return array_module(xs[0]).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
@@ -277,7 +277,7 @@ class Split(Function):
     is_view = True
 
     def __init__(self, axis: int, sizes: list) -> None:
-        self.axis, self.sizes = axis, sizes
+        self.axis, self.sizes = axis, tuple(sizes)
         self.n_outputs = len(sizes)
 
     def forward(self, x):
