@@ -37,23 +37,39 @@ class Result:
 
     @property
     def ratio(self) -> float | None:
-        return self.minigrad.median / self.torch.median if self.torch else None
+        """The median over repeats of minigrad's time / PyTorch's time in the same repeat (paired samples)."""
+        if not self.torch:
+            return None
+        return statistics.median(a / b for a, b in zip(self.minigrad.samples, self.torch.samples))
 
 
-def measure(fn: Callable[[], object], repeats: int, min_sample_s: float = 0.02) -> Timing:
-    """Time ``fn``: one warm-up call, then ``repeats`` samples of enough calls to last ``min_sample_s``."""
-    fn()
+def _calls_per_sample(fn: Callable[[], object], min_sample_s: float) -> int:
+    fn()  # warm-up
     t0 = time.perf_counter()
     fn()
     once = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(min_sample_s / once))
-    samples = []
+    return max(1, int(min_sample_s / once))
+
+
+def _sample(fn: Callable[[], object], number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def measure(fns: list, repeats: int, min_sample_s: float = 0.02) -> list:
+    """Time each function of ``fns`` (None is skipped): ``repeats`` samples each, taken in turn.
+
+    Interleaving the samples (a, b, a, b, ...) exposes the functions to the same machine
+    conditions, so their ratio is steadier than that of two separate runs.
+    """
+    live = [(i, f, _calls_per_sample(f, min_sample_s)) for i, f in enumerate(fns) if f is not None]
+    samples: dict = {i: [] for i, _, _ in live}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return Timing(samples)
+        for i, f, number in live:
+            samples[i].append(_sample(f, number))
+    return [Timing(samples[i]) if i in samples else None for i in range(len(fns))]
 
 
 def machine() -> dict:

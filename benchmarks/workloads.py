@@ -76,7 +76,7 @@ def mlp_step(quick: bool) -> tuple:
     def step_fn(L):
         model, opt, crit, x, y = setup(L)
         if L is torch:
-            model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in mg_model.state_dict().items()})
+            _same_weights(model, mg_model)
 
         def step():
             opt.zero_grad()
@@ -92,9 +92,91 @@ def mlp_step(quick: bool) -> tuple:
     return f"training step of an MLP 784-256-256-10, batch {batch}, float32, Adam", run_mg, run_torch, {"flops": flops}
 
 
+def _same_weights(dst, src) -> None:
+    """Copy a minigrad model's weights into its PyTorch twin."""
+    dst.load_state_dict({k: torch.tensor(v.numpy()) for k, v in src.state_dict().items()})
+
+
+def _seed_recurrent(kind: str) -> Callable[[bool], tuple]:
+    def build(quick: bool) -> tuple:
+        batch, T = (10, 5) if quick else (100, 20)
+        rng = np.random.default_rng(0)
+        tokens, labels = rng.integers(0, 10, (batch, T)), rng.integers(0, 5, batch)
+
+        def make(L):
+            class Classifier(L.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.embedding = L.nn.Embedding(10, 20)
+                    self.rnn = getattr(L.nn, kind)(20, 20, batch_first=True)
+                    self.fc = L.nn.Linear(20, 5)
+
+                def forward(self, x):
+                    out, _ = self.rnn(self.embedding(x))
+                    return self.fc(out[:, -1, :])
+
+            model = Classifier()
+            opt = L.optim.Adam(model.parameters(), lr=1e-3)
+            crit = L.nn.CrossEntropyLoss()
+            x, y = L.tensor(tokens), L.tensor(labels)
+
+            def step():
+                opt.zero_grad()
+                crit(model(x), y).backward()
+                opt.step()
+
+            return model, step
+
+        mg_model, run_mg = make(mg)
+        run_torch = None
+        if torch is not None:
+            t_model, run_torch = make(torch)
+            _same_weights(t_model, mg_model)
+        return (f"seed documents' {kind} classifier: Embedding(10,20) -> {kind}(20,20) -> last step -> Linear(20,5), "
+                f"batch {batch} x {T} tokens, cross-entropy, Adam: full training step"), run_mg, run_torch, {"group": "recurrent"}
+
+    build.__doc__ = f"The seed documents' {kind} training step (5.2)."
+    return build
+
+
+def _rnn_over_t(T: int) -> Callable[[bool], tuple]:
+    def build(quick: bool) -> tuple:
+        n = max(T // 16, 4) if quick else T
+        batch, d = 8, 256
+        rng = np.random.default_rng(0)
+        x0 = rng.standard_normal((n, batch, d), dtype=np.float32)
+        m_rnn = mg.nn.RNN(d, d)
+        mx = mg.tensor(x0)
+
+        def run_mg():
+            m_rnn.zero_grad()
+            out, _ = m_rnn(mx)
+            out.sum().backward()
+
+        run_torch = None
+        if torch is not None:
+            t_rnn = torch.nn.RNN(d, d)
+            _same_weights(t_rnn, m_rnn)
+            tx = torch.tensor(x0)
+
+            def run_torch():
+                t_rnn.zero_grad()
+                out, _ = t_rnn(tx)
+                out.sum().backward()
+
+        return f"tanh RNN forward+backward, batch {batch}, d={d}, T={n}", run_mg, run_torch, {"T": n, "series": "rnn"}
+
+    build.__doc__ = f"A single-layer tanh RNN over T={T} steps."
+    return build
+
+
 WORKLOADS: dict = {
     "op_overhead": op_overhead,
     "chain_10k": _chain(10_000),
     "chain_100k": _chain(100_000),
     "mlp_step": mlp_step,
+    "seed_rnn_step": _seed_recurrent("RNN"),
+    "seed_lstm_step": _seed_recurrent("LSTM"),
+    "seed_gru_step": _seed_recurrent("GRU"),
+    **{f"rnn_T{T}": _rnn_over_t(T) for T in (16, 64, 256, 1024, 2048)},
 }

@@ -284,3 +284,9 @@ def test_backward_frees_intermediate_results_even_if_the_loss_is_kept():
     loss.backward()
     gc.collect()
     assert ref() is None and loss is not None
+
+
+def test_row_gradients_add_up_for_aliased_negative_indices():
+    x = mg.zeros(3, 2, requires_grad=True)
+    x[[-1, 2, 0, -1]].sum().backward()
+    assert x.grad.tolist() == [[1, 1], [0, 0], [3, 3]]

@@ -114,18 +114,19 @@ class RNNSequence(_Recurrence):
         xp = array_module(self.hs)
         hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
         T = self.x.shape[0]
+        # phi'(a_t) for all t at once, read off the saved outputs (Eq. 2): the loop keeps only the recursion
+        dphi = (hs[1:] > 0).astype(hs.dtype) if self.relu else 1 - hs[1:] * hs[1:]
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
-        da = xp.empty((T,) + hs.shape[1:], dtype=hs.dtype)
+        da = xp.empty_like(dphi)
         deltas = xp.empty_like(da) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
             if deltas is not None:
                 deltas[t] = delta
-            h = hs[t + 1]
             d_new = delta if m is None else delta * m[t]
-            da[t] = d_new * (h > 0) if self.relu else d_new * (1 - h * h)
-            carry = delta - d_new  # a padded step hands its gradient straight to h_{t-1}
-            delta = da[t] @ w_hh + carry
+            xp.multiply(d_new, dphi[t], out=da[t])  # Eq. 2
+            back = da[t] @ w_hh  # Eq. 3
+            delta = back if m is None else back + (delta - d_new)  # a padded step hands delta to h_{t-1}
         if deltas is not None:
             self.record["deltas"] = deltas
         grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
@@ -175,30 +176,39 @@ class LSTMSequence(_Recurrence):
     def backward(self, gout, gh, gc):
         xp = array_module(self.hs)
         hs, cs, w_hh, m = self.hs, self.cs, self.w_hh, self._masks(self.x)
-        T, H = self.x.shape[0], hs.shape[-1]
+        T, B, H = self.x.shape[0], hs.shape[1], hs.shape[-1]
+        gates, tcs = self.gates, self.tcs
+        i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))
+        # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once:
+        # the loop then only multiplies and carries (what is truly sequential).
+        road = o * (1 - tcs * tcs)  # d h_t / d c_t
+        fac = xp.empty((T, B, 4, H), dtype=hs.dtype)  # d a_t / d gamma (i, f, g) and d a_t / d delta (o)
+        fac[:, :, 0] = g * i * (1 - i)
+        fac[:, :, 1] = cs[:-1] * f * (1 - f)
+        fac[:, :, 2] = i * (1 - g * g)
+        fac[:, :, 3] = tcs * o * (1 - o)
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
-        da = xp.empty_like(self.gates)
+        da = xp.empty_like(fac)
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
             if deltas is not None:
                 deltas[t] = delta
-            gt = self.gates[t]
-            i, f, g, o = gt[:, :H], gt[:, H : 2 * H], gt[:, 2 * H : 3 * H], gt[:, 3 * H :]
-            tc = self.tcs[t]
             dh_new = delta if m is None else delta * m[t]
             dc_new = gamma if m is None else gamma * m[t]
-            dc = dc_new + dh_new * o * (1 - tc * tc)  # Eq. 5
-            dat = da[t]
-            dat[:, :H] = dc * g * i * (1 - i)  # Eq. 6
-            dat[:, H : 2 * H] = dc * cs[t] * f * (1 - f)
-            dat[:, 2 * H : 3 * H] = dc * i * (1 - g * g)
-            dat[:, 3 * H :] = dh_new * tc * o * (1 - o)
-            gamma = dc * f + (gamma - dc_new)  # Eq. 7, plus what a padded step carries
-            delta = dat @ w_hh + (delta - dh_new)
+            dc = dc_new + dh_new * road[t]  # Eq. 5
+            xp.multiply(dc[:, None, :], fac[t, :, :3], out=da[t, :, :3])  # Eq. 6
+            xp.multiply(dh_new, fac[t, :, 3], out=da[t, :, 3])
+            back_c = dc * f[t]  # Eq. 7
+            back_h = da[t].reshape(B, 4 * H) @ w_hh
+            if m is None:
+                gamma, delta = back_c, back_h
+            else:  # what a padded step carries straight back
+                gamma, delta = back_c + (gamma - dc_new), back_h + (delta - dh_new)
         if deltas is not None:
             self.record["deltas"] = deltas
+        da = da.reshape(T, B, 4 * H)
         grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
         return (grads[0], delta, gamma) + grads[1:]
 
@@ -243,25 +253,31 @@ class GRUSequence(_Recurrence):
     def backward(self, gout, gh):
         xp = array_module(self.hs)
         hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
-        T, H = self.x.shape[0], hs.shape[-1]
+        T, B, H = self.x.shape[0], hs.shape[1], hs.shape[-1]
+        r, z, n = self.rz[..., :H], self.rz[..., H:], self.ns
+        # The factors of Eqs. 8-9 that do not involve delta, for all t at once; each pre-activation
+        # gradient is then delta_t times a known factor.
+        an = (1 - z) * (1 - n * n)  # d a^n_x / d delta (Eq. 8)
+        f_in = xp.empty((T, B, 3, H), dtype=hs.dtype)
+        f_in[:, :, 0] = an * self.ghn * r * (1 - r)  # a^r (Eq. 9)
+        f_in[:, :, 1] = (hs[:-1] - n) * z * (1 - z)  # a^z
+        f_in[:, :, 2] = an
+        f_hid = f_in.copy()
+        f_hid[:, :, 2] = an * r  # a^n_h: the reset gate multiplies the hidden side only
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
-        d_in = xp.empty((T,) + hs.shape[1:-1] + (3 * H,), dtype=hs.dtype)
-        d_hid = xp.empty_like(d_in)
+        d_in = xp.empty_like(f_in)
+        d_hid = xp.empty_like(f_in)
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
             if deltas is not None:
                 deltas[t] = delta
-            r, z, n, hprev = self.rz[t, :, :H], self.rz[t, :, H:], self.ns[t], hs[t]
             dh_new = delta if m is None else delta * m[t]
-            dan = dh_new * (1 - z) * (1 - n * n)  # Eq. 8
-            dar = dan * self.ghn[t] * r * (1 - r)  # Eq. 9
-            daz = dh_new * (hprev - n) * z * (1 - z)
-            d_in[t, :, :H], d_in[t, :, H : 2 * H], d_in[t, :, 2 * H :] = dar, daz, dan
-            d_hid[t, :, : 2 * H] = d_in[t, :, : 2 * H]
-            d_hid[t, :, 2 * H :] = dan * r
-            delta = d_hid[t] @ w_hh + dh_new * z + (delta - dh_new)  # Eq. 10
+            xp.multiply(dh_new[:, None, :], f_in[t], out=d_in[t])
+            xp.multiply(dh_new[:, None, :], f_hid[t], out=d_hid[t])
+            back = d_hid[t].reshape(B, 3 * H) @ w_hh + dh_new * z[t]  # Eq. 10
+            delta = back if m is None else back + (delta - dh_new)
         if deltas is not None:
             self.record["deltas"] = deltas
-        grads = self._weight_grads(self.x, hs[:-1], d_in, d_hid, self.w_ih, self.has_bias)
+        grads = self._weight_grads(self.x, hs[:-1], d_in.reshape(T, B, 3 * H), d_hid.reshape(T, B, 3 * H), self.w_ih, self.has_bias)
         return (grads[0], delta) + grads[1:]

@@ -267,17 +267,15 @@ class Tanh(Function):
 
 
 def sigmoid_array(x: Any) -> Any:
-    """:math:`1/(1+e^{-x})` of an array, from :math:`e^{-|x|}` so that it never overflows."""
+    """:math:`1/(1+e^{-x})` of an array, PyTorch's formula; for :math:`x < -709` the exponential
+    overflows to inf and the result is the correct limit 0."""
     xp = array_module(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    with numpy.errstate(over="ignore"):
+        return 1 / (1 + xp.exp(-x))
 
 
 class Sigmoid(Function):
-    r""":math:`y = \sigma(x) = 1/(1+e^{-x})`; :math:`\bar x = \bar y\, y (1-y)`.
-
-    Computed from :math:`e^{-|x|}`, which never overflows.
-    """
+    r""":math:`y = \sigma(x) = 1/(1+e^{-x})`; :math:`\bar x = \bar y\, y (1-y)`."""
 
     saves_inputs = False
 
