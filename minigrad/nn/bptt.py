@@ -182,14 +182,15 @@ class LSTMSequence(_Recurrence):
         # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once:
         # the loop then only multiplies and carries (what is truly sequential).
         road = o * (1 - tcs * tcs)  # d h_t / d c_t
-        fac = xp.empty((T, B, 4, H), dtype=hs.dtype)  # d a_t / d gamma (i, f, g) and d a_t / d delta (o)
-        fac[:, :, 0] = g * i * (1 - i)
-        fac[:, :, 1] = cs[:-1] * f * (1 - f)
-        fac[:, :, 2] = i * (1 - g * g)
-        fac[:, :, 3] = tcs * o * (1 - o)
+        # da starts as d a_t / d gamma_t (gates i, f, g) and d a_t / d delta_t (gate o); the loop scales
+        # it in place, so one buffer serves both
+        da = xp.empty((T, B, 4, H), dtype=hs.dtype)
+        da[:, :, 0] = g * i * (1 - i)
+        da[:, :, 1] = cs[:-1] * f * (1 - f)
+        da[:, :, 2] = i * (1 - g * g)
+        da[:, :, 3] = tcs * o * (1 - o)
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
-        da = xp.empty_like(fac)
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
@@ -198,8 +199,8 @@ class LSTMSequence(_Recurrence):
             dh_new = delta if m is None else delta * m[t]
             dc_new = gamma if m is None else gamma * m[t]
             dc = dc_new + dh_new * road[t]  # Eq. 5
-            xp.multiply(dc[:, None, :], fac[t, :, :3], out=da[t, :, :3])  # Eq. 6
-            xp.multiply(dh_new, fac[t, :, 3], out=da[t, :, 3])
+            da[t, :, :3] *= dc[:, None, :]  # Eq. 6
+            da[t, :, 3] *= dh_new
             back_c = dc * f[t]  # Eq. 7
             back_h = da[t].reshape(B, 4 * H) @ w_hh
             if m is None:
@@ -255,26 +256,25 @@ class GRUSequence(_Recurrence):
         hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
         T, B, H = self.x.shape[0], hs.shape[1], hs.shape[-1]
         r, z, n = self.rz[..., :H], self.rz[..., H:], self.ns
-        # The factors of Eqs. 8-9 that do not involve delta, for all t at once; each pre-activation
-        # gradient is then delta_t times a known factor.
+        # The factors of Eqs. 8-9 that do not involve delta, for all t at once: each pre-activation
+        # gradient is delta_t times a known factor.
         an = (1 - z) * (1 - n * n)  # d a^n_x / d delta (Eq. 8)
-        f_in = xp.empty((T, B, 3, H), dtype=hs.dtype)
-        f_in[:, :, 0] = an * self.ghn * r * (1 - r)  # a^r (Eq. 9)
-        f_in[:, :, 1] = (hs[:-1] - n) * z * (1 - z)  # a^z
-        f_in[:, :, 2] = an
-        f_hid = f_in.copy()
-        f_hid[:, :, 2] = an * r  # a^n_h: the reset gate multiplies the hidden side only
+        # d_in, d_hid start as the factors and are scaled by delta_t in place in the loop
+        d_in = xp.empty((T, B, 3, H), dtype=hs.dtype)
+        d_in[:, :, 0] = an * self.ghn * r * (1 - r)  # a^r (Eq. 9)
+        d_in[:, :, 1] = (hs[:-1] - n) * z * (1 - z)  # a^z
+        d_in[:, :, 2] = an
+        d_hid = d_in.copy()
+        d_hid[:, :, 2] = an * r  # a^n_h: the reset gate multiplies the hidden side only
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
-        d_in = xp.empty_like(f_in)
-        d_hid = xp.empty_like(f_in)
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
             if deltas is not None:
                 deltas[t] = delta
             dh_new = delta if m is None else delta * m[t]
-            xp.multiply(dh_new[:, None, :], f_in[t], out=d_in[t])
-            xp.multiply(dh_new[:, None, :], f_hid[t], out=d_hid[t])
+            d_in[t] *= dh_new[:, None, :]
+            d_hid[t] *= dh_new[:, None, :]
             back = d_hid[t].reshape(B, 3 * H) @ w_hh + dh_new * z[t]  # Eq. 10
             delta = back if m is None else back + (delta - dh_new)
         if deltas is not None:
