@@ -7,7 +7,9 @@ compositions of differentiable ops, so autograd derives their gradients.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Any, Sequence
+
+import numpy
 
 from .. import backend, ops
 from ..autograd import Function
@@ -15,13 +17,13 @@ from ..backend import array_module
 from ..ops import (  # re-exported under PyTorch's functional names
     log_softmax, one_hot, relu, sigmoid, softmax, tanh,
 )
-from ..ops.common import ShapeError, describe, require_float
+from ..ops.common import ShapeError, describe, require_float, sum_to_shape
 from ..tensor import Tensor
 
 __all__ = [
     "linear", "embedding", "layer_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
     "log_softmax", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "binary_cross_entropy_with_logits",
+    "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
 ]
 
 
@@ -344,3 +346,149 @@ def binary_cross_entropy_with_logits(
         loss = loss * weight
     return _reduce("binary_cross_entropy_with_logits", loss, reduction)
 
+
+
+# ------------------------------------------------------------------ attention
+class ScaledDotProductAttention(Function):
+    r"""Attention with its backward derived by hand (``docs/attention.md``).
+
+    Forward, over the last two dimensions (batch dimensions broadcast):
+    :math:`S = s\,Q K^\top + M`, :math:`P = \mathrm{softmax}_{\text{row}}(S)`, :math:`O = \tilde P V`, where
+    :math:`M` is the mask (0 or :math:`-\infty` for boolean masks) and :math:`\tilde P` is :math:`P` after dropout.
+
+    Backward: :math:`\bar V = \tilde P^\top \bar O`, :math:`\bar{\tilde P} = \bar O V^\top`,
+    :math:`\bar P = \bar{\tilde P} \odot D`, :math:`\bar S = P \odot (\bar P - \mathrm{rowsum}(\bar P \odot P))`,
+    :math:`\bar Q = s\,\bar S K`, :math:`\bar K = s\,\bar S^\top Q`.
+
+    Outputs ``(O, P̃)``: the weights are a second, differentiable output. Rows whose keys are all masked
+    give zero weights when ``safe`` (as PyTorch's ``scaled_dot_product_attention``) and NaN otherwise
+    (as PyTorch's ``MultiheadAttention``).
+    """
+
+    n_outputs = 2
+    saves_inputs = True
+    fresh_grads = True
+
+    def __init__(self, scale: float, additive: Any = None, allowed: Any = None, keep: Any = None, safe: bool = True) -> None:
+        self.scale, self.additive, self.allowed, self.keep, self.safe = scale, additive, allowed, keep, safe
+
+    def forward(self, q, k, v):
+        xp = array_module(q)
+        s = (q @ xp.swapaxes(k, -1, -2)) * self.scale
+        if self.additive is not None:
+            s = s + self.additive
+        if self.allowed is not None:
+            s = xp.where(self.allowed, s, -xp.inf)
+        with numpy.errstate(invalid="ignore"):  # a fully masked row is -inf - (-inf) when not safe
+            m = s.max(axis=-1, keepdims=True)
+            if self.safe:
+                m = xp.where(xp.isfinite(m), m, 0)
+            e = xp.exp(s - m)
+            z = e.sum(axis=-1, keepdims=True)
+            p = e / xp.where(z > 0, z, 1) if self.safe else e / z
+        pd = p * self.keep if self.keep is not None else p
+        self.q, self.k, self.v, self.p, self.pd = q, k, v, p, pd
+        return pd @ v, pd
+
+    def backward(self, go, gp):
+        xp = array_module(self.q)
+        q, k, v, p, pd = self.q, self.k, self.v, self.p, self.pd
+        need = self.needs_input_grad
+        dv = sum_to_shape(xp.swapaxes(pd, -1, -2) @ go, v.shape) if (need[2] and go is not None) else None
+        dpd = go @ xp.swapaxes(v, -1, -2) if go is not None else xp.zeros_like(p)
+        if gp is not None:
+            dpd = dpd + gp
+        dp = dpd * self.keep if self.keep is not None else dpd
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+        ds *= self.scale
+        dq = sum_to_shape(ds @ k, q.shape) if need[0] else None
+        dk = sum_to_shape(xp.swapaxes(ds, -1, -2) @ q, k.shape) if need[1] else None
+        return dq, dk, dv
+
+
+def _attention_mask(op: str, attn_mask: Any, L: int, S: int, batch: tuple, dtype: Any) -> tuple:
+    """Split a mask into (boolean 'take part' array, additive float array), checking its shape."""
+    if attn_mask is None:
+        return None, None
+    try:
+        numpy.broadcast_shapes(tuple(attn_mask.shape), batch + (L, S))
+    except ValueError:
+        raise ShapeError(f"{op}: attn_mask of shape {tuple(attn_mask.shape)} does not broadcast to the attention "
+                         f"weights' shape {batch + (L, S)} (batch..., L, S)") from None
+    if attn_mask.dtype == numpy.bool_:
+        return attn_mask.data, None
+    if attn_mask.dtype.kind == "f":
+        return None, attn_mask.data.astype(dtype, copy=False)
+    raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added to the scores), got {attn_mask.dtype}")
+
+
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    *,
+    return_weights: bool = False,
+    impl: str = "hand",
+) -> Tensor | tuple:
+    r""":math:`\mathrm{softmax}(Q K^\top / \sqrt{d} + M)\,V` with PyTorch's semantics.
+
+    Args:
+        query, key, value: ``(..., L, E)``, ``(..., S, E)``, ``(..., S, Ev)``; batch dimensions broadcast.
+        attn_mask: bool (True = the key takes part) or float (added to the scores), broadcastable
+            to ``(..., L, S)``.
+        dropout_p: dropout on the attention weights.
+        is_causal: mask out keys after the query position (``tril`` of an ``(L, S)`` matrix of ones).
+        scale: the score scale, :math:`1/\sqrt E` by default.
+        return_weights: (minigrad) also return the attention weights, for heatmaps and hand checks.
+        impl: (minigrad) ``"hand"``: one op with the hand-derived backward (default); ``"autograd"``:
+            composed of matmul/softmax ops, for teaching. Both agree to float64 round-off.
+
+    Rows whose keys are all masked give zero weights and a zero output, as in PyTorch 2.13.
+    """
+    op = "scaled_dot_product_attention"
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ShapeError(f"{op}: query, key and value need at least 2 dimensions, got {query.shape}, {key.shape}, {value.shape}")
+    if query.shape[-1] != key.shape[-1]:
+        raise ShapeError(f"{op}: query and key must have the same feature size, got query {query.shape} and key {key.shape}")
+    if key.shape[-2] != value.shape[-2]:
+        raise ShapeError(f"{op}: key and value must have the same sequence length, got key {key.shape} and value {value.shape}")
+    if impl not in ("hand", "autograd"):
+        raise ValueError(f"{op}: impl must be 'hand' or 'autograd', got {impl!r}")
+    L, S = query.shape[-2], key.shape[-2]
+    batch = tuple(numpy.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2]))
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError(f"{op}: pass either attn_mask or is_causal=True, not both")
+        attn_mask = Tensor(query.device.xp.tril(query.device.xp.ones((L, S), dtype=bool)), query.device)
+    allowed, additive = _attention_mask(op, attn_mask, L, S, batch, query.dtype)
+    scale = 1 / math.sqrt(query.shape[-1]) if scale is None else scale
+    keep = None
+    if dropout_p > 0:
+        g = backend.generator(query.device)
+        keep = (g.random(batch + (L, S), dtype=query.dtype) >= dropout_p).astype(query.dtype) / (1 - dropout_p)
+    q, k = ops.common.binary_operands(op, query, key)
+    q, v = ops.common.binary_operands(op, q, value)
+    if impl == "hand":
+        out, weights = ScaledDotProductAttention(scale, additive, allowed, keep, safe=True).apply(q, k, v)
+    else:
+        out, weights = _attention_composed(q, k, v, scale, additive, allowed, keep)
+    return (out, weights) if return_weights else out
+
+
+def _attention_composed(q: Tensor, k: Tensor, v: Tensor, scale: float, additive: Any, allowed: Any, keep: Any) -> tuple:
+    """The same attention written with ordinary ops, so autograd derives its backward (for teaching)."""
+    dev = q.device
+    s = (q @ k.transpose(-2, -1)) * scale
+    if additive is not None:
+        s = s + Tensor(additive, dev)
+    if allowed is not None:
+        s = s.masked_fill(~Tensor(allowed, dev), float("-inf"))
+    dead = ops.all(s == float("-inf"), dim=-1, keepdim=True)  # rows with no key to attend to
+    p = softmax(ops.where(dead, 0.0, s), -1).masked_fill(dead, 0.0)
+    if keep is not None:
+        p = p * Tensor(keep, dev)
+    return p @ v, p
