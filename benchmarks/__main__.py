@@ -16,11 +16,17 @@ def run(names: list, repeats: int, quick: bool) -> list:
     for i, name in enumerate(names, 1):
         desc, run_mg, run_torch, notes = WORKLOADS[name](quick)
         print(f"[{i}/{len(names)}] {name}: {desc}", flush=True)
-        mg_t, th_t = measure([run_mg, run_torch], repeats)
+        extra = notes.pop("extra", {})
+        timings = measure([run_mg, run_torch, *extra.values()], repeats)
+        mg_t, th_t = timings[0], timings[1]
+        notes["extra"] = dict(zip(extra, timings[2:]))
         r = Result(name, desc, mg_t, th_t, notes)
         line = f"    minigrad {fmt_time(mg_t.median)}"
         if th_t:
             line += f"   PyTorch {fmt_time(th_t.median)}   ratio {r.ratio:.2f}x"
+        line += "".join(f"   {k} {fmt_time(t.median)}" for k, t in notes["extra"].items())
+        if "flops" in notes:
+            line += f"   {notes['flops'] / mg_t.median / 1e9:.1f} GFLOP/s"
         print(line, flush=True)
         results.append(r)
     return results

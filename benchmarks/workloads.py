@@ -170,6 +170,120 @@ def _rnn_over_t(T: int) -> Callable[[bool], tuple]:
     return build
 
 
+def _seed_transformer(dim_feedforward: int) -> Callable[[bool], tuple]:
+    def build(quick: bool) -> tuple:
+        batch, T = (10, 5) if quick else (100, 20)
+        rng = np.random.default_rng(0)
+        tokens, labels = rng.integers(0, 10, (batch, T)), rng.integers(0, 5, batch)
+
+        def make(L):
+            class Classifier(L.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.embedding = L.nn.Embedding(10, 20)
+                    layer = L.nn.TransformerEncoderLayer(20, 2, dim_feedforward=dim_feedforward, batch_first=True)
+                    self.encoder = L.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+                    self.fc = L.nn.Linear(20, 5)
+
+                def forward(self, x):
+                    return self.fc(self.encoder(self.embedding(x)).mean(dim=1))
+
+            model = Classifier()
+            opt = L.optim.Adam(model.parameters(), lr=1e-3)
+            crit = L.nn.CrossEntropyLoss()
+            x, y = L.tensor(tokens), L.tensor(labels)
+
+            def step():
+                opt.zero_grad()
+                crit(model(x), y).backward()
+                opt.step()
+
+            return model, step
+
+        mg_model, run_mg = make(mg)
+        run_torch = None
+        if torch is not None:
+            t_model, run_torch = make(torch)
+            _same_weights(t_model, mg_model)
+        return (f"seed documents' Transformer classifier: Embedding(10,20) -> TransformerEncoder(1 layer, d_model=20, nhead=2, "
+                f"dim_feedforward={dim_feedforward}) -> mean -> Linear(20,5), batch {batch} x {T}, Adam: full training step"), run_mg, run_torch, {}
+
+    build.__doc__ = f"The seed documents' Transformer training step with dim_feedforward={dim_feedforward}."
+    return build
+
+
+def transformer_512(quick: bool) -> tuple:
+    """A training step of one d_model=512 encoder layer with an embedding and a token-level head."""
+    batch, T, d, ff, vocab = (4, 16, 64, 256, 100) if quick else (32, 128, 512, 2048, 1000)
+    rng = np.random.default_rng(0)
+    tokens, targets = rng.integers(0, vocab, (batch, T)), rng.integers(0, vocab, (batch, T))
+
+    def make(L):
+        class LM(L.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.embedding = L.nn.Embedding(vocab, d)
+                self.layer = L.nn.TransformerEncoderLayer(d, 8, dim_feedforward=ff, dropout=0.0, batch_first=True)
+                self.head = L.nn.Linear(d, vocab)
+
+            def forward(self, x):
+                return self.head(self.layer(self.embedding(x)))
+
+        model = LM()
+        opt = L.optim.Adam(model.parameters(), lr=1e-4)
+        x, y = L.tensor(tokens), L.tensor(targets.reshape(-1))
+
+        def step():
+            opt.zero_grad()
+            L.nn.functional.cross_entropy(model(x).reshape(-1, vocab), y).backward()
+            opt.step()
+
+        return model, step
+
+    mg_model, run_mg = make(mg)
+    run_torch = None
+    if torch is not None:
+        t_model, run_torch = make(torch)
+        _same_weights(t_model, mg_model)
+    n = batch * T
+    macs = n * (4 * d * d + 2 * d * ff + d * vocab) + batch * 2 * T * T * d  # projections, FFN, head; attention
+    return (f"training step of Embedding({vocab},{d}) -> TransformerEncoderLayer(d_model={d}, nhead=8, dim_feedforward={ff}) "
+            f"-> Linear({d},{vocab}), batch {batch} x {T}, Adam"), run_mg, run_torch, {"flops": 6 * macs}
+
+
+def _attention_over_t(T: int) -> Callable[[bool], tuple]:
+    def build(quick: bool) -> tuple:
+        n = max(T // 16, 4) if quick else T
+        batch, d = 8, 256
+        rng = np.random.default_rng(0)
+        x0 = rng.standard_normal((batch, n, d), dtype=np.float32)
+        mx = mg.tensor(x0, requires_grad=True)
+
+        def run_mg():
+            mx.grad = None
+            mg.nn.functional.scaled_dot_product_attention(mx, mx, mx).sum().backward()
+
+        run_torch, extra = None, {}
+        if torch is not None:
+            tx = torch.tensor(x0, requires_grad=True)
+
+            def run_torch():  # the naive formula, as minigrad computes it
+                tx.grad = None
+                p = torch.softmax(tx @ tx.transpose(1, 2) / d**0.5, dim=-1)
+                (p @ tx).sum().backward()
+
+            def run_torch_sdpa():
+                tx.grad = None
+                torch.nn.functional.scaled_dot_product_attention(tx, tx, tx).sum().backward()
+
+            extra = {"PyTorch scaled_dot_product_attention": run_torch_sdpa}
+        return (f"single-head self-attention forward+backward, batch {batch}, d={d}, T={n} (PyTorch: the naive formula)",
+                run_mg, run_torch, {"T": n, "series": "attention", "extra": extra, "flops": 12 * batch * n * n * d})
+
+    build.__doc__ = f"Single-head self-attention over T={T} steps."
+    return build
+
+
 WORKLOADS: dict = {
     "op_overhead": op_overhead,
     "chain_10k": _chain(10_000),
@@ -179,4 +293,8 @@ WORKLOADS: dict = {
     "seed_lstm_step": _seed_recurrent("LSTM"),
     "seed_gru_step": _seed_recurrent("GRU"),
     **{f"rnn_T{T}": _rnn_over_t(T) for T in (16, 64, 256, 1024, 2048)},
+    "seed_transformer_ff2048": _seed_transformer(2048),
+    "seed_transformer_ff80": _seed_transformer(80),
+    "transformer_512_step": transformer_512,
+    **{f"attention_T{T}": _attention_over_t(T) for T in (16, 64, 256, 1024, 2048)},
 }
