@@ -95,6 +95,20 @@ def machine() -> dict:
     return info
 
 
+def matmul_peak(n: int = 2048, repeats: int = 5) -> dict:
+    """Achieved float32 GFLOP/s of an n x n matrix product: NumPy's (minigrad's engine) and PyTorch's."""
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    peaks = {"numpy": 2 * n**3 / min(measure([lambda: a @ a], repeats, 0.0)[0].samples) / 1e9}
+    try:
+        import torch
+
+        ta = torch.from_numpy(a)
+        peaks["torch"] = 2 * n**3 / min(measure([lambda: ta @ ta], repeats, 0.0)[0].samples) / 1e9
+    except ImportError:
+        pass
+    return peaks
+
+
 def fmt_time(s: float) -> str:
     if s < 1e-3:
         return f"{s * 1e6:.1f} µs"

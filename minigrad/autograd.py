@@ -19,8 +19,6 @@ import gc
 import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
-import numpy
-
 from . import backend
 
 if TYPE_CHECKING:
@@ -169,13 +167,14 @@ class Function:
                 )
 
     def release(self) -> None:
-        """Free the saved arrays; keep what a second backward of a buffer-free op needs.
+        """Free the saved arrays; keep the small metadata a second backward of a buffer-free op needs.
 
         As in PyTorch, running backward again through this node fails only if its backward reads a
         freed buffer. Non-leaf inputs are replaced by bare edges, so the graph no longer holds on to
         intermediate results.
         """
-        kept = {k: v for k, v in self.__dict__.items() if k in _BOOKKEEPING or _is_metadata(v)}
+        arrays = backend.array_types()
+        kept = {k: v for k, v in self.__dict__.items() if not isinstance(v, arrays)}
         kept["inputs"] = tuple(t if t._ctx is None else _Edge(t._ctx, t._out_index) for t in self.inputs)
         kept["_released"] = True
         self.__dict__ = kept
@@ -188,16 +187,6 @@ class _Edge:
 
     def __init__(self, ctx: Function, index: int) -> None:
         self._ctx, self._out_index = ctx, index
-
-
-_BOOKKEEPING = frozenset({"needs_input_grad", "n_outputs", "_retained"})
-
-
-def _is_metadata(v: Any) -> bool:
-    """Small values (axes, shapes, flags, dtypes) that an op may need again; arrays are not."""
-    if v is None or isinstance(v, (bool, int, float, str, slice, numpy.dtype)):
-        return True
-    return isinstance(v, tuple) and all(_is_metadata(x) for x in v)
 
 
 _tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)

@@ -176,6 +176,11 @@ def cuda_is_available() -> bool:
     return True
 
 
+def array_types() -> tuple:
+    """The array classes in use: NumPy's, and CuPy's once CuPy is loaded."""
+    return (numpy.ndarray,) if _cupy is None else (numpy.ndarray, _cupy.ndarray)
+
+
 def array_module(array: Any):
     """The namespace (numpy or cupy) that owns ``array``."""
     if isinstance(array, numpy.ndarray):

@@ -358,7 +358,8 @@ class ScaledDotProductAttention(Function):
 
     Backward: :math:`\bar V = \tilde P^\top \bar O`, :math:`\bar{\tilde P} = \bar O V^\top`,
     :math:`\bar P = \bar{\tilde P} \odot D`, :math:`\bar S = P \odot (\bar P - \mathrm{rowsum}(\bar P \odot P))`,
-    :math:`\bar Q = s\,\bar S K`, :math:`\bar K = s\,\bar S^\top Q`.
+    :math:`\bar Q = s\,\bar S K`, :math:`\bar K = s\,\bar S^\top Q`; the row sum is computed as
+    :math:`\mathrm{rowsum}(\bar O \odot O)`, equal because :math:`O = \tilde P V`.
 
     Outputs ``(O, P̃)``: the weights are a second, differentiable output. Rows whose keys are all masked
     give zero weights when ``safe`` (as PyTorch's ``scaled_dot_product_attention``) and NaN otherwise
@@ -374,35 +375,44 @@ class ScaledDotProductAttention(Function):
 
     def forward(self, q, k, v):
         xp = array_module(q)
-        s = (q @ xp.swapaxes(k, -1, -2)) * self.scale
+        # In place on one (..., L, S) buffer: at long sequences these arrays dominate time and memory.
+        p = (q * self.scale) @ xp.swapaxes(k, -1, -2)  # scaling Q is cheaper than scaling the L x S scores
         if self.additive is not None:
-            s = s + self.additive
+            p += self.additive
         if self.allowed is not None:
-            s = xp.where(self.allowed, s, -xp.inf)
+            xp.copyto(p, -xp.inf, where=~self.allowed)
         with numpy.errstate(invalid="ignore"):  # a fully masked row is -inf - (-inf) when not safe
-            m = s.max(axis=-1, keepdims=True)
+            m = p.max(axis=-1, keepdims=True)
             if self.safe:
-                m = xp.where(xp.isfinite(m), m, 0)
-            e = xp.exp(s - m)
-            z = e.sum(axis=-1, keepdims=True)
-            p = e / xp.where(z > 0, z, 1) if self.safe else e / z
+                m[~xp.isfinite(m)] = 0
+            p -= m
+            xp.exp(p, out=p)
+            z = p.sum(axis=-1, keepdims=True)
+            if self.safe:
+                z[z == 0] = 1  # all weights are 0 there: the row stays 0
+            p /= z
         pd = p * self.keep if self.keep is not None else p
-        self.q, self.k, self.v, self.p, self.pd = q, k, v, p, pd
-        return pd @ v, pd
+        o = pd @ v
+        self.q, self.k, self.v, self.p, self.pd, self.o = q, k, v, p, pd, o.copy()
+        return o, pd
 
     def backward(self, go, gp):
         xp = array_module(self.q)
         q, k, v, p, pd = self.q, self.k, self.v, self.p, self.pd
         need = self.needs_input_grad
         dv = sum_to_shape(xp.swapaxes(pd, -1, -2) @ go, v.shape) if (need[2] and go is not None) else None
-        dpd = go @ xp.swapaxes(v, -1, -2) if go is not None else xp.zeros_like(p)
+        dp = go @ xp.swapaxes(v, -1, -2) if go is not None else xp.zeros_like(p)  # a fresh buffer: dS is built in it
+        # rowsum(dP * P) = rowsum(dO * O) because O = P~ V: an (L, E) product instead of an (L, S) one
+        rowsum = (go * self.o).sum(axis=-1, keepdims=True) if go is not None else 0
         if gp is not None:
-            dpd = dpd + gp
-        dp = dpd * self.keep if self.keep is not None else dpd
-        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
-        ds *= self.scale
-        dq = sum_to_shape(ds @ k, q.shape) if need[0] else None
-        dk = sum_to_shape(xp.swapaxes(ds, -1, -2) @ q, k.shape) if need[1] else None
+            dp += gp
+            rowsum = rowsum + (gp * pd).sum(axis=-1, keepdims=True)
+        if self.keep is not None:
+            dp *= self.keep
+        dp -= rowsum
+        dp *= p  # dS
+        dq = sum_to_shape((dp @ k) * self.scale, q.shape) if need[0] else None
+        dk = sum_to_shape((xp.swapaxes(dp, -1, -2) @ q) * self.scale, k.shape) if need[1] else None
         return dq, dk, dv
 
 
