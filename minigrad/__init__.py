@@ -35,6 +35,7 @@ from .ops import (
 )
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor
+from .tracing import trace
 
 from . import nn, optim, utils  # noqa: E402  (they build on everything above)
 

@@ -148,6 +148,8 @@ class Function:
             outs = make(ys, dev, self if requires else None, 0)
             if self.is_view:
                 outs._base = inputs[0]._base if inputs[0]._base is not None else inputs[0]
+        if _tracer is not None:
+            _tracer._record(self, inputs, outs)
         if requires:
             self.inputs = inputs
             self.needs_input_grad = tuple(t.requires_grad for t in inputs)
@@ -190,6 +192,7 @@ class _Edge:
 
 
 _tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)
+_tracer: Any = None  # the active minigrad.trace, if any
 
 
 # ------------------------------------------------------------------ backward

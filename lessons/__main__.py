@@ -1,0 +1,90 @@
+"""``python -m lessons [NAME | --all] [--json] [--plots DIR] [--device cpu|cuda]`` and
+``python -m lessons check NAME quantity=value ...``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from lessons.runner import LESSONS, Context, load
+
+
+def _list() -> None:
+    print("Lessons (run one with: python -m lessons NAME):\n")
+    for name in LESSONS:
+        mod = load(name)
+        print(f"  {name:28s} {mod.SUMMARY}  [{mod.SOURCE}]")
+
+
+def _check(argv: list) -> int:
+    if not argv:
+        print("usage: python -m lessons check NAME quantity=value ...", file=sys.stderr)
+        return 2
+    name, pairs = argv[0], argv[1:]
+    mod = load(name)
+    if not hasattr(mod, "example"):
+        print(f"lesson {name!r} has no hand calculation to check", file=sys.stderr)
+        return 2
+    given = {}
+    for p in pairs:
+        if "=" not in p:
+            print(f"check: expected quantity=value, got {p!r}", file=sys.stderr)
+            return 2
+        k, v = p.split("=", 1)
+        given[k.strip()] = v.strip()
+    try:
+        results = mod.example().check_answers(given)
+    except KeyError as e:
+        print(f"check: {e.args[0]}", file=sys.stderr)
+        return 2
+    wrong = 0
+    for q, g, want, status, msg in results:
+        mark = "✓" if status == "right" else "✗"
+        wrong += status != "right"
+        print(f"{mark} {q} = {g:g}: {status}" + (f" — {msg}" if msg else ""))
+    print(f"\n{len(results) - wrong} of {len(results)} right")
+    return 0 if wrong == 0 else 1
+
+
+def main(argv: list | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:
+        return _check(argv[1:])
+    p = argparse.ArgumentParser(prog="python -m lessons", description="Run minigrad's lessons.")
+    p.add_argument("name", nargs="?", help="the lesson to run (omit to list them)")
+    p.add_argument("--all", action="store_true", help="run every lesson")
+    p.add_argument("--json", action="store_true", help="print a machine-readable report instead of the text")
+    p.add_argument("--plots", type=Path, help="save figures as PNG files in this folder")
+    p.add_argument("--device", default="cpu", help="cpu or cuda, where a lesson computes on a device")
+    p.add_argument("--quick", action="store_true", help="small sizes (for tests)")
+    args = p.parse_args(argv)
+    names = LESSONS if args.all else ([args.name] if args.name else [])
+    if not names:
+        _list()
+        return 0
+    report = {}
+    for i, name in enumerate(names, 1):
+        try:
+            mod = load(name)
+        except KeyError as e:
+            print(e.args[0], file=sys.stderr)
+            return 2
+        ctx = Context(plots=args.plots, device=args.device, quick=args.quick, quiet=args.json)
+        if not args.json:
+            print(f"\n# [{i}/{len(names)}] {name}: {mod.SUMMARY} ({mod.SOURCE})", flush=True)
+        result = mod.run(ctx)
+        report[name] = {
+            "summary": mod.SUMMARY,
+            "source": mod.SOURCE,
+            "checks": [r.as_dict() for r in result.get("rows", [])],
+            "figures": [str(f) for f in ctx.figures],
+            **{k: v for k, v in result.items() if k in ("runs", "failures")},
+        }
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

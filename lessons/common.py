@@ -1,0 +1,213 @@
+"""What every worked-example lesson shares: the steps of a hand calculation, the check table of the
+document's printed numbers, and the checker of a student's numbers.
+
+A worked example is an ordered list of :class:`Step` s. Each step computes one named quantity from
+named earlier ones with minigrad ops, so the same function gives
+
+- the fully consistent computation (every step from the correct earlier values),
+- the value "from the document's steps" (from the numbers the document printed before it, so one early
+  slip does not mark every later step wrong),
+- and, for a student, the value from *their* earlier numbers (to tell a slip from a carried error).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import minigrad as mg
+
+
+@dataclass
+class Printed:
+    """A number as the document prints it: its value and how many decimals it shows."""
+
+    value: float
+    decimals: int
+    text: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> "Printed":
+        t = text.strip()
+        decimals = len(t.split(".")[1]) if "." in t else 0
+        return cls(float(t), decimals, t)
+
+
+@dataclass
+class Step:
+    """One quantity of a worked example.
+
+    Attributes:
+        name: the quantity's name (as in the check table and the checker, e.g. ``h_2``).
+        fn: computes it (a minigrad tensor) from a dict of earlier values (tensors by name).
+        written: the document's own arithmetic for it, when that differs from the stated formula
+            (a function of the same dict), so a "formula differs" mistake is recognised.
+        written_note: what the document's arithmetic does differently.
+        given: the quantity cannot be computed from the document (e.g. a shape-impossible product);
+            the lesson takes the printed value as given and says why.
+    """
+
+    name: str
+    fn: Callable[[dict], Any]
+    written: Callable[[dict], Any] | None = None
+    written_note: str = ""
+    given: str = ""
+
+
+@dataclass
+class Row:
+    """One line of a check table (the fields of the JSON report)."""
+
+    quantity: str
+    document: str
+    from_document_steps: float | None
+    recomputed: float
+    verdict: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"quantity": self.quantity, "document": self.document, "from_document_steps": self.from_document_steps,
+                "recomputed": self.recomputed, "verdict": self.verdict, "reason": self.reason}
+
+
+def _close(a: float, b: float, decimals: int) -> bool:
+    """Does ``a`` round to the printed ``b`` (half a unit in the last printed digit, plus round-off)?"""
+    return abs(a - b) <= 0.5 * 10.0 ** (-decimals) + 1e-9 * max(1.0, abs(b))
+
+
+def _scalar(t: Any) -> float:
+    return float(t.item()) if isinstance(t, mg.Tensor) else float(t)
+
+
+@dataclass
+class WorkedExample:
+    """A hand calculation: its inputs, its steps in order, and what the document printed."""
+
+    inputs: dict
+    steps: list
+    document: dict = field(default_factory=dict)  # quantity -> printed text
+
+    def evaluate(self, overrides: dict | None = None, trace: mg.trace | None = None) -> dict:
+        """Every quantity by name (floats), each step from the earlier ones (``overrides`` replace them)."""
+        values = {k: mg.tensor(v, dtype=mg.float64) for k, v in self.inputs.items()}
+        if trace is not None:
+            for k, v in values.items():
+                trace.name(v, k)
+        for step in self.steps:
+            if overrides and step.name in overrides:
+                v = mg.tensor(overrides[step.name], dtype=mg.float64)
+                values[step.name] = trace.name(v, step.name) if trace is not None else v
+                continue
+            v = step.fn(values)
+            values[step.name] = trace.name(v, step.name) if trace is not None else v
+        return {k: _scalar(v) if v.numel() == 1 else v.numpy() for k, v in values.items()}
+
+    def steps_text(self, fmt: str = "text", **inputs: Any) -> str:
+        """The consistent computation, step by step, as a student writes it."""
+        ex = self.with_inputs(**inputs) if inputs else self
+        with mg.trace() as tr:
+            ex.evaluate(trace=tr)
+        return tr.render(fmt)
+
+    def with_inputs(self, **inputs: Any) -> "WorkedExample":
+        unknown = set(inputs) - set(self.inputs)
+        if unknown:
+            raise KeyError(f"unknown inputs {sorted(unknown)}; this example's inputs are {sorted(self.inputs)}")
+        return WorkedExample({**self.inputs, **inputs}, self.steps, self.document)
+
+    def _one_step(self, step: Step, earlier: dict, fn: Callable[[dict], Any]) -> float:
+        values = {k: mg.tensor(v, dtype=mg.float64) for k, v in earlier.items()}
+        return _scalar(fn(values))
+
+    def check_table(self) -> list:
+        """A :class:`Row` for every number the document prints."""
+        consistent = self.evaluate()
+        doc = {k: Printed.parse(v) for k, v in self.document.items()}
+        earlier_doc = dict(self.inputs)
+        rows = []
+        for step in self.steps:
+            if step.name in doc:
+                p = doc[step.name]
+                recomputed = consistent[step.name]
+                if step.given:
+                    rows.append(Row(step.name, p.text, None, p.value, "taken as given", step.given))
+                    earlier_doc[step.name] = p.value
+                    continue
+                from_doc = self._one_step(step, earlier_doc, step.fn)
+                verdict, reason = self._verdict(step, p, recomputed, from_doc, earlier_doc)
+                rows.append(Row(step.name, p.text, from_doc, recomputed, verdict, reason))
+                earlier_doc[step.name] = p.value
+            else:
+                earlier_doc[step.name] = consistent[step.name] if not step.given else consistent[step.name]
+        return rows
+
+    def _verdict(self, step: Step, p: Printed, recomputed: float, from_doc: float, earlier_doc: dict) -> tuple:
+        if recomputed == p.value:
+            return "agrees", ""
+        if _close(recomputed, p.value, p.decimals):
+            return "agrees within the document's rounding", f"{recomputed:.10g} rounds to {p.text}"
+        if _close(from_doc, p.value, p.decimals):
+            return "wrong", (f"carried error: right given the document's earlier numbers ({from_doc:.10g}), "
+                             f"but those were wrong; the consistent value is {recomputed:.10g}")
+        if step.written is not None:
+            as_written = self._one_step(step, earlier_doc, step.written)
+            if _close(as_written, p.value, p.decimals):
+                return "wrong", f"formula differs: {step.written_note} (that gives {as_written:.10g})"
+            return "wrong", (f"arithmetic slip: the document's own expression gives {as_written:.10g}, not {p.text}; "
+                             f"moreover {step.written_note}")
+        return "wrong", f"arithmetic slip: from the document's earlier numbers the formula gives {from_doc:.10g}, not {p.text}"
+
+    def check_answers(self, given: dict) -> list:
+        """A student's numbers against the consistent ones: for each, right or wrong and why.
+
+        Returns a list of ``(name, given, expected, status, message)`` in computation order; the first
+        step whose own arithmetic is wrong is marked ``"first wrong step"``.
+        """
+        unknown = set(given) - {s.name for s in self.steps}
+        if unknown:
+            raise KeyError(f"unknown quantities {sorted(unknown)}; this example has {[s.name for s in self.steps]}")
+        consistent = self.evaluate()
+        theirs = dict(self.inputs)
+        out, first_found = [], False
+        for step in self.steps:
+            if step.name not in given:
+                theirs[step.name] = consistent[step.name]
+                continue
+            g = float(given[step.name])
+            decimals = len(str(given[step.name]).split(".")[1]) if "." in str(given[step.name]) else 0
+            want = consistent[step.name]
+            from_theirs = self._one_step(step, theirs, step.fn) if not step.given else want
+            if _close(want, g, decimals):
+                out.append((step.name, g, want, "right", ""))
+            elif _close(from_theirs, g, decimals):
+                out.append((step.name, g, want, "carried error",
+                            f"right for your earlier numbers, but they were wrong: the answer is {want:.10g}"))
+            else:
+                status = "wrong" if first_found else "first wrong step"
+                first_found = True
+                out.append((step.name, g, want, status, f"from your earlier numbers this step gives {from_theirs:.10g}; the answer is {want:.10g}"))
+            theirs[step.name] = g
+        return out
+
+
+def format_table(rows: list) -> str:
+    """A check table as fixed-width text."""
+    head = ("quantity", "document", "from doc. steps", "recomputed", "verdict")
+    fmt = lambda v: "—" if v is None else (f"{v:.10g}" if isinstance(v, float) and not math.isnan(v) else str(v))  # noqa: E731
+    body = [(r.quantity, r.document, fmt(r.from_document_steps), fmt(r.recomputed), r.verdict) for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    out = [line(head), line("-" * w for w in widths)]
+    for r, b in zip(rows, body):
+        out.append(line(b))
+        if r.reason:
+            out.append(" " * (widths[0] + 2) + "↳ " + r.reason)
+    return "\n".join(out)
+
+
+def markdown_table(rows: list) -> str:
+    out = ["| quantity | document | from document's steps | recomputed | verdict | reason |", "|---|---|---|---|---|---|"]
+    fmt = lambda v: "—" if v is None else f"{v:.10g}"  # noqa: E731
+    for r in rows:
+        out.append(f"| `{r.quantity}` | {r.document} | {fmt(r.from_document_steps)} | {fmt(r.recomputed)} | {r.verdict} | {r.reason} |")
+    return "\n".join(out)

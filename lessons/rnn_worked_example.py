@@ -1,0 +1,113 @@
+# %% [markdown]
+# # The recurrent network of document 001, §3.1.2, §3.1.3 and §4.1
+#
+# Document 001 (递归神经网络 vs Transformer) describes a recurrent network with a hidden state
+# $h_t$ and a "cell state" $c_t$ (§3.1.2, pseudocode in §3.1.3) and works one example by hand (§4.1):
+#
+# $$h_t = \sigma(W_h h_{t-1} + W_x x_t + b_h),\qquad c_t = \tanh(W_c c_{t-1} + W_x x_t + b_c),\qquad
+#   o_t = \sigma(W_o c_t + b_o),$$
+#
+# with $\sigma = \mathrm{ReLU}$, $x = [1, 2, 3]$, $h_0 = c_0 = 0$,
+# $W_h = \begin{bmatrix}1&2&3\\4&5&6\end{bmatrix}$, $W_c = \begin{bmatrix}7&8&9\\10&11&12\end{bmatrix}$,
+# $W_o = \begin{bmatrix}13&14\\15&16\end{bmatrix}$, $b_h = 1$, $b_c = 2$, $b_o = 3$.
+#
+# **The example as printed cannot be computed.** $x_t$, $h_t$ and $c_t$ are scalars, but $W_h$ and
+# $W_c$ are $2\times3$ and $W_o$ is $2\times2$: no matrix product of these shapes gives a scalar, and
+# $W_x$ is never given. The document's own arithmetic shows how it reads them, and this lesson takes
+# that reading: the recurrent weight is $W_h[0,0] = 1$, the input weight is $W_h[0,1] = 2$ (for $h$)
+# and $W_c[0,1] = 8$ (for $c$), $W_c[0,0] = 7$ multiplies $c_{t-1}$, and $W_o[0,0] = 13$ multiplies
+# $c_t$. For the output the document's arithmetic adds $15$ ($= W_o[1,0]$) where the formula says
+# $b_o = 3$; the lesson follows the formula and marks the difference.
+#
+# Note also what the model is not: $c_t$ never sees $h_t$ and the output never sees $h_t$, so the
+# "hidden state" plays no part in $o_t$. This is two independent one-unit RNNs, not an LSTM (whose
+# cell state is gated by the hidden state; see `nn.LSTM` and `docs/bptt.md`).
+
+# %%
+from __future__ import annotations
+
+import minigrad as mg
+from lessons.common import Step, WorkedExample, format_table
+
+SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
+SOURCE = "001 §3.1.2, §3.1.3, §4.1"
+
+# %% [markdown]
+# ## The example, as a function of its inputs
+#
+# `example()` takes every input of the example as an argument, with the document's values as defaults,
+# so a teacher can change them to make an exam variant. Each step is a minigrad computation; the
+# pre-activations $a_t$ (inside ReLU/tanh) are steps of their own because the document prints them.
+
+# %%
+DOCUMENT = {
+    # what §4.1 prints, exactly as printed (pre-activations appear inside ReLU(...) and tanh(...))
+    "a_h1": "3", "h_1": "3", "a_h2": "7", "h_2": "7", "a_h3": "12", "h_3": "12",
+    "a_c1": "10", "c_1": "0.9511", "a_c2": "15.9511", "c_2": "0.9950", "a_c3": "19.9850", "c_3": "0.9999",
+    "a_o1": "24.1533", "o_1": "24.1533", "a_o2": "24.9850", "o_2": "24.9850", "a_o3": "25.9997", "o_3": "25.9997",
+}
+
+
+def example(x=(1.0, 2.0, 3.0), w_hh=1.0, w_xh=2.0, b_h=1.0, w_cc=7.0, w_xc=8.0, b_c=2.0, w_oc=13.0, b_o=3.0, h_0=0.0, c_0=0.0) -> WorkedExample:
+    """The §4.1 example; the arguments are its inputs (defaults: the document's reading of its matrices)."""
+    inputs = {"w_hh": w_hh, "w_xh": w_xh, "b_h": b_h, "w_cc": w_cc, "w_xc": w_xc, "b_c": b_c,
+              "w_oc": w_oc, "b_o": b_o, "h_0": h_0, "c_0": c_0}
+    inputs.update({f"x_{t}": float(v) for t, v in enumerate(x, start=1)})
+    steps = []
+    for t in range(1, len(x) + 1):
+        steps += [
+            Step(f"a_h{t}", lambda v, t=t: v["w_hh"] * v[f"h_{t - 1}"] + v["w_xh"] * v[f"x_{t}"] + v["b_h"]),
+            Step(f"h_{t}", lambda v, t=t: mg.relu(v[f"a_h{t}"])),
+        ]
+    for t in range(1, len(x) + 1):
+        steps += [
+            Step(f"a_c{t}", lambda v, t=t: v["w_cc"] * v[f"c_{t - 1}"] + v["w_xc"] * v[f"x_{t}"] + v["b_c"]),
+            Step(f"c_{t}", lambda v, t=t: mg.tanh(v[f"a_c{t}"])),
+        ]
+    for t in range(1, len(x) + 1):
+        steps += [
+            Step(f"a_o{t}", lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + v["b_o"],
+                 written=lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + 15.0,
+                 written_note="the document adds 15 (W_o[1,0]) where the formula W_o c_t + b_o adds b_o = 3"),
+            Step(f"o_{t}", lambda v, t=t: mg.relu(v[f"a_o{t}"])),
+        ]
+    return WorkedExample(inputs, steps, DOCUMENT)
+
+
+# %% [markdown]
+# ## Step by step
+#
+# Every line below is generated from what minigrad computed (`minigrad.trace`), written the way a
+# student writes it: the formula, the formula with the numbers, and the result.
+
+# %%
+def run(ctx) -> dict:
+    ex = example()
+    ctx.section("Step by step (the consistent computation)")
+    ctx.show(ex.steps_text())
+    rows = ex.check_table()
+    ctx.section("Check of every number the document prints")
+    ctx.show(format_table(rows))
+    values = ex.evaluate()
+    ctx.section("Result")
+    ctx.show(f"y = [o_1, o_2, o_3] = [{values['o_1']:.4f}, {values['o_2']:.4f}, {values['o_3']:.4f}]   "
+             f"(the document prints y = [24.1533, 24.9850, 25.9997])")
+    ctx.show("tanh saturates: from a_c1 = 10 on, every c_t is 1 to four decimals, so every o_t is 13 + 3 = 16.")
+    return {"rows": rows, "values": values, "example": ex}
+
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Redo the example with $W_x$ taken from the second *row* instead ($w_{xh} = 4$, $w_{xc} = 10$):
+#    `example(w_xh=4, w_xc=10)`. Which printed numbers change?
+# 2. Show that with $\sigma = \mathrm{ReLU}$ and positive weights, $h_t$ grows without bound; how fast?
+# 3. Make the model an LSTM cell with one unit (`nn.LSTMCell(1, 1)`) and explain which of its gates
+#    would let $h_t$ influence the output.
+# 4. Use `python -m lessons check rnn_worked_example h_2=8 c_1=1.0 o_1=16` on your own answers.
+
+# %%
+if __name__ == "__main__":
+    from lessons.runner import Context
+
+    run(Context())
