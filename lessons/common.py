@@ -39,19 +39,20 @@ class Step:
 
     Attributes:
         name: the quantity's name (as in the check table and the checker, e.g. ``h_2``).
-        fn: computes it (a minigrad tensor) from a dict of earlier values (tensors by name).
-        written: the document's own arithmetic for it, when that differs from the stated formula
-            (a function of the same dict), so a "formula differs" mistake is recognised.
-        written_note: what the document's arithmetic does differently.
-        given: the quantity cannot be computed from the document (e.g. a shape-impossible product);
-            the lesson takes the printed value as given and says why.
+        fn: computes it (a minigrad tensor) from a dict of earlier values (tensors by name): the
+            consistent computation.
+        doc_fn: the formula the document states for it, when the lesson's consistent reading differs
+            (used for the "from the document's steps" column); defaults to ``fn``.
+        written: the document's own arithmetic, when it differs from its stated formula, so that
+            a "formula differs" mistake is recognised.
+        note: what the document does differently (shown with a wrong verdict).
     """
 
     name: str
     fn: Callable[[dict], Any]
+    doc_fn: Callable[[dict], Any] | None = None
     written: Callable[[dict], Any] | None = None
-    written_note: str = ""
-    given: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -86,6 +87,7 @@ class WorkedExample:
     inputs: dict
     steps: list
     document: dict = field(default_factory=dict)  # quantity -> printed text
+    given: dict = field(default_factory=dict)  # printed inputs that cannot be derived -> why they are taken as given
 
     def evaluate(self, overrides: dict | None = None, trace: mg.trace | None = None) -> dict:
         """Every quantity by name (floats), each step from the earlier ones (``overrides`` replace them)."""
@@ -113,7 +115,7 @@ class WorkedExample:
         unknown = set(inputs) - set(self.inputs)
         if unknown:
             raise KeyError(f"unknown inputs {sorted(unknown)}; this example's inputs are {sorted(self.inputs)}")
-        return WorkedExample({**self.inputs, **inputs}, self.steps, self.document)
+        return WorkedExample({**self.inputs, **inputs}, self.steps, self.document, self.given)
 
     def _one_step(self, step: Step, earlier: dict, fn: Callable[[dict], Any]) -> float:
         values = {k: mg.tensor(v, dtype=mg.float64) for k, v in earlier.items()}
@@ -123,39 +125,38 @@ class WorkedExample:
         """A :class:`Row` for every number the document prints."""
         consistent = self.evaluate()
         doc = {k: Printed.parse(v) for k, v in self.document.items()}
+        rows = [Row(k, doc[k].text, None, consistent[k], "taken as given", why) for k, why in self.given.items() if k in doc]
         earlier_doc = dict(self.inputs)
-        rows = []
         for step in self.steps:
-            if step.name in doc:
-                p = doc[step.name]
-                recomputed = consistent[step.name]
-                if step.given:
-                    rows.append(Row(step.name, p.text, None, p.value, "taken as given", step.given))
-                    earlier_doc[step.name] = p.value
-                    continue
-                from_doc = self._one_step(step, earlier_doc, step.fn)
-                verdict, reason = self._verdict(step, p, recomputed, from_doc, earlier_doc)
-                rows.append(Row(step.name, p.text, from_doc, recomputed, verdict, reason))
-                earlier_doc[step.name] = p.value
-            else:
-                earlier_doc[step.name] = consistent[step.name] if not step.given else consistent[step.name]
+            if step.name not in doc:
+                earlier_doc[step.name] = consistent[step.name]
+                continue
+            p = doc[step.name]
+            from_doc = self._one_step(earlier_doc, step.doc_fn or step.fn)
+            verdict, reason = self._verdict(step, p, consistent[step.name], from_doc, earlier_doc)
+            rows.append(Row(step.name, p.text, from_doc, consistent[step.name], verdict, reason))
+            earlier_doc[step.name] = p.value
         return rows
 
+    def _one_step(self, earlier: dict, fn: Callable[[dict], Any]) -> float:
+        values = {k: mg.tensor(v, dtype=mg.float64) for k, v in earlier.items()}
+        return _scalar(fn(values))
+
     def _verdict(self, step: Step, p: Printed, recomputed: float, from_doc: float, earlier_doc: dict) -> tuple:
+        note = f"; {step.note}" if step.note else ""
         if recomputed == p.value:
             return "agrees", ""
         if _close(recomputed, p.value, p.decimals):
             return "agrees within the document's rounding", f"{recomputed:.10g} rounds to {p.text}"
         if _close(from_doc, p.value, p.decimals):
-            return "wrong", (f"carried error: right given the document's earlier numbers ({from_doc:.10g}), "
-                             f"but those were wrong; the consistent value is {recomputed:.10g}")
+            return "wrong", (f"carried error: right given the document's earlier numbers, but those were wrong; "
+                             f"the consistent value is {recomputed:.10g}{note}")
         if step.written is not None:
-            as_written = self._one_step(step, earlier_doc, step.written)
+            as_written = self._one_step(earlier_doc, step.written)
             if _close(as_written, p.value, p.decimals):
-                return "wrong", f"formula differs: {step.written_note} (that gives {as_written:.10g})"
-            return "wrong", (f"arithmetic slip: the document's own expression gives {as_written:.10g}, not {p.text}; "
-                             f"moreover {step.written_note}")
-        return "wrong", f"arithmetic slip: from the document's earlier numbers the formula gives {from_doc:.10g}, not {p.text}"
+                return "wrong", f"formula differs: the document's arithmetic gives {as_written:.10g}{note}"
+            return "wrong", f"arithmetic slip: the document's own expression gives {as_written:.10g}, not {p.text}{note}"
+        return "wrong", f"arithmetic slip: the document's formula on its own earlier numbers gives {from_doc:.10g}, not {p.text}{note}"
 
     def check_answers(self, given: dict) -> list:
         """A student's numbers against the consistent ones: for each, right or wrong and why.
@@ -176,7 +177,7 @@ class WorkedExample:
             g = float(given[step.name])
             decimals = len(str(given[step.name]).split(".")[1]) if "." in str(given[step.name]) else 0
             want = consistent[step.name]
-            from_theirs = self._one_step(step, theirs, step.fn) if not step.given else want
+            from_theirs = self._one_step(theirs, step.fn)
             if _close(want, g, decimals):
                 out.append((step.name, g, want, "right", ""))
             elif _close(from_theirs, g, decimals):

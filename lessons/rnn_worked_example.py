@@ -68,7 +68,7 @@ def example(x=(1.0, 2.0, 3.0), w_hh=1.0, w_xh=2.0, b_h=1.0, w_cc=7.0, w_xc=8.0, 
         steps += [
             Step(f"a_o{t}", lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + v["b_o"],
                  written=lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + 15.0,
-                 written_note="the document adds 15 (W_o[1,0]) where the formula W_o c_t + b_o adds b_o = 3"),
+                 note="the document adds 15 (W_o[1,0]) where its formula W_o c_t + b_o adds b_o = 3"),
             Step(f"o_{t}", lambda v, t=t: mg.relu(v[f"a_o{t}"])),
         ]
     return WorkedExample(inputs, steps, DOCUMENT)

@@ -128,6 +128,8 @@ class trace:
             a = args[0] if args[0].prec > 4 else _wrap(args[0])
             b = args[1] if args[1].prec > 4 else _wrap(args[1])
             expr = _Expr(f"{a.sym}^{b.sym}", f"{a.num}^{b.num}", 4)
+        elif name == "Cat" and all(t.ndim <= 1 and t.data.size == 1 for t in inputs):
+            expr = _Expr("[" + ", ".join(e.sym for e in args) + "]", "[" + ", ".join(e.num for e in args) + "]", _ATOM)
         elif name == "Permute" and inputs[0].ndim == 2:
             a = args[0] if args[0].prec >= _ATOM else _wrap(args[0])
             expr = _Expr(a.sym + "^T", a.num + "^T", _ATOM)

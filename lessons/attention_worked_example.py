@@ -1,0 +1,162 @@
+# %% [markdown]
+# # The attention example of document 001, §3.2.2, §3.2.3 and §4.2
+#
+# Document 001 computes one attention step by hand (§4.2) with $x = [1, 2, 3]$, $d = 4$, two heads,
+# $W_Q = \begin{bmatrix}1&2&3&4\\5&6&7&8\end{bmatrix}$, $W_K = \begin{bmatrix}9&10&11&12\\13&14&15&16\end{bmatrix}$,
+# $W_V = \begin{bmatrix}17&18&19&20\\21&22&23&24\end{bmatrix}$, $W_F = \begin{bmatrix}25&26\\27&28\end{bmatrix}$
+# and zero biases, with the formulas
+#
+# $$\mathrm{score}_i = Q_i \cdot K_j / \sqrt{d_k},\quad \mathrm{weight}_i = \mathrm{softmax}(\mathrm{score}_i),\quad
+#   \mathrm{context}_i = \sum_j \mathrm{weight}_{ij} V_j,\quad \mathrm{output}_i = \mathrm{ReLU}(W_F\,\mathrm{context}_i + b_F).$$
+#
+# (§3.2.2 writes $\mathrm{context}_i = \sum_j \mathrm{weight}_i K_j$, weighting the *keys*; §4.2 weights the
+# *values* $V_j$, which is what attention does.)
+#
+# **What cannot be computed as printed, and the reading this lesson takes:**
+#
+# 1. $Q = W_Q x$ multiplies a $2\times4$ matrix by the $3\times1$ vector $x$: the shapes do not fit, so the
+#    printed $Q = [7, 15, 23]$, $K = [22, 38, 54]$, $V = [40, 62, 84]$ cannot come from $W_Q$, $W_K$, $W_V$
+#    (no product of these numbers gives them). The lesson takes the printed $Q$, $K$, $V$ as given: one
+#    scalar query, key and value per position, as the document's own arithmetic treats them. The two
+#    heads never appear in the arithmetic; the lesson computes one head with $d_k = 4$ (the document
+#    divides by $\sqrt 4$).
+# 2. Attention compares *every* query with *every* key: $S_{ij} = Q_i K_j / \sqrt{d_k}$, a $3\times3$ matrix.
+#    The document prints three numbers it calls $\mathrm{score}_1..\mathrm{score}_3$ and writes
+#    $\mathrm{score}_1 = \mathrm{dot}(Q_1, K_1)/\sqrt4$; the lesson compares each with $S_{ii}$.
+# 3. The document's $\mathrm{weight}_1..\mathrm{weight}_3$ are used as the weights of query 1 over the three
+#    keys ($\mathrm{context}_1 = \sum_j \mathrm{weight}_j V_j$); the lesson compares them with row 1 of the
+#    softmax, $P_{1j}$. The document then reuses them, shifted, for $\mathrm{context}_2$ and
+#    $\mathrm{context}_3$; the lesson uses each query's own row.
+# 4. $W_F$ is $2\times2$ but $\mathrm{context}_i$ is a scalar; the document multiplies by $W_F[0,0] = 25$, and
+#    so does the lesson.
+
+# %%
+from __future__ import annotations
+
+import math
+
+import minigrad as mg
+from lessons.common import Step, WorkedExample, format_table
+
+SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
+SOURCE = "001 §3.2.2, §3.2.3, §4.2"
+
+DOCUMENT = {
+    "Q_1": "7", "Q_2": "15", "Q_3": "23", "K_1": "22", "K_2": "38", "K_3": "54", "V_1": "40", "V_2": "62", "V_3": "84",
+    "score_1": "12.3750", "score_2": "24.5000", "score_3": "36.6250",
+    "weight_1": "0.2344", "weight_2": "0.4600", "weight_3": "0.3056",
+    "context_1": "48.1840", "context_2": "63.5680", "context_3": "78.9520",
+    "output_1": "1204.6", "output_2": "1584.2", "output_3": "1973.8",
+}
+GIVEN = "shape impossible: W_Q, W_K, W_V are 2x4 and x is 3x1, so W x is undefined; the printed value is taken as given"
+
+# the document's own arithmetic, where it differs from its formulas
+_SCORE_AS_WRITTEN = {1: ((1, 1), (2, 2), (3, 3)), 2: ((1, 2), (2, 3), (3, None)), 3: ((1, 3), (2, None), (3, 1))}
+_V_ORDER = {1: (1, 2, 3), 2: (2, 3, 1), 3: (3, 1, 2)}
+
+
+def _score_written(i: int):
+    # score_1 = (7*22 + 15*38 + 23*54)/2: a dot product over positions; score_2 and score_3 use a 16
+    # that is no key at all (it is W_K[1,3])
+    def f(v):
+        terms = [v[f"Q_{q}"] * (v[f"K_{k}"] if k is not None else 16.0) for q, k in _SCORE_AS_WRITTEN[i]]
+        return (terms[0] + terms[1] + terms[2]) / 2
+
+    return f
+
+
+def _softmax_of_printed_scores(j: int):
+    def f(v):
+        m = mg.stack([v["score_1"], v["score_2"], v["score_3"]]).amax()
+        e = [mg.exp(v[f"score_{k}"] - m) for k in (1, 2, 3)]
+        return e[j - 1] / (e[0] + e[1] + e[2])
+
+    return f
+
+
+def _context(weights: str, order: tuple):
+    return lambda v: v[weights.format(1)] * v[f"V_{order[0]}"] + v[weights.format(2)] * v[f"V_{order[1]}"] + v[weights.format(3)] * v[f"V_{order[2]}"]
+
+
+def example(Q=(7.0, 15.0, 23.0), K=(22.0, 38.0, 54.0), V=(40.0, 62.0, 84.0), d_k=4.0, w_F=25.0, b_F=0.0) -> WorkedExample:
+    """The §4.2 example with its printed Q, K, V as inputs (three positions); every intermediate by name."""
+    if not len(Q) == len(K) == len(V) == 3:
+        raise ValueError("the §4.2 example has three positions: give three queries, keys and values")
+    inputs = {"d_k": d_k, "w_F": w_F, "b_F": b_F}
+    for name, vals in (("Q", Q), ("K", K), ("V", V)):
+        inputs.update({f"{name}_{i}": float(x) for i, x in enumerate(vals, 1)})
+    pos = (1, 2, 3)
+    steps = [Step(f"S_{i}{j}", lambda v, i=i, j=j: v[f"Q_{i}"] * v[f"K_{j}"] / mg.sqrt(v["d_k"])) for i in pos for j in pos]
+    steps += [Step(f"score_{i}", lambda v, i=i: v[f"S_{i}{i}"].clone(), written=_score_written(i),
+                   note="its expression multiplies Q with shifted K's over all positions instead of dot(Q_i, K_i), "
+                        "and uses 16, which is not a key") for i in pos]
+    for i in pos:  # softmax of row i by hand: subtract the row maximum, exponentiate, normalise
+        steps.append(Step(f"m_{i}", lambda v, i=i: mg.stack([v[f"S_{i}{j}"] for j in pos]).amax()))
+        steps += [Step(f"e_{i}{j}", lambda v, i=i, j=j: mg.exp(v[f"S_{i}{j}"] - v[f"m_{i}"])) for j in pos]
+        steps.append(Step(f"z_{i}", lambda v, i=i: v[f"e_{i}1"] + v[f"e_{i}2"] + v[f"e_{i}3"]))
+        steps += [Step(f"P_{i}{j}", lambda v, i=i, j=j: v[f"e_{i}{j}"] / v[f"z_{i}"]) for j in pos]
+    steps += [Step(f"weight_{j}", lambda v, j=j: v[f"P_1{j}"].clone(), doc_fn=_softmax_of_printed_scores(j),
+                   note="the printed weights sum to 1 but are not the softmax of the printed scores") for j in pos]
+    steps += [Step(f"context_{i}", _context(f"P_{i}{{}}", pos), doc_fn=_context("weight_{}", pos),
+                   written=_context("weight_{}", _V_ORDER[i]),
+                   note="the document reuses query 1's weights for every query") for i in pos]
+    steps += [Step(f"output_{i}", lambda v, i=i: mg.relu(v["w_F"] * v[f"context_{i}"] + v["b_F"])) for i in pos]
+    given = {f"{n}_{i}": GIVEN for n in "QKV" for i in pos}
+    return WorkedExample(inputs, steps, DOCUMENT, given)
+
+
+# %% [markdown]
+# ## Step by step, the check table, and the attention weights as a heatmap
+
+# %%
+def run(ctx) -> dict:
+    ex = example()
+    values = ex.evaluate()
+    ctx.section("Step by step (the consistent computation)")
+    ctx.show(ex.steps_text())
+    ctx.section("The same with minigrad's attention op")
+    q = mg.tensor([[values["Q_1"]], [values["Q_2"]], [values["Q_3"]]], dtype=mg.float64)
+    k = mg.tensor([[values["K_1"]], [values["K_2"]], [values["K_3"]]], dtype=mg.float64)
+    v = mg.tensor([[values["V_1"]], [values["V_2"]], [values["V_3"]]], dtype=mg.float64)
+    out, w = mg.nn.functional.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(4), return_weights=True)
+    ctx.show("weights P =\n" + str(w.numpy()) + "\ncontexts = " + str(out.numpy().ravel()))
+    rows = ex.check_table()
+    ctx.section("Check of every number the document prints")
+    ctx.show(format_table(rows))
+    ctx.show("\nThe printed weights sum to 1 but are not the softmax of anything printed: scores that differ by "
+             "12 put almost all weight on the largest one (e^12 ≈ 160 000).")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return {"rows": rows, "values": values, "example": ex}
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+    for ax, mat, title in ((axes[0], w.numpy(), "consistent: softmax(Q K^T / 2)"),
+                           (axes[1], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3, "as the document uses them")):
+        im = ax.imshow(mat, vmin=0, vmax=1, cmap="viridis")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("key j")
+        ax.set_ylabel("query i")
+        ax.set_xticks([0, 1, 2], ["1", "2", "3"])
+        ax.set_yticks([0, 1, 2], ["1", "2", "3"])
+    fig.colorbar(im, ax=axes, shrink=0.8)
+    ctx.figure(fig, "attention_worked_example_weights")
+    plt.close(fig)
+    return {"rows": rows, "values": values, "example": ex}
+
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Scale the queries down (`example(Q=(0.7, 1.5, 2.3))`): how spread out do the weights become?
+# 2. Why does attention divide by $\sqrt{d_k}$? Compute the weights of this example with $d_k = 400$.
+# 3. Write the $3\times3$ weights for a causal mask (query $i$ sees keys $j \le i$).
+# 4. Check your own numbers: `python -m lessons check attention_worked_example score_1=77 weight_3=1`.
+
+# %%
+if __name__ == "__main__":
+    from lessons.runner import Context
+
+    run(Context())
