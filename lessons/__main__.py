@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from lessons.runner import LESSONS, Context, load
+from lessons.runner import LESSONS, Context, errata_page, load, markdown_page
 
 
 def _list() -> None:
@@ -58,12 +58,15 @@ def main(argv: list | None = None) -> int:
     p.add_argument("--plots", type=Path, help="save figures as PNG files in this folder")
     p.add_argument("--device", default="cpu", help="cpu or cuda, where a lesson computes on a device")
     p.add_argument("--quick", action="store_true", help="small sizes (for tests)")
+    p.add_argument("--markdown", type=Path, help="write one documentation page per lesson (and errata.md beside it) in this folder")
     args = p.parse_args(argv)
+    if args.markdown is not None and args.plots is None:
+        args.plots = args.markdown / "figures"
     names = LESSONS if args.all else ([args.name] if args.name else [])
     if not names:
         _list()
         return 0
-    report = {}
+    report, tables = {}, {}
     for i, name in enumerate(names, 1):
         try:
             mod = load(name)
@@ -74,6 +77,11 @@ def main(argv: list | None = None) -> int:
         if not args.json:
             print(f"\n# [{i}/{len(names)}] {name}: {mod.SUMMARY} ({mod.SOURCE})", flush=True)
         result = mod.run(ctx)
+        if args.markdown is not None:
+            args.markdown.mkdir(parents=True, exist_ok=True)
+            (args.markdown / f"{name}.md").write_text(markdown_page(name, mod, ctx, result.get("rows", []), args.markdown), encoding="utf-8")
+            if result.get("rows"):
+                tables[name] = (mod, result["rows"])
         report[name] = {
             "summary": mod.SUMMARY,
             "source": mod.SOURCE,
@@ -83,6 +91,8 @@ def main(argv: list | None = None) -> int:
         }
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=float))
+    if args.markdown is not None and args.all:
+        (args.markdown.parent / "errata.md").write_text(errata_page(tables), encoding="utf-8")
     return 0
 
 

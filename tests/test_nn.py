@@ -212,7 +212,7 @@ def test_layer_bad_input_names_layer_and_shapes():
 
 def test_cross_entropy_bad_targets():
     x = mg.randn(3, 5)
-    with pytest.raises(IndexError, match=r"cross_entropy|nll_loss: target class 7 is out of range for 5 classes \(valid: 0..4, or ignore_index=-100\)"):
+    with pytest.raises(IndexError, match=r"cross_entropy: target class 7 is out of range for 5 classes \(valid: 0..4, or ignore_index=-100\)"):
         nn.CrossEntropyLoss()(x, mg.tensor([0, 7, 1]))
     with pytest.raises(mg.ShapeError, match=r"target must have shape \(3,\), got \(2,\)"):
         nn.CrossEntropyLoss()(x, mg.tensor([0, 1]))

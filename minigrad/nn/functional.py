@@ -301,6 +301,9 @@ def cross_entropy(
         if reduction == "mean":
             return -(lw * target).sum() / (input.data.size / n)
         return _reduce("cross_entropy", -(lw * target).sum(cdim), reduction)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
+    _check_class_targets("cross_entropy", input, target, ignore_index)
     loss = nll_loss(logp, target, weight, ignore_index, reduction)
     if not label_smoothing:
         return loss
