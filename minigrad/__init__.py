@@ -27,10 +27,10 @@ from .creation import (
     randint, randn, randn_like, tensor, zeros, zeros_like,
 )
 from .ops import (
-    ShapeError, abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip,
+    ShapeError, abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, cos,
     clone, div, eq, exp, flatten, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
     logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min,
-    minimum, mm, mul, ne, neg, one_hot, permute, pow, relu, reshape, sigmoid, softmax, split, sqrt,
+    minimum, mm, mul, ne, neg, one_hot, permute, pow, relu, reshape, sigmoid, sin, softmax, split, sqrt,
     squeeze, stack, std, sub, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
 )
 from .serialization import CheckpointError, load, save

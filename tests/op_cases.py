@@ -69,6 +69,8 @@ CASES = [
     Case("exp", lambda m, a: m.exp(a), np.exp, [(2, 3)]),
     Case("log", lambda m, a: m.log(a), np.log, [(2, 3)], ["pos"]),
     Case("log1p", lambda m, a: m.log1p(a), np.log1p, [(2, 3)], ["pos"]),
+    Case("sin", lambda m, a: m.sin(a), np.sin, [(2, 3)]),
+    Case("cos", lambda m, a: a.cos(), np.cos, [(2, 3)]),
     Case("sqrt", lambda m, a: a.sqrt(), np.sqrt, [(2, 3)], ["pos"]),
     Case("abs", lambda m, a: a.abs(), np.abs, [(2, 3)], ["away0"]),
     Case("tanh", lambda m, a: m.tanh(a), np.tanh, [(2, 3)]),

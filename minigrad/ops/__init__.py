@@ -8,8 +8,8 @@
 """
 from .common import ShapeError, normalize_dim, operand_array, size_args
 from .elementwise import (
-    abs, add, clamp, clip, div, eq, exp, ge, gt, isfinite, isnan, le, log, log1p, logical_and, logical_not,
-    logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sqrt,
+    abs, add, clamp, clip, cos, div, eq, exp, ge, gt, isfinite, isnan, le, log, log1p, logical_and, logical_not,
+    logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt,
     sub, tanh, where,
 )
 from .indexing import gather, getitem, index_arrays, one_hot

@@ -229,6 +229,28 @@ class Log1p(Function):
         return gy / (1 + self.x)
 
 
+class Sin(Function):
+    r""":math:`y = \sin x`; :math:`\bar x = \bar y \cos x`."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).sin(x)
+
+    def backward(self, gy):
+        return gy * array_module(gy).cos(self.x)
+
+
+class Cos(Function):
+    r""":math:`y = \cos x`; :math:`\bar x = -\bar y \sin x`."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).cos(x)
+
+    def backward(self, gy):
+        return -gy * array_module(gy).sin(self.x)
+
+
 class Sqrt(Function):
     r""":math:`y = \sqrt x`; :math:`\bar x = \bar y / (2y)`."""
 
@@ -346,6 +368,16 @@ def log(x: Tensor) -> Tensor:
 def log1p(x: Tensor) -> Tensor:
     r""":math:`\ln(1 + x)` elementwise, without the rounding loss of ``log(1 + x)`` for small ``x``."""
     return _unary(Log1p, "log1p", x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """:math:`\\sin x` elementwise."""
+    return _unary(Sin, "sin", x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """:math:`\\cos x` elementwise."""
+    return _unary(Cos, "cos", x)
 
 
 def sqrt(x: Tensor) -> Tensor:
