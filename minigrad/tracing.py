@@ -28,6 +28,7 @@ _FUNCTIONS = {
     "Sqrt": "sqrt", "Abs": "abs", "Softmax": "softmax", "LogSoftmax": "log_softmax", "Sum": "sum",
     "Amax": "max", "Amin": "min", "Logsumexp": "logsumexp", "Gelu": "GELU",
 }
+_COMPARISONS = {"Gt": ">", "Ge": ">=", "Lt": "<", "Le": "<=", "Eq": "==", "Ne": "!="}
 _TRANSPARENT = {"Reshape", "Clone", "Cast", "ToDevice"}  # do not change what a student writes
 _ATOM = 9
 
@@ -121,6 +122,9 @@ class trace:
             right = lambda e: e if e.prec > prec or (e.prec == prec and name in ("Add", "Mul", "MatMul")) else _wrap(e)  # noqa: E731
             la, rb = left(a), right(b)
             expr = _Expr(la.sym + op + rb.sym, la.num + op + rb.num, prec)
+        elif name in _COMPARISONS and len(args) == 2:  # an Iverson bracket: 1 if true, else 0
+            op = _COMPARISONS[name]
+            expr = _Expr(f"[{args[0].sym} {op} {args[1].sym}]", f"[{args[0].num} {op} {args[1].num}]", _ATOM)
         elif name == "Neg":
             a = args[0] if args[0].prec >= 3 else _wrap(args[0])
             expr = _Expr("-" + a.sym, "-" + a.num, 3)
