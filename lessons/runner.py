@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LESSONS = ["rnn_worked_example", "attention_worked_example", "training_programs", "transformer_code", "bptt_by_hand"]
+LESSONS = ["rnn_worked_example", "attention_worked_example", "training_programs", "transformer_code", "bptt_by_hand", "vanishing_gradients"]
 
 
 @dataclass
