@@ -1,0 +1,1 @@
+"""Classroom assignments: a student file with stubs, and a pytest file that grades it."""
