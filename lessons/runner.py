@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-LESSONS = ["rnn_worked_example", "attention_worked_example", "training_programs", "transformer_code", "bptt_by_hand", "vanishing_gradients"]
+LESSONS = [
+    "rnn_worked_example", "attention_worked_example", "training_programs", "transformer_code",
+    "backprop_by_hand", "bptt_by_hand", "vanishing_gradients", "attention_heatmaps",
+]
 
 
 @dataclass

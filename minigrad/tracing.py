@@ -121,6 +121,8 @@ class trace:
             left = lambda e: e if e.prec >= prec else _wrap(e)  # noqa: E731
             right = lambda e: e if e.prec > prec or (e.prec == prec and name in ("Add", "Mul", "MatMul")) else _wrap(e)  # noqa: E731
             la, rb = left(a), right(b)
+            if rb.num.startswith("-"):  # a negative number after an operator is written (-1)
+                rb = _Expr(rb.sym, f"({rb.num})", rb.prec)
             expr = _Expr(la.sym + op + rb.sym, la.num + op + rb.num, prec)
         elif name in _COMPARISONS and len(args) == 2:  # an Iverson bracket: 1 if true, else 0
             op = _COMPARISONS[name]

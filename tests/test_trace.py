@@ -9,9 +9,9 @@ def test_steps_render_formula_numbers_and_result():
         w, x, b = tr.name(mg.tensor(2.0), "w"), tr.name(mg.tensor(3.0), "x"), tr.name(mg.tensor(-1.0), "b")
         a = tr.name(w * x + b, "a")
         tr.name(mg.relu(a), "h")
-    assert tr.render().splitlines() == ["a = w*x + b = 2*3 + -1 = 5", "h = ReLU(a) = ReLU(5) = 5"]
+    assert tr.render().splitlines() == ["a = w*x + b = 2*3 + (-1) = 5", "h = ReLU(a) = ReLU(5) = 5"]
     md = tr.render("markdown").splitlines()
-    assert md[0] == "- `a` = w*x + b = 2*3 + -1 = 5"
+    assert md[0] == "- `a` = w*x + b = 2*3 + (-1) = 5"
     latex = tr.render("latex")
     assert latex.startswith("\\begin{aligned}") and r"\mathrm{ReLU}(a)" in latex and r"w \cdot x" in latex
 

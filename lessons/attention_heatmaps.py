@@ -1,0 +1,104 @@
+# %% [markdown]
+# # What attention heads learn: heatmaps of a small trained model
+#
+# The documents describe attention weights as "how much each position attends to the others" (001 §3.2,
+# 000 §2.3) without ever showing them. This lesson trains a one-layer, two-head self-attention model on a
+# task whose answer is known: at every position, output the token one place to the left (the first
+# position outputs a start symbol). A model that solves it must attend from position $i$ to $i-1$; the
+# heatmaps of `MultiheadAttention(need_weights=True, average_attn_weights=False)` show whether it does.
+
+# %%
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+
+SUMMARY = "Train a two-head attention layer to shift a sequence and look at each head's weights"
+SOURCE = "001 §3.2, 000 §2.3 (extension)"
+VOCAB, T, D = 8, 8, 32
+
+
+class Shifter(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB + 1, D)  # token VOCAB is the start symbol
+        self.pos = nn.PositionalEncoding(D, dropout=0.0, max_len=T, batch_first=True)
+        self.attn = nn.MultiheadAttention(D, 2, batch_first=True)
+        self.out = nn.Linear(D, VOCAB + 1)
+
+    def forward(self, x, need_weights=False):
+        h = self.pos(self.emb(x))
+        a, w = self.attn(h, h, h, need_weights=need_weights, average_attn_weights=False)
+        return self.out(a), w
+
+
+def train(steps: int = 300, seed: int = 0, device: str = "cpu") -> tuple:
+    mg.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = Shifter().to(device)
+    opt = mg.optim.Adam(model.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(steps):
+        x = rng.integers(0, VOCAB, (32, T))
+        y = np.concatenate([np.full((32, 1), VOCAB), x[:, :-1]], axis=1)
+        logits, _ = model(mg.tensor(x, device=device))
+        loss = nn.functional.cross_entropy(logits.reshape(-1, VOCAB + 1), mg.tensor(y.reshape(-1), device=device))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return model, losses
+
+
+# %%
+def run(ctx) -> dict:
+    steps = 40 if ctx.quick else 300
+    model, losses = train(steps, device=ctx.device)
+    x = np.random.default_rng(1).integers(0, VOCAB, (1, T))
+    model.eval()
+    with mg.no_grad():
+        logits, w = model(mg.tensor(x, device=ctx.device), need_weights=True)
+    weights = w.cpu().numpy()[0]  # (heads, T, T)
+    pred = logits.argmax(dim=-1).cpu().numpy()[0]
+    ctx.section(f"Training ({steps} Adam steps)")
+    ctx.show(f"loss: first {losses[0]:.3f}, last {losses[-1]:.3f}")
+    ctx.show(f"input      {x[0].tolist()}\nprediction {pred.tolist()}   (expected {[VOCAB] + x[0, :-1].tolist()})")
+    on_prev = [float(np.mean([weights[h, i, i - 1] for i in range(1, T)])) for h in range(2)]
+    ctx.show("mean weight from position i to i-1: " + ", ".join(f"head {h}: {p:.2f}" for h, p in enumerate(on_prev)))
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return {"losses": losses, "weights": weights.tolist()}
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    for h in range(2):
+        im = axes[h].imshow(weights[h], vmin=0, vmax=1, cmap="viridis")
+        axes[h].set_title(f"head {h}")
+        axes[h].set_xlabel("key position j")
+        axes[h].set_ylabel("query position i")
+    fig.colorbar(im, ax=axes[:2], shrink=0.8)
+    axes[2].plot(losses)
+    axes[2].set_xlabel("training step")
+    axes[2].set_ylabel("cross-entropy")
+    axes[2].set_title("training loss")
+    ctx.figure(fig, "attention_heatmaps")
+    plt.close(fig)
+    return {"losses": losses, "weights": weights.tolist()}
+
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Remove the positional encoding and retrain: why can the model no longer solve the task?
+# 2. Change the task to "output the token two places to the left" and predict the heatmaps first.
+# 3. With one head instead of two, does the pattern change?
+
+# %%
+if __name__ == "__main__":
+    from lessons.runner import Context
+
+    run(Context())
