@@ -4,7 +4,7 @@
 lives in NumPy arrays (``device="cpu"``, the default) or CuPy arrays
 (``device="cuda"``); see :mod:`minigrad.backend`.
 """
-from . import autograd, backend, ops, testing
+from . import analysis, autograd, backend, ops, testing
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     Device,

@@ -37,6 +37,10 @@ class _Recurrence(Function):
         self.record = record  # if a dict, backward stores delta_t for every t there under "deltas"
         self.n_outputs = 1 + self.n_states
 
+    def apply(self, x: Any, *rest: Any) -> Any:  # type: ignore[override]
+        self.sequential_steps = x.shape[0]  # the loop inside: for minigrad.analysis's critical path
+        return super().apply(x, *rest)
+
     def _masks(self, x: Any) -> Any:
         """The mask as ``(T, B, 1)`` floats (0/1 multipliers of gradients), or None."""
         if self.mask is None:

@@ -419,6 +419,78 @@ class ScaledDotProductAttention(Function):
         return dq, dk, dv
 
 
+class TiledAttention(Function):
+    r"""Attention computed block by block over the keys with an online softmax (the FlashAttention idea,
+    Dao et al., 2022), so the :math:`L \times S` weights are never stored: extra memory is
+    :math:`O(L \cdot \text{block})`, linear in the sequence length.
+
+    Forward, for each key block :math:`j` with running row maximum :math:`m` and normaliser :math:`\ell`:
+    :math:`S_j = sQK_j^\top`, :math:`m' = \max(m, \mathrm{rowmax}\,S_j)`,
+    :math:`\ell \leftarrow \ell\,e^{m - m'} + \mathrm{rowsum}\,e^{S_j - m'}`,
+    :math:`O \leftarrow O\,e^{m - m'} + e^{S_j - m'} V_j`; finally :math:`O \leftarrow O / \ell`, and
+    :math:`\mathrm{lse} = m + \ln \ell` is kept for backward.
+
+    Backward recomputes each block's weights :math:`P_j = e^{S_j - \mathrm{lse}}` and, with
+    :math:`D = \mathrm{rowsum}(\bar O \odot O)`: :math:`\bar V_j = P_j^\top \bar O`,
+    :math:`\bar S_j = P_j \odot (\bar O V_j^\top - D)`, :math:`\bar Q \mathrel{+}= s\,\bar S_j K_j`,
+    :math:`\bar K_j = s\,\bar S_j^\top Q`.
+    """
+
+    fresh_grads = True
+
+    def __init__(self, scale: float, causal: bool, block: int) -> None:
+        self.scale, self.causal, self.block = scale, causal, block
+
+    def _scores(self, qs: Any, k: Any, j0: int, j1: int) -> Any:
+        xp = array_module(qs)
+        s = qs @ xp.swapaxes(k[..., j0:j1, :], -1, -2)
+        if self.causal:
+            rows = xp.arange(qs.shape[-2])[:, None]
+            s = xp.where(xp.arange(j0, j1)[None, :] <= rows, s, -xp.inf)
+        return s
+
+    def forward(self, q, k, v):
+        xp = array_module(q)
+        qs = q * self.scale
+        batch = numpy.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        L, S = q.shape[-2], k.shape[-2]
+        o = xp.zeros(batch + (L, v.shape[-1]), dtype=q.dtype)
+        m = xp.full(batch + (L, 1), -xp.inf, dtype=q.dtype)
+        ell = xp.zeros(batch + (L, 1), dtype=q.dtype)
+        with numpy.errstate(invalid="ignore"):  # -inf - (-inf) in rows whose block is fully masked
+            for j0 in range(0, S, self.block):
+                j1 = min(j0 + self.block, S)
+                s = self._scores(qs, k, j0, j1)
+                m_new = xp.maximum(m, s.max(axis=-1, keepdims=True))
+                p = xp.exp(s - m_new)
+                correction = xp.exp(m - m_new)
+                correction[~xp.isfinite(m_new)] = 1
+                p[~xp.isfinite(s)] = 0
+                ell = ell * correction + p.sum(axis=-1, keepdims=True)
+                o = o * correction + p @ v[..., j0:j1, :]
+                m = m_new
+        o /= ell
+        self.q, self.k, self.v, self.o, self.lse = q, k, v, o, m + xp.log(ell)
+        return o.copy()
+
+    def backward(self, go):
+        xp = array_module(go)
+        q, k, v, o = self.q, self.k, self.v, self.o
+        qs = q * self.scale
+        d = (go * o).sum(axis=-1, keepdims=True)
+        dq = xp.zeros(numpy.broadcast_shapes(q.shape, go.shape[:-1] + (q.shape[-1],)), dtype=q.dtype)
+        dk = xp.zeros(go.shape[:-2] + k.shape[-2:], dtype=q.dtype)
+        dv = xp.zeros(go.shape[:-2] + v.shape[-2:], dtype=q.dtype)
+        for j0 in range(0, k.shape[-2], self.block):
+            j1 = min(j0 + self.block, k.shape[-2])
+            p = xp.exp(self._scores(qs, k, j0, j1) - self.lse)
+            dv[..., j0:j1, :] = xp.swapaxes(p, -1, -2) @ go
+            ds = p * (go @ xp.swapaxes(v[..., j0:j1, :], -1, -2) - d)
+            dq += (ds @ k[..., j0:j1, :]) * self.scale
+            dk[..., j0:j1, :] = (xp.swapaxes(ds, -1, -2) @ q) * self.scale
+        return sum_to_shape(dq, q.shape), sum_to_shape(dk, k.shape), sum_to_shape(dv, v.shape)
+
+
 def _attention_mask(op: str, attn_mask: Any, L: int, S: int, batch: tuple, dtype: Any) -> tuple:
     """Split a mask into (boolean 'take part' array, additive float array), checking its shape."""
     if attn_mask is None:
@@ -446,6 +518,7 @@ def scaled_dot_product_attention(
     *,
     return_weights: bool = False,
     impl: str = "hand",
+    block_size: int = 128,
 ) -> Tensor | tuple:
     r""":math:`\mathrm{softmax}(Q K^\top / \sqrt{d} + M)\,V` with PyTorch's semantics.
 
@@ -458,7 +531,9 @@ def scaled_dot_product_attention(
         scale: the score scale, :math:`1/\sqrt E` by default.
         return_weights: (minigrad) also return the attention weights, for heatmaps and hand checks.
         impl: (minigrad) ``"hand"``: one op with the hand-derived backward (default); ``"autograd"``:
-            composed of matmul/softmax ops, for teaching. Both agree to float64 round-off.
+            composed of matmul/softmax ops, for teaching; ``"tiled"``: key blocks of ``block_size``
+            with an online softmax, memory linear in the sequence length (no mask but ``is_causal``).
+            All agree to float64 round-off.
 
     Rows whose keys are all masked give zero weights and a zero output, as in PyTorch 2.13.
     """
@@ -469,11 +544,14 @@ def scaled_dot_product_attention(
         raise ShapeError(f"{op}: query and key must have the same feature size, got query {query.shape} and key {key.shape}")
     if key.shape[-2] != value.shape[-2]:
         raise ShapeError(f"{op}: key and value must have the same sequence length, got key {key.shape} and value {value.shape}")
-    if impl not in ("hand", "autograd"):
-        raise ValueError(f"{op}: impl must be 'hand' or 'autograd', got {impl!r}")
+    if impl not in ("hand", "autograd", "tiled"):
+        raise ValueError(f"{op}: impl must be 'hand', 'autograd' or 'tiled', got {impl!r}")
+    if impl == "tiled" and (attn_mask is not None or dropout_p > 0 or return_weights):
+        raise ValueError(f"{op}: impl='tiled' supports is_causal but not attn_mask, dropout or return_weights "
+                         f"(it never forms the weights)")
     L, S = query.shape[-2], key.shape[-2]
     batch = tuple(numpy.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2]))
-    if is_causal:
+    if is_causal and impl != "tiled":
         if attn_mask is not None:
             raise ValueError(f"{op}: pass either attn_mask or is_causal=True, not both")
         attn_mask = Tensor(query.device.xp.tril(query.device.xp.ones((L, S), dtype=bool)), query.device)
@@ -485,6 +563,8 @@ def scaled_dot_product_attention(
         keep = (g.random(batch + (L, S), dtype=query.dtype) >= dropout_p).astype(query.dtype) / (1 - dropout_p)
     q, k = ops.common.binary_operands(op, query, key)
     q, v = ops.common.binary_operands(op, q, value)
+    if impl == "tiled":
+        return TiledAttention(scale, is_causal, block_size).apply(q, k, v)
     if impl == "hand":
         out, weights = ScaledDotProductAttention(scale, additive, allowed, keep, safe=True).apply(q, k, v)
     else:

@@ -1,0 +1,93 @@
+"""Graph analysis on graphs whose answers are known, and the tiled (memory-linear) attention."""
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.analysis import analyze
+from minigrad.testing import assert_close, gradcheck
+
+F = mg.nn.functional
+
+
+def test_chain_has_n_ops_and_a_critical_path_of_n():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(25):
+        y = y * 2.0
+    r = analyze(y)
+    assert r.ops == 25 and r.critical_path == 25 and r.ops_by_type == {"Mul": 25}
+
+
+def test_parallel_branches_have_a_short_critical_path():
+    a, b, c, d = (mg.ones(3, requires_grad=True) for _ in range(4))
+    r = analyze((a + b) * (c + d))
+    assert r.ops == 3 and r.critical_path == 2
+    assert r.flops == 9  # three elementwise ops on 3 elements
+
+
+@pytest.mark.parametrize("sa, sb, expected", [((4, 5), (5, 6), 2 * 4 * 5 * 6), ((3, 4, 5), (5, 2), 2 * 3 * 4 * 5 * 2),
+                                              ((2, 1, 4, 5), (3, 5, 6), 2 * 6 * 4 * 5 * 6), ((5,), (5, 3), 2 * 5 * 3)])
+def test_matmul_flops(sa, sb, expected):
+    assert analyze(mg.randn(*sa, requires_grad=True) @ mg.randn(*sb)).flops == expected
+
+
+def test_saved_bytes_count_each_array_once():
+    x = mg.randn(100, requires_grad=True)  # float32: 400 bytes
+    assert analyze(x.tanh()).saved_bytes == 400  # tanh keeps its output
+    assert analyze(x * x).saved_bytes == 400  # mul keeps both inputs: the same array
+    assert analyze(x + x).saved_bytes == 0  # add keeps nothing
+
+
+def test_recurrent_critical_path_grows_with_t_and_attention_does_not():
+    paths = {}
+    for T in (8, 32):
+        rnn = mg.nn.RNN(4, 4)
+        out, _ = rnn(mg.randn(T, 2, 4))
+        paths[("rnn", T)] = analyze(out).critical_path
+        q = mg.randn(2, T, 4, requires_grad=True)
+        paths[("attn", T)] = analyze(F.scaled_dot_product_attention(q, q, q)).critical_path
+    assert paths[("rnn", 32)] - paths[("rnn", 8)] == 24  # one step per time step
+    assert paths[("attn", 32)] == paths[("attn", 8)]
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_tiled_attention_equals_the_plain_one_to_round_off(causal):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 37, 8), (2, 3, 37, 8), (2, 3, 37, 5))]
+    g = mg.tensor(rng.standard_normal((2, 3, 37, 5)))
+    results = []
+    for impl in ("hand", "tiled"):
+        q, k, v = (mg.tensor(a, requires_grad=True) for a in arrays)
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, impl=impl, block_size=10)
+        (out * g).sum().backward()
+        results.append([out.detach().numpy(), q.grad.numpy(), k.grad.numpy(), v.grad.numpy()])
+    for a, b in zip(*results):
+        assert_close(a, b, rtol=1e-12, atol=1e-13)
+
+
+def test_tiled_attention_against_finite_differences():
+    rng = np.random.default_rng(1)
+    q, k, v = (mg.tensor(rng.standard_normal(s), dtype=mg.float64, requires_grad=True) for s in ((5, 3), (7, 3), (7, 2)))
+    gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, impl="tiled", block_size=3), [q, k, v])
+    gradcheck(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, impl="tiled", block_size=2, is_causal=True), [q, k, v])
+
+
+def test_tiled_attention_memory_grows_linearly():
+    def peak(T, impl):
+        x = mg.randn(2, T, 32, requires_grad=True)
+        tracemalloc.start()
+        F.scaled_dot_product_attention(x, x, x, impl=impl).sum().backward()
+        p = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return p
+
+    assert peak(1024, "tiled") / peak(512, "tiled") < 2.6  # linear: about 2
+    assert peak(1024, "hand") / peak(512, "hand") > 3.0  # quadratic: about 4
+
+
+def test_tiled_attention_refuses_what_it_cannot_do():
+    x = mg.ones(2, 4, 3)
+    with pytest.raises(ValueError, match="impl='tiled' supports is_causal but not attn_mask"):
+        F.scaled_dot_product_attention(x, x, x, attn_mask=mg.ones(4, 4) > 0, impl="tiled")
