@@ -9,7 +9,7 @@ from typing import Any
 
 LESSONS = [
     "rnn_worked_example", "attention_worked_example", "training_programs", "transformer_code",
-    "backprop_by_hand", "bptt_by_hand", "vanishing_gradients", "attention_heatmaps",
+    "backprop_by_hand", "bptt_by_hand", "vanishing_gradients", "attention_heatmaps", "parallelism",
 ]
 
 

@@ -58,7 +58,7 @@ def flops(node: Function) -> int:
         b2 = b + (1,) if len(b) == 1 else b
         batch = _broadcast(a2[:-2], b2[:-2])
         return 2 * _numel(batch) * a2[-2] * a2[-1] * b2[-1]
-    if name == "ScaledDotProductAttention":
+    if name in ("ScaledDotProductAttention", "TiledAttention"):
         q, k, v = shapes
         batch = _broadcast(q[:-2], k[:-2], v[:-2])
         L, S = q[-2], k[-2]

@@ -245,6 +245,12 @@ def to_device(array: Any, dev: Device):
         return cp.asarray(array)
 
 
+def synchronize(dev: Device) -> None:
+    """Wait until the device has finished its queued work (GPU kernels run asynchronously); needed for timing."""
+    if dev.type == "cuda":
+        cupy_module().cuda.Device(dev.index).synchronize()
+
+
 def _device_from_env() -> Device:
     spec = os.environ.get("MINIGRAD_DEVICE", "cpu")
     try:

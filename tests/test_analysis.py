@@ -91,3 +91,9 @@ def test_tiled_attention_refuses_what_it_cannot_do():
     x = mg.ones(2, 4, 3)
     with pytest.raises(ValueError, match="impl='tiled' supports is_causal but not attn_mask"):
         F.scaled_dot_product_attention(x, x, x, attn_mask=mg.ones(4, 4) > 0, impl="tiled")
+
+
+def test_tiled_attention_counts_the_same_flops_as_the_plain_one():
+    x = mg.randn(2, 16, 8, requires_grad=True)
+    plain = analyze(F.scaled_dot_product_attention(x, x, x)).flops
+    assert analyze(F.scaled_dot_product_attention(x, x, x, impl="tiled")).flops == plain
