@@ -72,7 +72,7 @@ def measure(fns: list, repeats: int, min_sample_s: float = 0.02) -> list:
     return [Timing(samples[i]) if i in samples else None for i in range(len(fns))]
 
 
-def machine() -> dict:
+def machine(device: str = "cpu") -> dict:
     """The machine and library versions, for the report's header."""
     cpu = platform.processor() or "unknown"
     try:
@@ -92,21 +92,51 @@ def machine() -> dict:
         info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         info["torch"] = "not installed"
+    if device != "cpu":
+        import minigrad as mg
+
+        cp = mg.backend.cupy_module()
+        props = cp.cuda.runtime.getDeviceProperties(mg.backend.as_device(device).index)
+        info["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        info["cupy"] = cp.__version__
     return info
 
 
-def matmul_peak(n: int = 2048, repeats: int = 5) -> dict:
-    """Achieved float32 GFLOP/s of an n x n matrix product: NumPy's (minigrad's engine) and PyTorch's."""
-    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
-    peaks = {"numpy": 2 * n**3 / min(measure([lambda: a @ a], repeats, 0.0)[0].samples) / 1e9}
+def matmul_peak(device: str = "cpu", n: int = 2048, repeats: int = 5) -> dict:
+    """Achieved float32 GFLOP/s of an n x n matrix product: minigrad's array library's and PyTorch's."""
+    import minigrad as mg
+
+    dev = mg.backend.as_device(device)
+    a = dev.xp.asarray(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
+    lib = "numpy" if dev.type == "cpu" else "cupy"
+    peaks = {lib: 2 * n**3 / min(measure([synced(lambda: a @ a, device)], repeats, 0.0)[0].samples) / 1e9}
     try:
         import torch
 
-        ta = torch.from_numpy(a)
-        peaks["torch"] = 2 * n**3 / min(measure([lambda: ta @ ta], repeats, 0.0)[0].samples) / 1e9
+        ta = torch.tensor(np.asarray(mg.backend.to_device(a, mg.backend.CPU)), device="cuda" if dev.type == "cuda" else "cpu")
+        peaks["torch"] = 2 * n**3 / min(measure([synced(lambda: ta @ ta, device, torch_too=True)], repeats, 0.0)[0].samples) / 1e9
     except ImportError:
         pass
     return peaks
+
+
+def synced(fn: Callable[[], object] | None, device: str, torch_too: bool = False) -> Callable[[], object] | None:
+    """``fn`` followed by waiting for the GPU, so that a time covers the work and not only its launch."""
+    if fn is None or device == "cpu":
+        return fn
+    import minigrad as mg
+
+    dev = mg.backend.as_device(device)
+
+    def run():
+        fn()
+        mg.backend.synchronize(dev)
+        if torch_too:
+            import torch
+
+            torch.cuda.synchronize()
+
+    return run
 
 
 def fmt_time(s: float) -> str:

@@ -94,7 +94,7 @@ def mlp_step(quick: bool) -> tuple:
 
 def _same_weights(dst, src) -> None:
     """Copy a minigrad model's weights into its PyTorch twin."""
-    dst.load_state_dict({k: torch.tensor(v.numpy()) for k, v in src.state_dict().items()})
+    dst.load_state_dict({k: torch.tensor(v.cpu().numpy()) for k, v in src.state_dict().items()})
 
 
 def _seed_recurrent(kind: str) -> Callable[[bool], tuple]:
