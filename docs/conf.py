@@ -1,0 +1,111 @@
+"""Sphinx configuration: MyST Markdown pages, an API reference from docstrings, math rendered offline.
+
+At build time the lessons are run (``python -m lessons --all --markdown docs/lessons``), so the lesson
+pages, their check tables and figures always match the code, and ``reference.md`` is written from the
+public names of every module. Set ``MINIGRAD_DOCS_REUSE_LESSONS=1`` to keep the pages already there.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+
+import minigrad  # noqa: E402
+
+project = "minigrad"
+author = "the minigrad authors"
+release = minigrad.__version__
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
+myst_enable_extensions = ["dollarmath", "amsmath"]
+myst_heading_anchors = 3
+source_suffix = {".md": "markdown"}
+exclude_patterns = ["_build"]
+html_theme = "furo"
+html_title = "minigrad"
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+# Each public namespace and the names it documents (what `import minigrad as torch` users see).
+NAMESPACES = {
+    "minigrad": None,
+    "minigrad.nn": None,
+    "minigrad.nn.functional": None,
+    "minigrad.nn.init": None,
+    "minigrad.nn.utils": None,
+    "minigrad.nn.utils.rnn": None,
+    "minigrad.optim": None,
+    "minigrad.optim.lr_scheduler": None,
+    "minigrad.utils.data": None,
+    "minigrad.autograd": ["Function"],
+    "minigrad.testing": ["gradcheck", "assert_close", "GradcheckError"],
+    "minigrad.analysis": ["analyze", "GraphReport", "flops"],
+}
+DATA = {"float32", "float64", "int32", "int64", "bool_", "float", "double", "long", "bool"}  # dtype objects
+
+
+def public_names(modname: str) -> list:
+    """The names a namespace exports: its ``__all__``, or its public functions and classes."""
+    import importlib
+
+    mod = importlib.import_module(modname)
+    if NAMESPACES.get(modname):
+        return list(NAMESPACES[modname])
+    if hasattr(mod, "__all__"):
+        names = list(mod.__all__)
+    elif modname == "minigrad":
+        names = [n for n, v in vars(mod).items() if not n.startswith("_") and not inspect.ismodule(v)]
+    else:  # what the module itself defines, not what it imports
+        names = [n for n, v in vars(mod).items() if not n.startswith("_") and (inspect.isfunction(v) or inspect.isclass(v))
+                 and getattr(v, "__module__", "") == modname]
+    return [n for n in names if not inspect.ismodule(getattr(mod, n))]
+
+
+def write_reference() -> None:
+    import importlib
+
+    lines = ["# API reference", "",
+             "Every public name, with its docstring (the math of each op and layer is stated there). "
+             "The differences from PyTorch are listed in [API overview and differences](api.md).", ""]
+    documented: dict = {}  # id(object) -> the name it is documented under
+    for modname in NAMESPACES:
+        mod = importlib.import_module(modname)
+        lines += [f"## `{modname}`", ""]
+        names = public_names(modname)
+        data = [n for n in names if n in DATA]
+        if data:
+            lines += ["dtypes: " + ", ".join(f"`{modname}.{n}`" for n in data) + " (NumPy dtype objects).", ""]
+        aliases = [(n, documented[id(getattr(mod, n))]) for n in names if n not in DATA and id(getattr(mod, n)) in documented]
+        if aliases:
+            lines += ["Also: " + ", ".join(f"`{modname}.{n}` is `{target}`" for n, target in aliases) + ".", ""]
+        lines += ["```{eval-rst}"]
+        for name in names:
+            obj = getattr(mod, name)
+            if name in DATA or id(obj) in documented:
+                continue
+            documented[id(obj)] = f"{modname}.{name}"
+            if inspect.isclass(obj):
+                lines += [f".. autoclass:: {modname}.{name}", "   :members:", "   :no-inherited-members:", ""]
+            elif callable(obj):
+                lines += [f".. autofunction:: {modname}.{name}", ""]
+        lines += ["```", ""]
+    (DOCS / "reference.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def run_lessons(app) -> None:  # noqa: ANN001 (Sphinx's app)
+    write_reference()
+    if os.environ.get("MINIGRAD_DOCS_REUSE_LESSONS") == "1" and (DOCS / "lessons").exists():
+        return
+    subprocess.run([sys.executable, "-m", "lessons", "--all", "--markdown", str(DOCS / "lessons")], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def setup(app) -> None:  # noqa: ANN001
+    app.connect("builder-inited", run_lessons)
