@@ -47,6 +47,8 @@ def report(results: list, info: dict, repeats: int, peak: dict, device: str = "c
         "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()),
         "",
+        f"![minigrad / PyTorch ratios and cost against sequence length]({'performance' if device == 'cpu' else 'performance-cuda'}.png)",
+        "",
         "Matrix-multiply peak measured on this device (float32, 2048 x 2048): "
         + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peak.items()) + ".",
         "",

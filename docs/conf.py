@@ -20,6 +20,7 @@ import minigrad  # noqa: E402
 
 project = "minigrad"
 author = "the minigrad authors"
+copyright = "2026, the minigrad authors"  # noqa: A001 (Sphinx's name)
 release = minigrad.__version__
 extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
@@ -68,7 +69,8 @@ def public_names(modname: str) -> list:
     return [n for n in names if not inspect.ismodule(getattr(mod, n))]
 
 
-def write_reference() -> None:
+def write_reference(path: Path = DOCS / "reference.md") -> None:
+    """Write the API reference page: every public name of every namespace, each object once."""
     import importlib
 
     lines = ["# API reference", "",
@@ -82,13 +84,14 @@ def write_reference() -> None:
         data = [n for n in names if n in DATA]
         if data:
             lines += ["dtypes: " + ", ".join(f"`{modname}.{n}`" for n in data) + " (NumPy dtype objects).", ""]
-        aliases = [(n, documented[id(getattr(mod, n))]) for n in names if n not in DATA and id(getattr(mod, n)) in documented]
-        if aliases:
-            lines += ["Also: " + ", ".join(f"`{modname}.{n}` is `{target}`" for n, target in aliases) + ".", ""]
+        aliases = []
         lines += ["```{eval-rst}"]
         for name in names:
             obj = getattr(mod, name)
-            if name in DATA or id(obj) in documented:
+            if name in DATA:
+                continue
+            if id(obj) in documented:
+                aliases.append((name, documented[id(obj)]))
                 continue
             documented[id(obj)] = f"{modname}.{name}"
             if inspect.isclass(obj):
@@ -96,7 +99,9 @@ def write_reference() -> None:
             elif callable(obj):
                 lines += [f".. autofunction:: {modname}.{name}", ""]
         lines += ["```", ""]
-    (DOCS / "reference.md").write_text("\n".join(lines), encoding="utf-8")
+        if aliases:
+            lines += ["Also: " + ", ".join(f"`{modname}.{n}` is `{target}`" for n, target in aliases) + ".", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def run_lessons(app) -> None:  # noqa: ANN001 (Sphinx's app)
