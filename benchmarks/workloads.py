@@ -2,7 +2,7 @@
 doing the same work on the same data; ``quick`` selects small sizes for the test suite."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -97,7 +97,10 @@ def _same_weights(dst, src) -> None:
     dst.load_state_dict({k: torch.tensor(v.cpu().numpy()) for k, v in src.state_dict().items()})
 
 
-def _seed_recurrent(kind: str) -> Callable[[bool], tuple]:
+def _seed_classifier(label: str, encode: Callable[[Any], Callable], description: str) -> Callable[[bool], tuple]:
+    """The seed documents' classifier (001 §5.2, corrected): Embedding(10, 20) -> ``encode`` -> Linear(20, 5),
+    a full Adam training step on 100 sequences of 20 tokens; ``encode(L)`` builds the middle part."""
+
     def build(quick: bool) -> tuple:
         batch, T = (10, 5) if quick else (100, 20)
         rng = np.random.default_rng(0)
@@ -108,12 +111,11 @@ def _seed_recurrent(kind: str) -> Callable[[bool], tuple]:
                 def __init__(self):
                     super().__init__()
                     self.embedding = L.nn.Embedding(10, 20)
-                    self.rnn = getattr(L.nn, kind)(20, 20, batch_first=True)
+                    self.encoder = encode(L)
                     self.fc = L.nn.Linear(20, 5)
 
                 def forward(self, x):
-                    out, _ = self.rnn(self.embedding(x))
-                    return self.fc(out[:, -1, :])
+                    return self.fc(self.encoder(self.embedding(x)))
 
             model = Classifier()
             opt = L.optim.Adam(model.parameters(), lr=1e-3)
@@ -132,11 +134,46 @@ def _seed_recurrent(kind: str) -> Callable[[bool], tuple]:
         if torch is not None:
             t_model, run_torch = make(torch)
             _same_weights(t_model, mg_model)
-        return (f"seed documents' {kind} classifier: Embedding(10,20) -> {kind}(20,20) -> last step -> Linear(20,5), "
-                f"batch {batch} x {T} tokens, cross-entropy, Adam: full training step"), run_mg, run_torch, {"group": "recurrent"}
+        return f"seed documents' {description}, batch {batch} x {T} tokens, cross-entropy, Adam: full training step", run_mg, run_torch, {}
 
-    build.__doc__ = f"The seed documents' {kind} training step (5.2)."
+    build.__doc__ = f"The seed documents' {label} training step (001 §5.2)."
     return build
+
+
+def _last_step(L, kind: str):
+    class LastStep(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = getattr(L.nn, kind)(20, 20, batch_first=True)
+
+        def forward(self, x):
+            return self.rnn(x)[0][:, -1, :]
+
+    return LastStep()
+
+
+def _mean_encoder(L, dim_feedforward: int):
+    class MeanEncoder(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            layer = L.nn.TransformerEncoderLayer(20, 2, dim_feedforward=dim_feedforward, batch_first=True)
+            self.encoder = L.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+
+        def forward(self, x):
+            return self.encoder(x).mean(dim=1)
+
+    return MeanEncoder()
+
+
+def _seed_recurrent(kind: str) -> Callable[[bool], tuple]:
+    return _seed_classifier(kind, lambda L: _last_step(L, kind),
+                            f"{kind} classifier: Embedding(10,20) -> {kind}(20,20) -> last step -> Linear(20,5)")
+
+
+def _seed_transformer(dim_feedforward: int) -> Callable[[bool], tuple]:
+    return _seed_classifier(f"Transformer (dim_feedforward={dim_feedforward})", lambda L: _mean_encoder(L, dim_feedforward),
+                            "Transformer classifier: Embedding(10,20) -> TransformerEncoder(1 layer, d_model=20, nhead=2, "
+                            f"dim_feedforward={dim_feedforward}) -> mean -> Linear(20,5)")
 
 
 def _rnn_over_t(T: int) -> Callable[[bool], tuple]:
@@ -167,48 +204,6 @@ def _rnn_over_t(T: int) -> Callable[[bool], tuple]:
         return f"tanh RNN forward+backward, batch {batch}, d={d}, T={n}", run_mg, run_torch, {"T": n, "series": "rnn"}
 
     build.__doc__ = f"A single-layer tanh RNN over T={T} steps."
-    return build
-
-
-def _seed_transformer(dim_feedforward: int) -> Callable[[bool], tuple]:
-    def build(quick: bool) -> tuple:
-        batch, T = (10, 5) if quick else (100, 20)
-        rng = np.random.default_rng(0)
-        tokens, labels = rng.integers(0, 10, (batch, T)), rng.integers(0, 5, batch)
-
-        def make(L):
-            class Classifier(L.nn.Module):
-                def __init__(self):
-                    super().__init__()
-                    self.embedding = L.nn.Embedding(10, 20)
-                    layer = L.nn.TransformerEncoderLayer(20, 2, dim_feedforward=dim_feedforward, batch_first=True)
-                    self.encoder = L.nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
-                    self.fc = L.nn.Linear(20, 5)
-
-                def forward(self, x):
-                    return self.fc(self.encoder(self.embedding(x)).mean(dim=1))
-
-            model = Classifier()
-            opt = L.optim.Adam(model.parameters(), lr=1e-3)
-            crit = L.nn.CrossEntropyLoss()
-            x, y = L.tensor(tokens), L.tensor(labels)
-
-            def step():
-                opt.zero_grad()
-                crit(model(x), y).backward()
-                opt.step()
-
-            return model, step
-
-        mg_model, run_mg = make(mg)
-        run_torch = None
-        if torch is not None:
-            t_model, run_torch = make(torch)
-            _same_weights(t_model, mg_model)
-        return (f"seed documents' Transformer classifier: Embedding(10,20) -> TransformerEncoder(1 layer, d_model=20, nhead=2, "
-                f"dim_feedforward={dim_feedforward}) -> mean -> Linear(20,5), batch {batch} x {T}, Adam: full training step"), run_mg, run_torch, {}
-
-    build.__doc__ = f"The seed documents' Transformer training step with dim_feedforward={dim_feedforward}."
     return build
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
+from lessons.common import pyplot
 from minigrad import nn
 
 SUMMARY = "Train a two-head attention layer to shift a sequence and look at each head's weights"
@@ -67,12 +68,8 @@ def run(ctx) -> dict:
     ctx.show(f"input      {x[0].tolist()}\nprediction {pred.tolist()}   (expected {[VOCAB] + x[0, :-1].tolist()})")
     on_prev = [float(np.mean([weights[h, i, i - 1] for i in range(1, T)])) for h in range(2)]
     ctx.show("mean weight from position i to i-1: " + ", ".join(f"head {h}: {p:.2f}" for h, p in enumerate(on_prev)))
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return {"losses": losses, "weights": weights.tolist()}
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     for h in range(2):

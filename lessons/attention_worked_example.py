@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 
 import minigrad as mg
-from lessons.common import Step, WorkedExample, format_table
+from lessons.common import Step, WorkedExample, format_table, pyplot
 
 SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
 SOURCE = "001 §3.2.2, §3.2.3, §4.2"
@@ -125,12 +125,8 @@ def run(ctx) -> dict:
     ctx.show(format_table(rows))
     ctx.show("\nThe printed weights sum to 1 but are not the softmax of anything printed: scores that differ by "
              "12 put almost all weight on the largest one (e^12 ≈ 160 000).")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return {"rows": rows, "values": values, "example": ex}
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
     for ax, mat, title in ((axes[0], w.numpy(), "consistent: softmax(Q K^T / 2)"),

@@ -12,6 +12,7 @@ named earlier ones with minigrad ops, so the same function gives
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -117,10 +118,6 @@ class WorkedExample:
             raise KeyError(f"unknown inputs {sorted(unknown)}; this example's inputs are {sorted(self.inputs)}")
         return WorkedExample({**self.inputs, **inputs}, self.steps, self.document, self.given)
 
-    def _one_step(self, step: Step, earlier: dict, fn: Callable[[dict], Any]) -> float:
-        values = {k: mg.tensor(v, dtype=mg.float64) for k, v in earlier.items()}
-        return _scalar(fn(values))
-
     def check_table(self) -> list:
         """A :class:`Row` for every number the document prints."""
         consistent = self.evaluate()
@@ -212,3 +209,35 @@ def markdown_table(rows: list) -> str:
     for r in rows:
         out.append(f"| `{r.quantity}` | {r.document} | {fmt(r.from_document_steps)} | {fmt(r.recomputed)} | {r.verdict} | {r.reason} |")
     return "\n".join(out)
+
+
+def optional_torch() -> Any:
+    """PyTorch if it is installed (lessons compare with it when they can), else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def run_snippet(code: str, lib: str) -> str:
+    """Run a program written for ``{lib}`` on "minigrad" or "torch"; return the error it raises, or "ran without error"."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # library advice (e.g. on nested tensors) is beside the point here
+            exec(code.format(lib=lib), {})
+    except Exception as e:  # each library's own message is what the lesson shows
+        return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    return "ran without error"
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt

@@ -34,6 +34,7 @@ import tracemalloc
 import numpy as np
 
 import minigrad as mg
+from lessons.common import pyplot
 from minigrad import backend, nn
 from minigrad.analysis import analyze
 
@@ -122,12 +123,8 @@ def run(ctx) -> dict:
     ctx.show("On this device attention stays faster than the RNN at every measured T." if crossing is None
              else f"On this device attention becomes slower than the RNN from T = {crossing} on: here time follows "
                   f"the work, not the critical path.")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return {"results": results, "exponents": exps}
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     labels = {"time": "forward + backward time (s)", "memory": "peak memory (bytes)", "flops": "forward FLOPs",

@@ -26,11 +26,10 @@
 # %%
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 import minigrad as mg
+from lessons.common import optional_torch, pyplot, run_snippet
 
 SUMMARY = "The RNN-vs-Transformer training program: its errors shown, then fixed and run on both libraries"
 SOURCE = "001 §5.2, §5.3"
@@ -139,23 +138,6 @@ with torch.no_grad():
 '''
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def run_snippet(code: str, lib: str) -> str:
-    """Run a program on ``lib`` ("minigrad" or "torch"); return the error it raises, or "ran"."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # PyTorch's advice on nested tensors is beside the point here
-            exec(code.format(lib=lib), {})
-    except Exception as e:  # the point is to show each library's own message
-        return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-    return "ran without error"
 
 
 def train(epochs: int = 100, seed: int = 0) -> dict:
@@ -173,10 +155,10 @@ def train(epochs: int = 100, seed: int = 0) -> dict:
     init = {"rnn": {k: v.numpy() for k, v in init_env["rnn_model"].state_dict().items()},
             "transformer": {k: v.numpy() for k, v in init_env["transformer_model"].state_dict().items()}}
     runs = {}
-    libs = ["minigrad"] + (["torch"] if _torch() is not None else [])
+    libs = ["minigrad"] + (["torch"] if optional_torch() is not None else [])
     for lib in libs:
         if lib == "torch":
-            _torch().manual_seed(seed)  # dropout masks differ between the libraries anyway
+            optional_torch().manual_seed(seed)  # dropout masks differ between the libraries anyway
         env = {"INIT": init, "X": X, "Y": Y, "EPOCHS": epochs}
         exec(FIXED.format(lib=lib), env)
         runs[lib] = {k: env[k] for k in ("history", "rnn_accuracy", "transformer_accuracy")}
@@ -185,7 +167,7 @@ def train(epochs: int = 100, seed: int = 0) -> dict:
 
 # %%
 def run(ctx) -> dict:
-    torch = _torch()
+    torch = optional_torch()
     ctx.section("What fails (each error with the other bugs fixed)")
     failures = {}
     for title, code in BUG_SNIPPETS.items():
@@ -206,12 +188,8 @@ def run(ctx) -> dict:
     for lib in libs:
         ctx.show(f"{lib}: RNN accuracy {runs[lib]['rnn_accuracy']:.2f}, Transformer accuracy {runs[lib]['transformer_accuracy']:.2f}")
     ctx.show("\nThe labels are random, so accuracy above 1/5 only measures memorising 100 sequences.")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return {"runs": runs, "failures": failures}
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for lib, style in zip(libs, ("-", "--")):

@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 
 import minigrad as mg
+from lessons.common import optional_torch, run_snippet
 
 SUMMARY = "The attention formula step by step, the encoder layer and encoder-decoder code fixed and run on both libraries"
 SOURCE = "000 §4.2, §4.3, §5.2-§5.4"
@@ -136,23 +137,6 @@ with torch.no_grad():
 '''
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def run_snippet(code: str, lib: str) -> str:
-    """Run a program on ``lib``; return the error it raises, or "ran without error"."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(code.format(lib=lib), {})
-    except Exception as e:  # each library's own message is the point
-        return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-    return "ran without error"
 
 
 def run_fixed(d_model: int = 512, heads: int = 8, d_ff: int = 2048, layers: int = 6, seed: int = 0) -> dict:
@@ -163,7 +147,7 @@ def run_fixed(d_model: int = 512, heads: int = 8, d_ff: int = 2048, layers: int 
     exec(FIXED.format(lib="minigrad"), env)
     init = {k: v.numpy() for k, v in env["model"].state_dict().items()}
     outputs = {"minigrad": env["output"].numpy()}
-    if _torch() is not None:
+    if optional_torch() is not None:
         tenv = {"INIT": init, **sizes}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -201,7 +185,7 @@ def run(ctx) -> dict:
     failures = {}
     for title, code in SNIPPETS.items():
         failures[title] = {"minigrad": run_snippet(code, "minigrad")}
-        if _torch() is not None:
+        if optional_torch() is not None:
             failures[title]["torch"] = run_snippet(code, "torch")
         ctx.show(f"{title}\n" + "\n".join(f"    {lib:8s} {msg}" for lib, msg in failures[title].items()))
     size = dict(d_model=32, heads=4, d_ff=64, layers=2) if ctx.quick else {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
+from lessons.common import pyplot
 from minigrad import nn
 
 SUMMARY = "Norms of dL/dh_t against t for RNN, LSTM and GRU; gradient clipping during training"
@@ -93,12 +94,8 @@ def run(ctx) -> dict:
         applied = max(min(n, 1.0) for n in r["norms"]) if k != "no clipping" else max(r["norms"])
         ctx.show(f"{k:22s} largest gradient norm {max(r['norms']):10.3e}   largest applied {applied:10.3e}   "
                  f"final loss {r['losses'][-1]:.4f}")
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return {"curves": curves, "runs": runs}
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for k, v in curves.items():

@@ -82,7 +82,7 @@ def test_matches_pytorch(kind, layers, bidir, batch_first, lengths, bptt):
 @pytest.mark.gpu
 @pytest.mark.parametrize("kind", KINDS)
 def test_cuda_matches_pytorch(kind):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     t, m, (tx, th0, to, th), (mx, mh0, mo, mh), rng = run_pair(kind, 2, True, True, [6, 2, 4], "hand", device="cuda")
     assert_close(mo, to, rtol=1e-12, atol=1e-12)
     mo.sum().backward()
