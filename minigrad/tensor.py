@@ -293,7 +293,9 @@ class Tensor:
         extra = []
         if self.device.type != "cpu":
             extra.append(f"device='{self.device}'")
-        if (a.dtype.kind == "f" and a.dtype != backend.get_default_dtype()) or a.dtype.kind not in "fb" and a.dtype != backend.int64 or a.size == 0:
+        # as PyTorch: the dtype is shown unless it is the one a plain literal would get
+        implied = backend.get_default_dtype() if a.dtype.kind == "f" else backend.int64 if a.dtype.kind in "iu" else backend.bool_
+        if a.dtype != implied or a.size == 0:
             extra.append(f"dtype={a.dtype}")
         if self._ctx is not None:
             extra.append(f"grad_fn={self._ctx!r}")
