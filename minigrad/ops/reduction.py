@@ -143,6 +143,7 @@ class LogSoftmax(Function):
     r""":math:`y_i = x_i - \operatorname{logsumexp}_j x_j`; :math:`\bar x = \bar y - e^{y} \sum_j \bar y_j`."""
 
     saves_inputs = False
+    fresh_grads = True
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -151,13 +152,18 @@ class LogSoftmax(Function):
         xp = array_module(x)
         m = xp.amax(x, axis=self.axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)
-        s = x - m
-        self.y = s - xp.log(xp.exp(s).sum(axis=self.axis, keepdims=True))
-        return self.y
+        y = x - m  # in place from here: for a (batch, vocabulary) input each temporary is large
+        e = xp.exp(y)
+        y -= xp.log(e.sum(axis=self.axis, keepdims=True))
+        self.y = y
+        return y
 
     def backward(self, gy):
         xp = array_module(gy)
-        return gy - xp.exp(self.y) * gy.sum(axis=self.axis, keepdims=True)
+        g = xp.exp(self.y)
+        g *= gy.sum(axis=self.axis, keepdims=True)
+        xp.subtract(gy, g, out=g)
+        return g
 
 
 # ------------------------------------------------------------------ public functions
