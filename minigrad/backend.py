@@ -194,9 +194,14 @@ def index_add(target: Any, index: Any, values: Any) -> None:
     """``target[index] += values`` in place, adding once per occurrence of a repeated index."""
     if isinstance(target, numpy.ndarray):
         if isinstance(index, numpy.ndarray) and index.ndim == 1 and index.dtype.kind in "iu" and target.ndim > 1 and index.size:
-            # rows (an embedding's backward): sorting and summing runs of equal indices is several
-            # times faster than numpy.add.at; a stable sort keeps each row's original summation order
+            # rows (an embedding's backward): numpy.add.at is slow here
             index = numpy.where(index < 0, index + target.shape[0], index)  # -1 and n-1 are one row
+            n = target.shape[0]
+            if n * index.size <= 1 << 16:  # a small table: one matrix product with the one-hot matrix
+                onehot = (numpy.arange(n)[:, None] == index[None, :]).astype(target.dtype)
+                target += (onehot @ values.reshape(index.size, -1)).reshape(target.shape)
+                return
+            # else sort the indices and sum runs of equal ones; a stable sort keeps each row's order
             order = numpy.argsort(index, kind="stable")
             sorted_idx = index[order]
             starts = numpy.flatnonzero(numpy.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
