@@ -126,18 +126,23 @@ class Tensor:
         return ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Union[tuple, int]:
+        """The shape, or the size of dimension ``dim``."""
         return self.shape if dim is None else self.shape[ops.normalize_dim("size", dim, self.ndim)]
 
     def dim(self) -> int:
+        """The number of dimensions."""
         return self.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self.data.size)
 
     def element_size(self) -> int:
+        """Bytes per element."""
         return self.data.itemsize
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point one."""
         return self.dtype.kind == "f"
 
     @property
@@ -152,6 +157,7 @@ class Tensor:
         return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
         return backend.to_device(self.data, backend.CPU).tolist()
 
     def numpy(self) -> numpy.ndarray:
@@ -174,6 +180,7 @@ class Tensor:
         return t
 
     def detach_(self) -> "Tensor":
+        """Cut this tensor from the graph in place: it becomes a leaf that does not require grad."""
         self._ctx = None
         self._requires_grad = False
         return self
@@ -183,6 +190,7 @@ class Tensor:
         return ops.clone(self)
 
     def contiguous(self) -> "Tensor":
+        """This tensor (minigrad does not track memory layout)."""
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
@@ -206,31 +214,40 @@ class Tensor:
         return t
 
     def cpu(self) -> "Tensor":
+        """A copy on the CPU (or this tensor if it is there); differentiable."""
         return self.to("cpu")
 
     def cuda(self, device: Union[int, str, None] = None) -> "Tensor":
+        """A copy on a CUDA device (``cuda:N`` for ``device=N``); differentiable."""
         return self.to(f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
 
     def float(self) -> "Tensor":
+        """A float32 copy (``to(float32)``); differentiable."""
         return self.to(backend.float32)
 
     def double(self) -> "Tensor":
+        """A float64 copy (``to(float64)``); differentiable."""
         return self.to(backend.float64)
 
     def long(self) -> "Tensor":
+        """An int64 copy (no gradient)."""
         return self.to(backend.int64)
 
     def int(self) -> "Tensor":
+        """An int32 copy (no gradient)."""
         return self.to(backend.int32)
 
     def bool(self) -> "Tensor":
+        """A bool copy (no gradient)."""
         return self.to(backend.bool_)
 
     def type_as(self, other: "Tensor") -> "Tensor":
+        """A copy with the dtype of ``other``."""
         return self.to(other.dtype)
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place (leaves only) and return this tensor."""
         self.requires_grad = requires_grad
         return self
 
@@ -450,15 +467,19 @@ class Tensor:
         return self._inplace("div_", self.device.xp.divide, o)
 
     def add_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
+        """In place :math:`x \\leftarrow x + \\alpha\\,y` (not on tensors that require grad, outside ``no_grad``)."""
         return self._inplace("add_", self.device.xp.add, other if alpha == 1 else ops.operand_array("add_", other, self) * alpha)
 
     def sub_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
+        """In place :math:`x \\leftarrow x - \\alpha\\,y`."""
         return self._inplace("sub_", self.device.xp.subtract, other if alpha == 1 else ops.operand_array("sub_", other, self) * alpha)
 
     def mul_(self, other: Any) -> "Tensor":
+        """In place :math:`x \\leftarrow x\\,y`."""
         return self._inplace("mul_", self.device.xp.multiply, other)
 
     def div_(self, other: Any) -> "Tensor":
+        """In place :math:`x \\leftarrow x / y`."""
         return self._inplace("div_", self.device.xp.divide, other)
 
     def copy_(self, src: Any) -> "Tensor":
@@ -468,12 +489,15 @@ class Tensor:
         return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src)
 
     def fill_(self, value: Scalar) -> "Tensor":
+        """Set every element to ``value``, in place."""
         return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value)
 
     def zero_(self) -> "Tensor":
+        """Set every element to 0, in place."""
         return self.fill_(0)
 
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
+        """Clip every element to ``[min, max]``, in place."""
         self._check_inplace("clamp_")
         self.device.xp.clip(self.data, min, max, out=self.data)
         self._bump_version()
@@ -607,6 +631,7 @@ class Tensor:
         return ops.reshape(self, ops.size_args(shape))
 
     def view_as(self, other: "Tensor") -> "Tensor":
+        """The same elements in the shape of ``other``."""
         return ops.reshape(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
@@ -616,6 +641,7 @@ class Tensor:
         return ops.transpose(self, dim0, dim1)
 
     def t(self) -> "Tensor":
+        """The transpose of a tensor with at most 2 dimensions."""
         if self.ndim > 2:
             raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose")
         return self.T
@@ -633,6 +659,7 @@ class Tensor:
         return ops.expand(self, ops.size_args(sizes))
 
     def expand_as(self, other: "Tensor") -> "Tensor":
+        """Broadcast to the shape of ``other`` (a read-only view)."""
         return ops.expand(self, other.shape)
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
@@ -662,3 +689,9 @@ class Tensor:
 
 autograd._tensor_cls = Tensor
 from . import ops  # noqa: E402  (ops needs Tensor defined; Tensor's methods need ops)
+
+# A method that calls the op of the same name documents what that op computes.
+for _name, _method in list(vars(Tensor).items()):
+    if callable(_method) and not _name.startswith("_") and _method.__doc__ is None and callable(getattr(ops, _name, None)):
+        _method.__doc__ = getattr(ops, _name).__doc__
+del _name, _method
