@@ -27,7 +27,7 @@
 from __future__ import annotations
 
 import minigrad as mg
-from lessons.common import Step, WorkedExample, format_table
+from lessons.common import Step, WorkedExample, format_table, pyplot
 
 SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
 SOURCE = "001 §3.1.2, §3.1.3, §4.1"
@@ -93,6 +93,22 @@ def run(ctx) -> dict:
     ctx.show(f"y = [o_1, o_2, o_3] = [{values['o_1']:.4f}, {values['o_2']:.4f}, {values['o_3']:.4f}]   "
              f"(the document prints y = [24.1533, 24.9850, 25.9997])")
     ctx.show("tanh saturates: from a_c1 = 10 on, every c_t is 1 to four decimals, so every o_t is 13 + 3 = 16.")
+    plt = pyplot()
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(10, 3.6))
+        xs = range(len(rows))
+        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in rows], width=0.4, label="printed by the document")
+        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in rows], width=0.4, label="consistent computation")
+        for x, r in zip(xs, rows):
+            if r.verdict == "wrong":
+                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color="tab:red")
+        ax.margins(y=0.12)
+        ax.set_xticks(list(xs), [r.quantity for r in rows], rotation=60, fontsize=8)
+        ax.set_title("001 §4.1: every printed number next to the consistent value (✗: wrong)")
+        ax.legend()
+        fig.tight_layout()
+        ctx.figure(fig, "rnn_worked_example_check")
+        plt.close(fig)
     return {"rows": rows, "values": values, "example": ex}
 
 
