@@ -74,6 +74,10 @@ def _softmax_of_printed_scores(j: int):
     return f
 
 
+def _printed_weight_sum() -> float:
+    return sum(float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3))
+
+
 def _context(weights: str, order: tuple):
     return lambda v: v[weights.format(1)] * v[f"V_{order[0]}"] + v[weights.format(2)] * v[f"V_{order[1]}"] + v[weights.format(3)] * v[f"V_{order[2]}"]
 
@@ -96,7 +100,8 @@ def example(Q=(7.0, 15.0, 23.0), K=(22.0, 38.0, 54.0), V=(40.0, 62.0, 84.0), d_k
         steps.append(Step(f"z_{i}", lambda v, i=i: v[f"e_{i}1"] + v[f"e_{i}2"] + v[f"e_{i}3"]))
         steps += [Step(f"P_{i}{j}", lambda v, i=i, j=j: v[f"e_{i}{j}"] / v[f"z_{i}"]) for j in pos]
     steps += [Step(f"weight_{j}", lambda v, j=j: v[f"P_1{j}"].clone(), doc_fn=_softmax_of_printed_scores(j),
-                   note="the printed weights sum to 1 but are not the softmax of the printed scores") for j in pos]
+                   note=f"the printed weights sum to {_printed_weight_sum():g} but are not the softmax of the printed scores")
+              for j in pos]
     steps += [Step(f"context_{i}", _context(f"P_{i}{{}}", pos), doc_fn=_context("weight_{}", pos),
                    written=_context("weight_{}", _V_ORDER[i]),
                    note="the document reuses query 1's weights for every query") for i in pos]
@@ -123,8 +128,11 @@ def run(ctx) -> dict:
     rows = ex.check_table()
     ctx.section("Check of every number the document prints")
     ctx.show(format_table(rows))
-    ctx.show("\nThe printed weights sum to 1 but are not the softmax of anything printed: scores that differ by "
-             "12 put almost all weight on the largest one (e^12 ≈ 160 000).")
+    printed = [float(DOCUMENT[f"score_{j}"]) for j in (1, 2, 3)]
+    weights_sum = _printed_weight_sum()
+    gap = printed[2] - printed[1]
+    ctx.show(f"\nThe printed weights sum to {weights_sum:g} but are not the softmax of anything printed: scores that "
+             f"differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {math.exp(gap):.3g}).")
     plt = pyplot()
     if plt is None:
         return {"rows": rows, "values": values, "example": ex}

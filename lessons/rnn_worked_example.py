@@ -92,7 +92,10 @@ def run(ctx) -> dict:
     ctx.section("Result")
     ctx.show(f"y = [o_1, o_2, o_3] = [{values['o_1']:.4f}, {values['o_2']:.4f}, {values['o_3']:.4f}]   "
              f"(the document prints y = [24.1533, 24.9850, 25.9997])")
-    ctx.show("tanh saturates: from a_c1 = 10 on, every c_t is 1 to four decimals, so every o_t is 13 + 3 = 16.")
+    T = sum(1 for k in values if k.startswith("x_"))
+    ctx.show(f"tanh saturates: a_c1 = {values['a_c1']:g} already gives 1 - c_1 = {1 - values['c_1']:.2e}, so every c_t "
+             f"is 1 to four decimals and every o_t is w_oc + b_o = {values['w_oc']:g} + {values['b_o']:g} = "
+             f"{values[f'o_{T}']:.4f}.")
     plt = pyplot()
     if plt is not None:
         fig, ax = plt.subplots(figsize=(10, 3.6))
