@@ -138,24 +138,24 @@ class MultiheadAttention(Module):
                                  f"shapes {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
             if t.shape[-1] != size:
                 raise ShapeError(f"MultiheadAttention: expected {name} with last dimension {size}, got shape {tuple(t.shape)}")
+        # Work in the layout given (batch-first or sequence-first): transposing the (N, T, E) inputs and
+        # the output would copy them and hand the projections strided arrays.
         if not batched:
             query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
-        elif self.batch_first:
-            same_kv, same_qk = key is value, query is key
-            query = query.transpose(0, 1)
-            key = query if same_qk else key.transpose(0, 1)
-            value = key if same_kv else value.transpose(0, 1)
-        L, N, S = query.shape[0], query.shape[1], key.shape[0]
-        if value.shape[0] != S or key.shape[1] != N or value.shape[1] != N:
+        seq, bat = (1, 0) if batched and self.batch_first else (0, 1)
+        L, N, S = query.shape[seq], query.shape[bat], key.shape[seq]
+        if value.shape[seq] != S or key.shape[bat] != N or value.shape[bat] != N:
+            layout = "batch-first" if seq else "sequence-first"
             raise ShapeError(f"MultiheadAttention: key {tuple(key.shape)} and value {tuple(value.shape)} must share the "
-                             f"sequence length and the batch size of the query {tuple(query.shape)} (sequence-first here)")
+                             f"sequence length and the batch size of the query {tuple(query.shape)} ({layout} here)")
         q, k, v = self._project(query, key, value)
-        # (T, N, E) -> (N, H, T, d)
-        q = q.reshape(L, N, H, d).permute(1, 2, 0, 3)
-        k = k.reshape(S, N, H, d).permute(1, 2, 0, 3)
-        v = v.reshape(S, N, H, d).permute(1, 2, 0, 3)
+        # (T, N, E) or (N, T, E) -> (N, H, T, d)
+        heads = (1, 2, 0, 3) if seq == 0 else (0, 2, 1, 3)
+        q = q.reshape(*q.shape[:2], H, d).permute(*heads)
+        k = k.reshape(*k.shape[:2], H, d).permute(*heads)
+        v = v.reshape(*v.shape[:2], H, d).permute(*heads)
         dtype = q.dtype
         am = self._float_mask("attn_mask", attn_mask, [(L, S), (N * H, L, S)], dtype)
         if am is not None and am.ndim == 3:
@@ -169,10 +169,9 @@ class MultiheadAttention(Module):
             g = backend.generator(q.device)
             keep = (g.random((N, H, L, S), dtype=dtype) >= self.dropout).astype(dtype) / (1 - self.dropout)
         out, weights = ScaledDotProductAttention(1 / math.sqrt(d), additive, None, keep, safe=False).apply(q, k, v)
-        out = out.permute(2, 0, 1, 3).reshape(L, N, E)  # concatenate the heads
+        # concatenate the heads, back in the input's layout
+        out = out.permute(2, 0, 1, 3).reshape(L, N, E) if seq == 0 else out.permute(0, 2, 1, 3).reshape(N, L, E)
         out = linear(out, self.out_proj.weight, self.out_proj.bias)
-        if self.batch_first and batched:
-            out = out.transpose(0, 1)
         if not batched:
             out = out.squeeze(1)
         if not need_weights:
