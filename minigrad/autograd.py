@@ -128,33 +128,37 @@ class Function:
     def apply(self, *inputs: "Tensor") -> Any:
         """Run forward on the inputs' arrays and record the node when a gradient is needed."""
         dev = inputs[0].device
+        arrays, requires = [], False
         for t in inputs:
             if t.device is not dev and t.device != dev:
                 raise RuntimeError(
                     f"{self.name}: expected all tensors on one device, got {dev} and {t.device} "
                     f"(move them with .to(device) first)"
                 )
-        ys = self.forward(*[t.data for t in inputs])
-        requires = _grad_enabled and any(t.requires_grad for t in inputs)
+            arrays.append(t.data)
+            requires = requires or t._requires_grad
+        ys = self.forward(*arrays)
+        requires = requires and _grad_enabled
         make = _tensor_cls._from_op
+        ctx = self if requires else None
         if self.out_device is not None:
             dev = self.out_device
         if type(ys) is tuple:
-            outs = tuple(make(y, dev, self if requires else None, i) for i, y in enumerate(ys))
+            outs = tuple([make(y, dev, ctx, i) for i, y in enumerate(ys)])
             if self.is_view:
                 for o in outs:
                     o._base = inputs[0]._base if inputs[0]._base is not None else inputs[0]
         else:
-            outs = make(ys, dev, self if requires else None, 0)
+            outs = make(ys, dev, ctx, 0)
             if self.is_view:
                 outs._base = inputs[0]._base if inputs[0]._base is not None else inputs[0]
         if _tracer is not None:
             _tracer._record(self, inputs, outs)
         if requires:
             self.inputs = inputs
-            self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+            self.needs_input_grad = tuple([t._requires_grad for t in inputs])
             if self.saves_inputs:
-                self._versions = tuple(t._version for t in inputs)
+                self._versions = tuple([t._version for t in inputs])
         return outs
 
     def _check_versions(self) -> None:

@@ -142,6 +142,17 @@ def test_python_operators_and_reflections():
     assert (m @ mg.tensor([1.0, 1.0])).tolist() == [1, 2]
 
 
+def test_shared_scalar_constants_keep_type_and_sign():
+    i, f = mg.tensor([3]), mg.tensor([3.0])
+    # 2 and 2.0 are equal dict keys, but i * 2 stays int64 and i * 2.0 becomes float32
+    assert (i * 2).dtype == mg.int64 and (i * 2.0).dtype == mg.float32 and (i * 2).dtype == mg.int64
+    assert (f * 2).dtype == mg.float32 and (f.double() * 2).dtype == mg.float64
+    # 0.0 and -0.0 are equal keys too, but give zeros of opposite sign
+    assert np.signbit((f * 0.0).numpy()).tolist() == [False]
+    assert np.signbit((f * -0.0).numpy()).tolist() == [True]
+    assert np.signbit((f * 0.0).numpy()).tolist() == [False]
+
+
 def test_comparisons_return_bool_tensors_without_grad():
     x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
     for r in (x < 2, x <= 2, x > 2, x >= 2, x == 2, x != 2):

@@ -1,6 +1,7 @@
 """Helpers shared by the ops: turning operands into tensors, axes, broadcasting."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import numpy
@@ -18,8 +19,22 @@ def describe(t: Tensor) -> str:
 
 
 def constant(value: Any, dtype: numpy.dtype, dev: backend.Device) -> Tensor:
-    """A Python number as a 0-d tensor (a constant of the graph)."""
-    return Tensor(dev.xp.asarray(value, dtype=dtype), dev)
+    """A Python number as a 0-d tensor (a constant of the graph).
+
+    Constants are shared: nothing writes to them, and a long chain such as ``y = y * 0.5``
+    then adds no Python object per op for the garbage collector to rescan (and, on a GPU,
+    no host-to-device copy). ``-0.0`` is not shared, since it equals ``0.0`` as a key.
+    """
+    if value == 0 and type(value) is float:
+        return _new_constant(value, dtype, dev)
+    return _shared_constant(value, dtype, dev)
+
+
+def _new_constant(value: Any, dtype: numpy.dtype, dev: backend.Device) -> Tensor:
+    return Tensor._from_op(dev.xp.asarray(value, dtype=dtype), dev, None, 0)
+
+
+_shared_constant = functools.lru_cache(maxsize=1024, typed=True)(_new_constant)
 
 
 def as_operand(op: str, x: Any, like: Tensor) -> Tensor:
