@@ -49,7 +49,7 @@ class Linear(Function):
         gy2 = gy.reshape(-1, gy.shape[-1])
         gw = gy2.T @ x.reshape(gy2.shape[0], x.shape[-1]) if need[1] else None
         if len(need) == 3:
-            gb = gy2.sum(axis=0) if need[2] else None
+            gb = backend.sum_rows(gy2) if need[2] else None
             return gx, gw, gb
         return gx, gw
 
@@ -149,9 +149,9 @@ class LayerNorm(Function):
         gyx = gy2 * xhat
         grads = []
         if self.affine[0]:
-            grads.append(gyx.sum(axis=0).reshape(self.pshape))
+            grads.append(backend.sum_rows(gyx).reshape(self.pshape))
         if self.affine[1]:
-            grads.append(gy2.sum(axis=0).reshape(self.pshape))
+            grads.append(backend.sum_rows(gy2).reshape(self.pshape))
         # with g = gy * w: mean(g) = gy . w / D and mean(g * xhat) = (gy * xhat) . w / D, matrix-vector products
         if w is not None:
             mean_g, mean_gx, g = (gy2 @ w)[:, None] / d, (gyx @ w)[:, None] / d, gy2 * w

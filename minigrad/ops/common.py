@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Sequence
 
 import numpy
@@ -86,6 +87,10 @@ def sum_to_shape(g: Any, shape: tuple) -> Any:
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if axes == tuple(range(len(axes))) and g.dtype.kind == "f" and g.flags.c_contiguous:
+        # only leading axes (a bias added to every row): a matrix-vector product
+        k = len(axes)
+        return backend.sum_rows(g.reshape(math.prod(g.shape[:k]), math.prod(g.shape[k:]))).reshape(shape)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return g.reshape(shape)
