@@ -81,7 +81,7 @@ class _Recurrence(Function):
         grads = (dx, dw_ih, dw_hh)
         if has_bias:
             db_ih = backend.sum_rows(di)
-            # LSTM and RNN pass one array for both: b_ih and b_hh then get equal (but separate) gradients
+            # the Elman RNN passes one array for both: b_ih and b_hh then get equal (but separate) gradients
             grads += (db_ih, db_ih.copy() if d_hid is d_in else backend.sum_rows(dh))
         return grads
 
@@ -212,7 +212,7 @@ class LSTMSequence(_Recurrence):
         hs, cs, tcs, w_hh4 = self.hs, self.cs, self.tcs, self.w_hh4
         T, B, n_in = self.shape
         H = hs.shape[-1]
-        m = None if self.mask is None else self.mask.astype(hs.dtype)[:, :, None]
+        m = self._masks(hs)
         o, i, f, g = self.gates
         # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once:
         # the loop then only multiplies and carries (what is truly sequential).

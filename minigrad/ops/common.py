@@ -87,7 +87,7 @@ def sum_to_shape(g: Any, shape: tuple) -> Any:
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if axes == tuple(range(len(axes))) and g.dtype.kind == "f" and g.flags.c_contiguous:
+    if axes and axes == tuple(range(len(axes))) and g.dtype.kind == "f" and g.flags.c_contiguous:
         # only leading axes (a bias added to every row): a matrix-vector product
         k = len(axes)
         return backend.sum_rows(g.reshape(math.prod(g.shape[:k]), math.prod(g.shape[k:]))).reshape(shape)
