@@ -174,6 +174,8 @@ PROBS = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]]
 NN_CASES = [
     Case("F.linear", lambda m, x, w, b: m.nn.functional.linear(x, w, b), lambda x, w, b: x @ w.T + b, [(5, 3), (4, 3), (4,)]),
     Case("F.linear_3d_nobias", lambda m, x, w: m.nn.functional.linear(x, w), lambda x, w: x @ w.T, [(2, 5, 3), (4, 3)]),
+    Case("F.linear_1d_input", lambda m, x, w, b: m.nn.functional.linear(x, w, b), lambda x, w, b: x @ w.T + b, [(3,), (4, 3), (4,)]),
+    Case("F.linear_4d", lambda m, x, w, b: m.nn.functional.linear(x, w, b), lambda x, w, b: x @ w.T + b, [(2, 3, 2, 3), (4, 3), (4,)]),
     Case("F.layer_norm", lambda m, x, w, b: m.nn.functional.layer_norm(x, (4,), w, b), lambda x, w, b: _np_layer_norm(x, w, b, (-1,)), [(3, 4), (4,), (4,)]),
     Case("F.layer_norm_2d", lambda m, x, w, b: m.nn.functional.layer_norm(x, (3, 4), w, b), lambda x, w, b: _np_layer_norm(x, w, b, (-2, -1)), [(2, 3, 4), (3, 4), (3, 4)]),
     Case("F.layer_norm_noaffine", lambda m, x: m.nn.functional.layer_norm(x, (5,)), lambda x: _np_layer_norm(x, 1, 0, (-1,)), [(3, 5)]),
