@@ -1,5 +1,6 @@
 """nn.Module behaviour and every layer against PyTorch with identical weights (float64)."""
 import math
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -308,3 +309,20 @@ def test_sequential_with_ordered_dict_and_indexing():
     assert isinstance(s[0], nn.Linear) and len(s) == 2 and isinstance(s[-1], nn.ReLU)
     assert len(s[:1]) == 1
     assert "Parameter containing" in repr(s.fc.weight)
+
+
+
+@pytest.mark.parametrize("batch, n_in, n_out", [(0, 3, 4), (2, 3, 0), (2, 0, 4)])
+def test_linear_with_a_zero_size_dimension(batch, n_in, n_out):
+    # as PyTorch: initialising an empty weight warns and does nothing; forward and backward still work
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        layer = nn.Linear(n_in, n_out)
+    assert any("zero-element" in str(w.message) for w in caught) == (0 in (n_in, n_out))
+    x = mg.randn(batch, n_in, requires_grad=True)
+    y = layer(x)
+    assert y.shape == (batch, n_out)
+    y.sum().backward()
+    assert x.grad.shape == (batch, n_in) and layer.weight.grad.shape == (n_out, n_in)
+    assert_close(x.grad, np.ones((batch, n_out)) @ layer.weight.detach().numpy().astype(np.float64), rtol=1e-6, atol=1e-6)
+    assert layer.bias.grad.tolist() == [float(batch)] * n_out

@@ -46,7 +46,7 @@ class Linear(Function):
         x, w = self.x, self.w
         need = self.needs_input_grad
         gx = matmul_rows(gy, w) if need[0] else None
-        gy2 = gy.reshape(-1, gy.shape[-1])
+        gy2 = gy.reshape(math.prod(gy.shape[:-1]), gy.shape[-1])
         gw = gy2.T @ x.reshape(gy2.shape[0], x.shape[-1]) if need[1] else None
         if len(need) == 3:
             gb = backend.sum_rows(gy2) if need[2] else None

@@ -8,6 +8,7 @@ Random draws come from the tensor's device generator (see :func:`minigrad.manual
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import backend
 from ..autograd import no_grad
@@ -84,6 +85,14 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
+def _no_elements(tensor: Tensor) -> bool:
+    """A tensor with a zero dimension has no fan to scale by: PyTorch warns and leaves it, and so do we."""
+    if tensor.data.size == 0:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return True
+    return False
+
+
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"kaiming init: mode must be 'fan_in' or 'fan_out', got {mode!r}")
@@ -94,12 +103,16 @@ def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> floa
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
     r""":math:`\mathcal U(-b, b)` with :math:`b = \mathrm{gain}\sqrt{3/\mathrm{fan}}` (He et al., 2015)."""
+    if _no_elements(tensor):
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
     r""":math:`\mathcal N(0, \sigma^2)` with :math:`\sigma = \mathrm{gain}/\sqrt{\mathrm{fan}}`."""
+    if _no_elements(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
