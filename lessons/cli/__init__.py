@@ -1,0 +1,20 @@
+"""``python -m lessons``: one module per subcommand.
+
+- ``python -m lessons [NAME | --all] ...`` runs lessons (:mod:`lessons.cli.run`);
+- ``python -m lessons check ...`` checks a hand calculation (:mod:`lessons.cli.check`).
+
+Each subcommand module has ``main(argv) -> int`` (the exit status).
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+
+SUBCOMMANDS = ("check",)
+
+
+def main(argv: list | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    name = argv[0] if argv and argv[0] in SUBCOMMANDS else None
+    module = importlib.import_module(f"lessons.cli.{name or 'run'}")
+    return module.main(argv[1:] if name else argv)
