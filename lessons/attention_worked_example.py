@@ -82,7 +82,8 @@ def _context(weights: str, order: tuple):
     return lambda v: v[weights.format(1)] * v[f"V_{order[0]}"] + v[weights.format(2)] * v[f"V_{order[1]}"] + v[weights.format(3)] * v[f"V_{order[2]}"]
 
 
-def example(Q=(7.0, 15.0, 23.0), K=(22.0, 38.0, 54.0), V=(40.0, 62.0, 84.0), d_k=4.0, w_F=25.0, b_F=0.0) -> WorkedExample:
+def example(Q: tuple[float, float, float] = (7.0, 15.0, 23.0), K: tuple[float, float, float] = (22.0, 38.0, 54.0),
+            V: tuple[float, float, float] = (40.0, 62.0, 84.0), d_k: float = 4.0, w_F: float = 25.0, b_F: float = 0.0) -> WorkedExample:
     """The §4.2 example with its printed Q, K, V as inputs (three positions); every intermediate by name."""
     if not len(Q) == len(K) == len(V) == 3:
         raise ValueError("the §4.2 example has three positions: give three queries, keys and values")
@@ -108,6 +109,19 @@ def example(Q=(7.0, 15.0, 23.0), K=(22.0, 38.0, 54.0), V=(40.0, 62.0, 84.0), d_k
     steps += [Step(f"output_{i}", lambda v, i=i: mg.relu(v["w_F"] * v[f"context_{i}"] + v["b_F"])) for i in pos]
     given = {f"{n}_{i}": GIVEN for n in "QKV" for i in pos}
     return WorkedExample(inputs, steps, DOCUMENT, given)
+
+
+def draw_variant(rng) -> dict:
+    """Inputs for an exam variant worked by hand: one-decimal queries and keys, whole-number values,
+    and attention weights that are not saturated (every weight between 0.02 and 0.9)."""
+    while True:
+        tenths = lambda: tuple(round(float(v) / 10, 1) for v in rng.integers(-20, 21, size=3))  # noqa: E731
+        kw = dict(Q=tenths(), K=tenths(), V=tuple(float(v) for v in rng.integers(-5, 10, size=3)), d_k=float(rng.choice([1, 4])),
+                  w_F=float(rng.integers(1, 4)), b_F=float(rng.integers(-2, 3)))
+        values = example(**kw).evaluate()
+        weights = [values[f"P_{i}{j}"] for i in (1, 2, 3) for j in (1, 2, 3)]
+        if all(0.02 <= w <= 0.9 for w in weights) and max(weights) > 0.45:
+            return kw
 
 
 # %% [markdown]

@@ -41,6 +41,15 @@ def example(x_1: float = 0.5, x_2: float = -1.0, w_1: float = 0.8, w_2: float = 
     return WorkedExample(inputs, steps, {})
 
 
+def draw_variant(rng) -> dict:
+    """Inputs for an exam variant: one-decimal numbers, and a tanh that is not saturated (|z| <= 1.5)."""
+    while True:
+        kw = {k: round(float(rng.integers(-10, 11)) / 10, 1) for k in ("x_1", "x_2", "w_1", "w_2", "b")}
+        kw["y"] = float(rng.choice([-1.0, 1.0]))
+        if 0.1 <= abs(example(**kw).evaluate()["z"]) <= 1.5:
+            return kw
+
+
 def autograd(ex: WorkedExample) -> tuple:
     """The loss through minigrad's graph with the weights as leaves, and their gradients."""
     v = {k: mg.tensor(val, dtype=mg.float64, requires_grad=k in ("w_1", "w_2", "b")) for k, val in ex.inputs.items()}

@@ -27,10 +27,13 @@
 # %%
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 import minigrad as mg
 from lessons.common import Step, WorkedExample
+from lessons.rnn_worked_example import draw_variant as draw_forward_variant
 from lessons.rnn_worked_example import example as forward_example
 from minigrad.testing import gradcheck
 
@@ -39,8 +42,11 @@ SOURCE = "001 §4.1 (extension)"
 WEIGHTS = ("w_hh", "w_xh", "b_h", "w_cc", "w_xc", "b_c", "w_oc", "b_o")
 
 
-def example(x=(1.0, 2.0, 3.0), **weights: float) -> WorkedExample:
-    """The forward steps of §4.1 followed by the backward steps for y = o_T and for h_T."""
+def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), **weights: float) -> WorkedExample:
+    """The forward steps of §4.1 followed by the backward steps for y = o_T and for h_T.
+
+    Takes the inputs of :func:`lessons.rnn_worked_example.example` (its signature is this one's).
+    """
     fwd = forward_example(x=x, **weights)
     T = len(x)
     steps = list(fwd.steps)
@@ -67,6 +73,10 @@ def example(x=(1.0, 2.0, 3.0), **weights: float) -> WorkedExample:
         Step("dhT_db_h", lambda v: _sum(v[f"k_ah{t}"] for t in range(1, T + 1))),
     ]
     return WorkedExample(fwd.inputs, steps, {})
+
+
+example.__signature__ = inspect.signature(forward_example)
+draw_variant = draw_forward_variant
 
 
 def _sum(terms):

@@ -1,5 +1,5 @@
-"""What every worked-example lesson shares: the steps of a hand calculation, the check table of the
-document's printed numbers, and the checker of a student's numbers.
+"""What every worked-example lesson shares: the steps of a hand calculation and the check table of the
+document's printed numbers (a student's numbers are checked by :mod:`lessons.marking`).
 
 A worked example is an ordered list of :class:`Step` s. Each step computes one named quantity from
 named earlier ones with minigrad ops, so the same function gives
@@ -7,7 +7,8 @@ named earlier ones with minigrad ops, so the same function gives
 - the fully consistent computation (every step from the correct earlier values),
 - the value "from the document's steps" (from the numbers the document printed before it, so one early
   slip does not mark every later step wrong),
-- and, for a student, the value from *their* earlier numbers (to tell a slip from a carried error).
+- and, for a student, the value from *their* earlier numbers (:mod:`lessons.marking` tells a slip from a
+  carried error).
 """
 from __future__ import annotations
 
@@ -154,38 +155,6 @@ class WorkedExample:
                 return "wrong", f"formula differs: the document's arithmetic gives {as_written:.10g}{note}"
             return "wrong", f"arithmetic slip: the document's own expression gives {as_written:.10g}, not {p.text}{note}"
         return "wrong", f"arithmetic slip: the document's formula on its own earlier numbers gives {from_doc:.10g}, not {p.text}{note}"
-
-    def check_answers(self, given: dict) -> list:
-        """A student's numbers against the consistent ones: for each, right or wrong and why.
-
-        Returns a list of ``(name, given, expected, status, message)`` in computation order; the first
-        step whose own arithmetic is wrong is marked ``"first wrong step"``.
-        """
-        unknown = set(given) - {s.name for s in self.steps}
-        if unknown:
-            raise KeyError(f"unknown quantities {sorted(unknown)}; this example has {[s.name for s in self.steps]}")
-        consistent = self.evaluate()
-        theirs = dict(self.inputs)
-        out, first_found = [], False
-        for step in self.steps:
-            if step.name not in given:  # a step they skipped follows from their own earlier numbers
-                theirs[step.name] = self._one_step(theirs, step.fn)
-                continue
-            g = float(given[step.name])
-            decimals = len(str(given[step.name]).split(".")[1]) if "." in str(given[step.name]) else 0
-            want = consistent[step.name]
-            from_theirs = self._one_step(theirs, step.fn)
-            if _close(want, g, decimals):
-                out.append((step.name, g, want, "right", ""))
-            elif _close(from_theirs, g, decimals):
-                out.append((step.name, g, want, "carried error",
-                            f"right for your earlier numbers, but they were wrong: the answer is {want:.10g}"))
-            else:
-                status = "wrong" if first_found else "first wrong step"
-                first_found = True
-                out.append((step.name, g, want, status, f"from your earlier numbers this step gives {from_theirs:.10g}; the answer is {want:.10g}"))
-            theirs[step.name] = g
-        return out
 
 
 def format_table(rows: list) -> str:

@@ -48,8 +48,14 @@ DOCUMENT = {
 }
 
 
-def example(x=(1.0, 2.0, 3.0), w_hh=1.0, w_xh=2.0, b_h=1.0, w_cc=7.0, w_xc=8.0, b_c=2.0, w_oc=13.0, b_o=3.0, h_0=0.0, c_0=0.0) -> WorkedExample:
-    """The §4.1 example; the arguments are its inputs (defaults: the document's reading of its matrices)."""
+def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), w_hh: float = 1.0, w_xh: float = 2.0, b_h: float = 1.0,
+            w_cc: float = 7.0, w_xc: float = 8.0, b_c: float = 2.0, w_oc: float = 13.0, b_o: float = 3.0,
+            h_0: float = 0.0, c_0: float = 0.0) -> WorkedExample:
+    """The §4.1 example; the arguments are its inputs (defaults: the document's reading of its matrices).
+
+    ``x`` is a sequence of any length (the document's has three steps); the type hints say what each
+    input takes (``python -m lessons check ... --set`` reads them).
+    """
     inputs = {"w_hh": w_hh, "w_xh": w_xh, "b_h": b_h, "w_cc": w_cc, "w_xc": w_xc, "b_c": b_c,
               "w_oc": w_oc, "b_o": b_o, "h_0": h_0, "c_0": c_0}
     inputs.update({f"x_{t}": float(v) for t, v in enumerate(x, start=1)})
@@ -72,6 +78,20 @@ def example(x=(1.0, 2.0, 3.0), w_hh=1.0, w_xh=2.0, b_h=1.0, w_cc=7.0, w_xc=8.0, 
             Step(f"o_{t}", lambda v, t=t: mg.relu(v[f"a_o{t}"])),
         ]
     return WorkedExample(inputs, steps, DOCUMENT)
+
+
+def draw_variant(rng) -> dict:
+    """Inputs for an exam variant worked by hand: whole numbers, and tanh arguments between -2 and 2
+    (not saturated), so that every step needs a real computation."""
+    while True:
+        whole = lambda *c: float(rng.choice(c))  # noqa: E731
+        tenth = lambda: float(rng.choice([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5])) / 10  # noqa: E731
+        kw = dict(x=tuple(float(v) for v in rng.integers(-2, 3, size=3)), w_hh=whole(1, 2), w_xh=whole(-2, -1, 1, 2),
+                  b_h=whole(-1, 1, 2), w_cc=tenth(), w_xc=tenth(), b_c=tenth(), w_oc=whole(1, 2, 3), b_o=whole(-1, 1, 2))
+        values = example(**kw).evaluate()
+        pre = [values[f"a_c{t}"] for t in (1, 2, 3)]
+        if all(0.1 <= abs(a) <= 2 for a in pre) and len({values[f"h_{t}"] for t in (1, 2, 3)}) > 1:
+            return kw
 
 
 # %% [markdown]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUBCOMMANDS = ("check",)
+SUBCOMMANDS = ("check", "mark", "sheet")
 
 
 def main(argv: list | None = None) -> int:

@@ -1,0 +1,83 @@
+"""A question sheet for a worked example, and its answer key (``python -m lessons sheet``).
+
+The key is written the way a careful student works: every value that is not exact at
+``ROUNDING_DECIMALS`` decimals is rounded, and every later line is computed from the rounded values
+*as printed*, so each line adds up on its own (``check --work`` accepts the key line by line). A
+rounded value is printed with all its decimals (``1.0000``, not ``1``), so no one reads it as exact.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import minigrad as mg
+from lessons.i18n import domain
+from lessons.marking.rule import ROUNDING_DECIMALS, Checker, roundoff
+
+_ = domain("check")
+
+
+class _KeyTrace(mg.trace):
+    """A trace that prints rounded values with all their decimals."""
+
+    def __init__(self) -> None:
+        super().__init__(precision=ROUNDING_DECIMALS)
+        self.rounded: set = set()  # ids of the rounded tensors (kept alive by the trace)
+
+    def fmt(self, value: Any) -> str:
+        if isinstance(value, mg.Tensor) and id(value) in self.rounded:
+            return f"{value.item():.{ROUNDING_DECIMALS}f}"
+        return super().fmt(value)
+
+
+def key_lines(checker: Checker) -> list:
+    """The answer key: ``[(quantity, "q = formula = numbers = ... = value"), ...]`` in order."""
+    tr = _KeyTrace()
+    rounded_names: set = set()
+    with tr:
+        values = {k: tr.name(mg.tensor(v, dtype=mg.float64), k) for k, v in checker.inputs.items()}
+        for name in checker.order:
+            out = tr.name(checker.steps[name].fn(values), name)
+            exact = float(out.item())
+            if abs(exact - round(exact, ROUNDING_DECIMALS)) > roundoff(exact):
+                r = mg.tensor(round(exact, ROUNDING_DECIMALS), dtype=mg.float64)
+                tr.rounded.add(id(r))
+                rounded_names.add(name)
+                values[name] = tr.name(r, name)
+            else:
+                values[name] = out
+    written = {step.name: step for step in tr.steps}
+    lines = []
+    for name in checker.order:
+        step = written.get(name)
+        if step is None:  # a constant, not computed by any op: "k_h3 = 1"
+            lines.append((name, f"{name} = {tr.fmt(values[name])}"))
+            continue
+        show = (lambda v: f"{float(v.item()):.{ROUNDING_DECIMALS}f}") if name in rounded_names else tr.fmt
+        lines.append((name, " = ".join(step.parts(show))))
+    return lines
+
+
+def _inputs_text(checker: Checker) -> list:
+    return [f"{k} = {v:g}" for k, v in checker.inputs.items()]
+
+
+def render(checker: Checker, title: str, source: str, variant: str, key: bool, fmt: str = "text") -> str:
+    """The sheet (and with ``key`` its answer key) as plain text or Markdown."""
+    md = fmt == "md"
+    out = [f"# {title}", ""] if md else [title, "=" * len(title), ""]
+    out += [_("Source: {source}. {variant}").format(source=source, variant=variant), ""]
+    out += [f"## {_('Given')}" if md else _("Given:"), ""]
+    given = "; ".join(_inputs_text(checker))
+    out.append(f"`{given}`" if md else "  " + given)
+    out += ["", f"## {_('Compute')}" if md else _("Compute:"), ""]
+    out += [_("Work through the steps in order; round values that are not exact to {n} decimals and carry on "
+              "with the rounded values.").format(n=ROUNDING_DECIMALS), ""]
+    for i, name in enumerate(checker.order, 1):
+        line = f"{name} = {checker.formulas[name]}"
+        out.append(f"{i}. `{line}` = ________" if md else f"  {i:>2}. {line} = ________")
+    if key:
+        out += ["", f"## {_('Answer key')}" if md else _("Answer key:"), ""]
+        out += [_("Every line is computed from the rounded values printed above it, so each adds up as printed."), ""]
+        for name, text in key_lines(checker):
+            out.append(f"- `{text}`" if md else f"  {text}")
+    return "\n".join(out) + "\n"
