@@ -81,8 +81,8 @@ def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), w_hh: float = 1.0, w_xh: flo
 
 
 def draw_variant(rng) -> dict:
-    """Inputs for an exam variant worked by hand: whole numbers, and tanh arguments between -2 and 2
-    (not saturated), so that every step needs a real computation."""
+    """Inputs for an exam variant worked by hand: small whole numbers and tenths, tanh arguments between
+    -2 and 2 (not saturated) and no ReLU argument at 0, so that every step needs a real computation."""
     while True:
         whole = lambda *c: float(rng.choice(c))  # noqa: E731
         tenth = lambda: float(rng.choice([-5, -4, -3, -2, -1, 1, 2, 3, 4, 5])) / 10  # noqa: E731
@@ -90,7 +90,8 @@ def draw_variant(rng) -> dict:
                   b_h=whole(-1, 1, 2), w_cc=tenth(), w_xc=tenth(), b_c=tenth(), w_oc=whole(1, 2, 3), b_o=whole(-1, 1, 2))
         values = example(**kw).evaluate()
         pre = [values[f"a_c{t}"] for t in (1, 2, 3)]
-        if all(0.1 <= abs(a) <= 2 for a in pre) and len({values[f"h_{t}"] for t in (1, 2, 3)}) > 1:
+        relu_args = [values[f"a_{s}{t}"] for s in "ho" for t in (1, 2, 3)]  # none at ReLU's kink, where its slope is a convention
+        if all(0.1 <= abs(a) <= 2 for a in pre) and all(a != 0 for a in relu_args) and len({values[f"h_{t}"] for t in (1, 2, 3)}) > 1:
             return kw
 
 

@@ -319,7 +319,7 @@ class Checker:
             parts.append(_("the sign is wrong"))
         elif ref != 0 and w != 0 and any(close(w, ref * 10.0 ** k) for k in range(-6, 7) if k):
             parts.append(_("the decimal point is in the wrong place"))
-        return "; ".join(parts)
+        return _("; ").join(parts)
 
     def _inner_value(self, quantity: str) -> tuple | None:
         """(function, value of its argument) when the quantity is a function applied to one value."""

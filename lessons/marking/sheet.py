@@ -66,17 +66,18 @@ def render(checker: Checker, title: str, source: str, variant: str, key: bool, f
     md = fmt == "md"
     out = [f"# {title}", ""] if md else [title, "=" * len(title), ""]
     out += [_("Source: {source}. {variant}").format(source=source, variant=variant), ""]
-    out += [f"## {_('Given')}" if md else _("Given:"), ""]
+    heading = (lambda t: "## " + t.rstrip(":：")) if md else (lambda t: t)  # noqa: E731
+    out += [heading(_("Given:")), ""]
     given = "; ".join(_inputs_text(checker))
     out.append(f"`{given}`" if md else "  " + given)
-    out += ["", f"## {_('Compute')}" if md else _("Compute:"), ""]
+    out += ["", heading(_("Compute:")), ""]
     out += [_("Work through the steps in order; round values that are not exact to {n} decimals and carry on "
               "with the rounded values.").format(n=ROUNDING_DECIMALS), ""]
     for i, name in enumerate(checker.order, 1):
         line = f"{name} = {checker.formulas[name]}"
         out.append(f"{i}. `{line}` = ________" if md else f"  {i:>2}. {line} = ________")
     if key:
-        out += ["", f"## {_('Answer key')}" if md else _("Answer key:"), ""]
+        out += ["", heading(_("Answer key:")), ""]
         out += [_("Every line is computed from the rounded values printed above it, so each adds up as printed."), ""]
         for name, text in key_lines(checker):
             out.append(f"- `{text}`" if md else f"  {text}")
