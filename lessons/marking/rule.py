@@ -11,8 +11,9 @@ computation, so no one writes marking rules by hand:
 **The rule.** Let :math:`w` be the value a student wrote for a quantity whose exact value is
 :math:`x`, and :math:`\tau` the precision of what was written: half a unit in the last written
 digit (``0.9511``: :math:`5\cdot10^{-5}`; ``24``: :math:`0.5`), with a floor for very short answers
-(a number written with one significant digit is held to two: ``8`` means :math:`8 \pm 0.05`; a
-written zero to two decimals: ``0`` means :math:`0 \pm 0.005`). An arithmetic expression
+(a number written with one significant digit and fewer than ``ROUNDING_DECIMALS`` decimals is held
+to two significant digits: ``8`` means :math:`8 \pm 0.05`, while ``0.0003`` keeps its four decimals;
+a written zero is held to two decimals: ``0`` means :math:`0 \pm 0.005`). An arithmetic expression
 (``16/2``, ``2*0.9511+3``) has the precision of the decimals written in it, propagated through the
 expression; whole numbers in it are exact. Then, in this order:
 
@@ -81,7 +82,7 @@ def tolerance_of_number(number: Any, sign: float = 1.0) -> float:
     """The precision of one written number, with the floor for very short answers (see the module)."""
     if number.significant == 0:  # zero
         return min(number.half_unit, 0.5 * 10.0 ** -ZERO_DECIMALS)
-    if number.significant < MIN_SIGNIFICANT:
+    if number.significant < MIN_SIGNIFICANT and -number.last_digit < ROUNDING_DECIMALS:
         magnitude = math.floor(math.log10(abs(number.value)))
         return min(number.half_unit, 0.5 * 10.0 ** (magnitude + 1 - MIN_SIGNIFICANT))
     return number.half_unit
@@ -347,7 +348,9 @@ class Checker:
             for n in before:
                 if n in inline:
                     values[n] = self.steps[n].fn(values)
-            tr.name(self.steps[quantity].fn(values), quantity)
+            out = tr.name(self.steps[quantity].fn(values), quantity)
+        if not tr.steps or tr.steps[-1].name != quantity:  # a constant: no op computed it
+            return f"{quantity} = {tr.fmt(out)}"
         return " = ".join(tr.steps[-1].parts(tr.fmt))
 
     def score(self, verdicts: Iterable[Verdict]) -> tuple:
@@ -362,7 +365,8 @@ def explain() -> str:
         "How answers are marked\n"
         "  precision   A number counts to the precision it is written with: half a unit in its last digit\n"
         "              (0.9511 means 0.95105 to 0.95115). A one-digit answer is held to two significant\n"
-        "              digits (8 means 7.95 to 8.05), a written 0 to two decimals (-0.005 to 0.005).\n"
+        "              digits (8 means 7.95 to 8.05) unless it has {n} decimals (0.0003), a written 0 to two\n"
+        "              decimals (-0.005 to 0.005).\n"
         "              An expression (16/2, 2*0.9511+3, tanh(10)) counts with the precision of the decimals\n"
         "              written in it; its whole numbers are exact.\n"
         "  right       the exact value, to the precision written.\n"
