@@ -343,3 +343,17 @@ def test_marking_a_class_with_bad_files(tmp_path):
     for path in (empty, no_student, unknown, tmp_path / "missing.csv"):
         r = _cli("mark", "rnn_worked_example", str(path))
         assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def _worked_cases():
+    page = (ROOT / "docs" / "checking.md").read_text(encoding="utf-8")
+    table = page.split("<!-- worked-cases -->")[1].split("<!-- /worked-cases -->")[0]
+    rows = [r.split("|")[1:4] for r in table.strip().splitlines()[2:]]
+    return [(typed.strip().strip("`"), verdict.strip()) for typed, verdict, _why in rows]
+
+
+@pytest.mark.parametrize("typed,verdict", _worked_cases())
+def test_the_teachers_page_cases_hold(typed, verdict):
+    c = _checker("rnn_worked_example")
+    last = c.check(dict(split_answers(typed)))[-1]
+    assert last.verdict == verdict, last
