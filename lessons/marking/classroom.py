@@ -92,7 +92,7 @@ def questions_summary(students: list, questions: list) -> dict:
     out = {}
     for q in questions:
         vs = [s.verdicts[q] for s in students]
-        wrong = [v.given for v in vs if v.verdict in ("wrong", "invalid")]
+        wrong = [v.given for v in vs if v.verdict == "wrong"]  # readable numbers: the misconception a teacher looks for
         typical = Counter(wrong).most_common(1)
         out[q] = {"expected": vs[0].expected if vs else None, "answered": sum(v.verdict != "not answered" for v in vs),
                   "credit": sum(v.credit for v in vs), "right_rate": (sum(v.credit for v in vs) / len(vs)) if vs else 0.0,
