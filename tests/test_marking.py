@@ -25,7 +25,7 @@ from lessons import backprop_by_hand as backprop
 from lessons import bptt_by_hand as bptt
 from lessons import i18n
 from lessons import rnn_worked_example as rnn
-from lessons.marking.expressions import InputError, split_answers
+from lessons.marking.expressions import split_answers
 from lessons.marking.rule import Checker, read_answer
 from lessons.marking.sheet import key_lines
 from lessons.marking.work import check_work, first_error

@@ -7,7 +7,6 @@ Exit status: 0 when every answer earns the mark (right, follow-through or roundi
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from lessons.cli.options import Parser, add_example_options, example, fail, lesson, set_language

@@ -303,12 +303,11 @@ def parse(text: str, names: Mapping[str, Any] = {}) -> Node:  # noqa: B006 (read
     return _Parser(text, names).parse()
 
 
-def lone_number(node: Node) -> tuple[Number, float] | None:
-    """``(number, sign)`` when the expression is one written number (possibly negated), else None."""
-    sign = 1.0
+def lone_number(node: Node) -> Number | None:
+    """The written number when the expression is one number (possibly negated), else None."""
     while node.kind == "neg":
-        sign, node = -sign, node.children[0]
-    return (node.number, sign) if node.kind == "number" else None
+        node = node.children[0]
+    return node.number if node.kind == "number" else None
 
 
 @dataclass
@@ -317,7 +316,6 @@ class Evaluated:
 
     value: Any  # float, or a list of floats for a list expression
     tolerance: Any  # same shape as value
-    decimals: int  # the most decimals of any number written in it
 
     @property
     def is_vector(self) -> bool:
@@ -370,7 +368,6 @@ def evaluate(node: Node, names: Mapping[str, float]) -> Evaluated:
     values = out.detach().numpy().astype(float).ravel().tolist()
     if not all(math.isfinite(v) for v in values):
         raise InputError(_("{text!r} is not a finite number").format(text=node.text), node.text)
-    decimals = max([max(0, -lon.number.last_digit) for lon in _numbers(node)] or [0])
     tolerances = []
     for k in range(len(values)):
         for leaf, _u in leaves:
@@ -379,8 +376,8 @@ def evaluate(node: Node, names: Mapping[str, float]) -> Evaluated:
             (out.reshape(-1)[k] if out.ndim else out).backward(retain_graph=True)
         tolerances.append(sum(abs(float(leaf.grad.item())) * u for leaf, u in leaves if leaf.grad is not None))
     if out.ndim == 0:
-        return Evaluated(values[0], tolerances[0], decimals)
-    return Evaluated(values, tolerances, decimals)
+        return Evaluated(values[0], tolerances[0])
+    return Evaluated(values, tolerances)
 
 
 def _scalar_of(t: Any, node: Node) -> Any:
@@ -388,11 +385,6 @@ def _scalar_of(t: Any, node: Node) -> Any:
         raise InputError(_("{text!r}: a list holds numbers, not lists").format(text=node.text), node.text)
     return t.reshape(())
 
-
-def _numbers(node: Node) -> list:
-    if node.kind == "number":
-        return [node]
-    return [m for c in node.children for m in _numbers(c)]
 
 
 _ANSWER_START = re.compile(r"([A-Za-z_][A-Za-z_0-9]*)\s*=(?!=)")

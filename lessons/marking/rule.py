@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any, Iterable, Mapping
 
@@ -46,7 +46,7 @@ import numpy
 
 import minigrad as mg
 from lessons.i18n import domain
-from lessons.marking.expressions import InputError, evaluate, lone_number, normalize, parse
+from lessons.marking.expressions import InputError, Number, evaluate, lone_number, normalize, parse
 
 _ = domain("check")
 
@@ -70,7 +70,6 @@ class Answer:
     text: str
     value: float | None = None
     tolerance: float = 0.0
-    decimals: int = 0
     error: str | None = None
 
     @property
@@ -78,7 +77,7 @@ class Answer:
         return self.error is None
 
 
-def tolerance_of_number(number: Any, sign: float = 1.0) -> float:
+def tolerance_of_number(number: Number) -> float:
     """The precision of one written number, with the floor for very short answers (see the module)."""
     if number.significant == 0:  # zero
         return min(number.half_unit, 0.5 * 10.0 ** -ZERO_DECIMALS)
@@ -99,8 +98,8 @@ def read_answer(quantity: str, text: str, names: Mapping[str, float] = {}) -> An
     if ev.is_vector:
         return Answer(quantity, text, error=_("{text!r} is a list; {quantity} is one number").format(text=text, quantity=quantity))
     lone = lone_number(node)
-    tol = tolerance_of_number(*lone) if lone else ev.tolerance
-    return Answer(quantity, text, ev.value, tol, ev.decimals)
+    tol = tolerance_of_number(lone) if lone else ev.tolerance
+    return Answer(quantity, text, ev.value, tol)
 
 
 @dataclass

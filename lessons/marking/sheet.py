@@ -79,6 +79,6 @@ def render(checker: Checker, title: str, source: str, variant: str, key: bool, f
     if key:
         out += ["", heading(_("Answer key:")), ""]
         out += [_("Every line is computed from the rounded values printed above it, so each adds up as printed."), ""]
-        for name, text in key_lines(checker):
+        for _name, text in key_lines(checker):
             out.append(f"- `{text}`" if md else f"  {text}")
     return "\n".join(out) + "\n"

@@ -69,7 +69,7 @@ def _evaluated(text: str, names: dict) -> tuple:
     ev = evaluate(node, names)
     lone = lone_number(node)
     if lone is not None:
-        return ev.value, tolerance_of_number(*lone)
+        return ev.value, tolerance_of_number(lone)
     return ev.value, ev.tolerance
 
 
