@@ -81,6 +81,9 @@ def test_what_a_student_types_is_read():
     assert read_answer("q", "softmax([0, 0])").error  # a list is not one number
     assert read_answer("q", "2^3^2").value == 512.0
     assert read_answer("q", "-2^2").value == -4.0
+    percent = read_answer("q", "23.44%")
+    assert percent.value == pytest.approx(0.2344, rel=1e-15) and percent.tolerance == pytest.approx(5e-5, rel=1e-12)
+    assert read_answer("q", "2.3×10^-3").value == pytest.approx(2.3e-3, rel=1e-15)
     assert split_answers("h_2=8，c_1=1") == [("h_2", "8"), ("c_1", "1")]
     assert split_answers("h_2=8, c_1=1; o_1=16,0") == [("h_2", "8"), ("c_1", "1"), ("o_1", "16,0")]
     assert split_answers("ｈ_2＝８") == [("h_2", "8")]

@@ -8,7 +8,7 @@ The grammar, lowest binding first::
     expression := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary)*
     unary      := ("-" | "+") unary | power
-    power      := atom ("^" unary)?                    # right-associative; -2^2 = -(2^2)
+    power      := atom "%"? ("^" unary)?               # right-associative; -2^2 = -(2^2); 5% = 5/100
     atom       := number | name | function "(" expression ("," expression)* ")"
                 | "(" expression ")" | "[" expression ("," expression)* "]"      # a list
                 | "[" expression comparison expression "]"                       # 1 if true, else 0
@@ -210,6 +210,8 @@ class _Parser:
         self._skip()
         start = self.pos
         base = self._atom()
+        if self._take("%"):  # 23.44% is 23.44/100
+            base = Node("binary", self._since(start), (base, Node("number", "100", number=read_number("100"))), op="/")
         if self._take("^"):
             exponent = self._unary()
             return Node("binary", self._since(start), (base, exponent), op="^")
