@@ -47,9 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list() -> int:
+    unit = _("points")
     for name in grading.ASSIGNMENTS:
-        mod = grading.load(name)
-        print(f"{name:20s} {grading.points(name):4g} {_('points'):6s} {_(mod.TITLE)}")
+        print(f"{name:20s} {grading.points(name):4g} {unit:6s} {_(grading.load(name).TITLE)}")
     return 0
 
 
