@@ -212,7 +212,7 @@ def judge(built: list, outcomes: list) -> list:
             elif first is None:
                 first = f"{case.label}: {verdict}"
         if first is None:
-            feedback = _("all {n} checks passed").format(n=len(cases))
+            feedback = _("{n} of {n} checks passed").format(n=len(cases))
         else:
             feedback = _("{passed} of {n} checks passed; {first}").format(passed=passed, n=len(cases), first=first)
         results.append(PartResult(p.name, round(p.points * passed / len(cases), 2), p.points, feedback))

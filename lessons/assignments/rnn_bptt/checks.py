@@ -25,7 +25,7 @@ def inputs(rng: np.random.Generator, T: int, N: int, D: int, H: int) -> list:
 
 
 def reference(arrays: list, dhs: np.ndarray | None = None, truncate: int | None = None) -> tuple:
-    """``hs`` and, given ``dhs``, the gradients of :math:`L = \sum_t \langle dh_t, h_t\rangle` by minigrad's autograd."""
+    r"""``hs`` and, given ``dhs``, the gradients of :math:`L = \sum_t \langle dh_t, h_t\rangle` by minigrad's autograd."""
     x, h0, W_ih, W_hh, b_ih, b_hh = leaves = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in arrays]
     h, hs = h0, []
     for t in range(x.shape[0]):
