@@ -203,3 +203,33 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path):
                         (("hint", "rnn_bptt", "nope"), "has no part 'nope'; its parts are: forward")):
         r = _cli(*args)
         assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_submissions_are_files_or_folders_with_distinct_names(tmp_path):
+    (tmp_path / "carol").mkdir()
+    (tmp_path / "carol" / "student.py").write_text("x = 1\n")
+    (tmp_path / "dan").mkdir()
+    (tmp_path / "dan" / "notes.txt").write_text("")
+    (tmp_path / "erin.py").write_text("y = 2\n")
+    assert grading.submission_source(tmp_path / "carol") == ("x = 1\n", None)
+    assert grading.submission_source(tmp_path / "erin.py") == ("y = 2\n", None)
+    assert grading.submission_source(tmp_path / "dan") == (None, "no student.py in dan")
+    paths = [tmp_path / "carol", tmp_path / "carol" / "student.py", tmp_path / "erin.py"]
+    assert grading.submission_names(paths) == ["carol", "carol-2", "erin"]
+    (result,) = grading.grade("attention_masks", [tmp_path / "dan"], progress=False)
+    assert result.score == 0 and all("no student.py in dan" in p.feedback for p in result.parts)
+
+
+def test_frames_from_the_child_are_checked_before_use():
+    from lessons.assignments import harness
+
+    good = harness.encode_frame(0, [np.arange(6.0).reshape(2, 3)], None) + harness.encode_frame(1, None, "ValueError: x")
+    outcomes, import_error, intact = grading._read_frames(good, 3)
+    assert intact and import_error is None and outcomes[1].error == "ValueError: x"
+    assert np.array_equal(outcomes[0].outputs[0], np.arange(6.0).reshape(2, 3))
+    cut, _e, cut_intact = grading._read_frames(good[:-3], 3)  # the child stopped while writing: the frames before count
+    assert list(cut) == [0] and cut_intact
+    for tampered in (harness.HEADER.pack(60000, 0) + b"[" * 60000,  # nested JSON
+                     harness.encode_frame(0, [np.ones(2)], None)[:8] + b'{"call": 0, "error": null, "shapes": [[3]]}' + b"\0" * 16,
+                     harness.encode_frame(5, [np.ones(2)], None)):  # a call out of order
+        assert grading._read_frames(good + tampered, 9)[2] is False

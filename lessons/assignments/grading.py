@@ -270,17 +270,24 @@ def _read_frames(data: bytes, count: int) -> tuple:
                 flat = np.frombuffer(body, dtype="<f8").astype(np.float64)
                 splits = np.cumsum(sizes)[:-1]
                 outcomes[index] = Outcome([a.reshape(s) for a, s in zip(np.split(flat, splits), shapes)])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):  # not a frame the harness wrote
             return outcomes, None, False
         pos, expected_index = end, expected_index + 1
     return outcomes, None, True
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def run_submission(source: str, calls: list, timeout: float, memory_mb: int) -> list:
     """Run ``source`` (a student's file) on ``calls`` in a child process; one :class:`Outcome` per call."""
     import minigrad
 
-    with tempfile.TemporaryDirectory(prefix="minigrad-grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="minigrad-grade-", ignore_cleanup_errors=True) as tmp:
         workdir, site = os.path.join(tmp, "work"), os.path.join(tmp, "site")
         os.makedirs(workdir)
         os.makedirs(site)
@@ -334,7 +341,7 @@ def run_submission(source: str, calls: list, timeout: float, memory_mb: int) -> 
                 why = _("time limit of {s:g} s reached in {func}").format(s=timeout, func=c["func"])
             elif code < 0:
                 why = _("the submission's process was killed by {signal} in {func} (memory or CPU limit?)").format(
-                    signal=signal.Signals(-code).name, func=c["func"])
+                    signal=_signal_name(-code), func=c["func"])
             else:
                 why = _("the submission's process ended (exit status {code}) in {func}").format(code=code, func=c["func"])
             result.append(Outcome(None, why))
