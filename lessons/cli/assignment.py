@@ -17,32 +17,33 @@ from pathlib import Path
 
 from lessons import i18n
 from lessons.assignments import grading, report
+from lessons.cli.options import Parser, set_language
 
 _ = i18n.domain("assignments")
 STUDENT_FILES = ("student.py", "README.md", "README.zh.md")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m lessons assignment", description="Classroom assignments: hand out, grade, hint.")
-    sub = p.add_subparsers(dest="command", required=True)
+def _parser() -> Parser:
+    p = Parser(prog="python -m lessons assignment", description=_("Classroom assignments: hand out, grade, give hints."))
+    sub = p.add_subparsers(dest="command", required=True, metavar="{list,student,grade,hint}")
     lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="language of the messages (default: the environment's)")
-    sub.add_parser("list", parents=[lang], help="the assignments, their titles and points")
-    s = sub.add_parser("student", parents=[lang], help="write the student's copy of an assignment into a folder")
-    s.add_argument("name")
-    s.add_argument("dir", type=Path)
-    g = sub.add_parser("grade", parents=[lang], help="grade submissions (files or student folders)")
-    g.add_argument("name")
+    lang.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help=_("language of the messages (default: from the locale)"))
+    sub.add_parser("list", parents=[lang], help=_("the assignments, their titles and points"))
+    s = sub.add_parser("student", parents=[lang], help=_("write the student's copy of an assignment into a folder"))
+    s.add_argument("name", metavar="NAME")
+    s.add_argument("dir", type=Path, metavar="DIR")
+    g = sub.add_parser("grade", parents=[lang], help=_("grade submissions (files or student folders)"))
+    g.add_argument("name", metavar="NAME")
     g.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    g.add_argument("--json", action="store_true", help="print the results as JSON")
-    g.add_argument("--gradescope", action="store_true", help="write Gradescope's results.json (into --out, else here)")
-    g.add_argument("--out", type=Path, help="write a feedback file per submission and class.csv into this folder")
-    g.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds each submission may run (default 60)")
-    g.add_argument("--memory", type=int, default=1024, metavar="MB", help="memory each submission may use (default 1024)")
-    h = sub.add_parser("hint", parents=[lang], help="a hint for one part of an assignment")
-    h.add_argument("name")
-    h.add_argument("part")
-    h.add_argument("--level", type=int, choices=(1, 2, 3), default=1, help="1: a nudge, 2: the formula, 3: the shape of the code")
+    g.add_argument("--json", action="store_true", help=_("print the results as JSON"))
+    g.add_argument("--gradescope", action="store_true", help=_("write Gradescope's results.json (into --out, else here)"))
+    g.add_argument("--out", type=Path, metavar="DIR", help=_("write a feedback file per submission and class.csv into this folder"))
+    g.add_argument("--timeout", type=float, default=60.0, metavar="S", help=_("seconds each submission may run (default 60)"))
+    g.add_argument("--memory", type=int, default=1024, metavar="MB", help=_("memory each submission may use (default 1024)"))
+    h = sub.add_parser("hint", parents=[lang], help=_("a hint for one part of an assignment"))
+    h.add_argument("name", metavar="NAME")
+    h.add_argument("part", metavar="PART")
+    h.add_argument("--level", type=int, choices=(1, 2, 3), default=1, help=_("1: a nudge, 2: the formula, 3: the shape of the code"))
     return p
 
 
@@ -100,8 +101,8 @@ def _hint(name: str, part_name: str, level: int) -> int:
 
 
 def main(argv: list) -> int:
+    set_language(argv)
     args = _parser().parse_args(argv)
-    i18n.use(args.lang)
     try:
         if args.command == "list":
             return _list()
