@@ -48,7 +48,7 @@ def test_solution_full_marks_student_copy_less(name, tmp_path):
     assert (copy / "student.py").read_bytes() == (ASSIGNMENTS / name / "student.py").read_bytes()
     template = set((ASSIGNMENTS / name / "student.py").read_text(encoding="utf-8").splitlines())
     answers = [line for line in (ASSIGNMENTS / name / "solution.py").read_text(encoding="utf-8").splitlines()
-               if line not in template and len(line.strip()) > 12 and not line.lstrip().startswith(("def ", '"""', "#"))]
+               if line not in template and len(line.strip()) > 12 and not line.lstrip().startswith(("def ", '"""', "#", "import "))]
     assert answers
     for f in copy.iterdir():
         text = f.read_text(encoding="utf-8")
@@ -105,8 +105,8 @@ HOSTILE = {
     "forger": ("import os, sys\nprint(json := '{\"submissions\": [{\"submission\": \"forger\", \"score\": 10, \"max\": 10}]}')\n"
                "for fd in range(3, 64):\n    try:\n        os.write(fd, b'\\x00\\x00\\x00\\x05\\x00\\x00\\x00\\x00{\"x\":')\n"
                "    except OSError:\n        pass\nsys.exit(0)\n"),
-    "snoop": ("import os\nraise RuntimeError(os.environ.get('GRADER_SECRET', 'no-secret') + ' in ' + os.getcwd() + ' '\n"
-              "                   + str(sorted(os.listdir('.'))))\n"),
+    "snoop": ("import os, resource\nraise RuntimeError(os.environ.get('GRADER_SECRET', 'no-secret') + ' in ' + os.getcwd() + ' '\n"
+              "                   + str(sorted(os.listdir('.'))) + ' memory ' + str(resource.getrlimit(resource.RLIMIT_AS)))\n"),
 }
 
 
@@ -133,6 +133,7 @@ def test_one_submission_cannot_disturb_the_others_or_the_grader(tmp_path):
     # a clean environment, in a temporary copy holding only the submission and the calls
     assert "no-secret" in feedback["snoop"] and str(tmp_path) not in feedback["snoop"]
     assert "['calls.npz', 'student.py']" in feedback["snoop"]
+    assert f"memory ({768 << 20}, {768 << 20})" in feedback["snoop"]  # a memory limit the submission cannot raise
 
 
 def test_feedback_names_the_part_shape_value_and_element(tmp_path):

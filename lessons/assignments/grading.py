@@ -26,16 +26,16 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
 import select
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -224,17 +224,6 @@ def calls_of(built: list) -> list:
 
 
 # --------------------------------------------------------------------------- running a submission
-def _limits(memory_mb: int, cpu_s: int) -> Callable[[], None]:
-    def apply() -> None:  # runs in the child, between fork and exec
-        memory = memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 20, 64 << 20))
-
-    return apply
-
-
 def _environment(workdir: str) -> dict:
     """The child's whole environment: nothing of the teacher's, one thread per numerical library."""
     env = {"PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
@@ -298,10 +287,10 @@ def run_submission(source: str, calls: list, timeout: float, memory_mb: int) -> 
         r, w = os.pipe()
         started = time.monotonic()
         try:
-            proc = subprocess.Popen([sys.executable, "-I", str(HERE / "harness.py"), workdir, str(w), site], cwd=workdir,
+            limits = f"{memory_mb},{int(timeout) + 2}"  # memory (MB) and CPU seconds, set by the harness before the submission loads
+            proc = subprocess.Popen([sys.executable, "-I", str(HERE / "harness.py"), workdir, str(w), limits, site], cwd=workdir,
                                     env=_environment(workdir), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, pass_fds=(w,), start_new_session=True,
-                                    preexec_fn=_limits(memory_mb, int(timeout) + 2))
+                                    stderr=subprocess.DEVNULL, pass_fds=(w,), start_new_session=True)
         finally:
             os.close(w)
         data, timed_out, too_much = bytearray(), False, False

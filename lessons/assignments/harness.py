@@ -3,10 +3,12 @@
 The grader (:mod:`lessons.assignments.grading`) runs this file in a process of its own for each
 submission::
 
-    python -I harness.py WORKDIR FD [PATH ...]
+    python -I harness.py WORKDIR FD MEMORY_MB,CPU_S [PATH ...]
 
 ``WORKDIR`` holds a copy of the submission as ``student.py`` and the calls to make (``calls.npz``);
-``FD`` is the write end of a pipe that only the grader reads. For each call, one frame goes down the
+``FD`` is the write end of a pipe that only the grader reads. Before anything of the submission runs,
+the harness lowers its own limits (soft and hard, so the submission cannot raise them again): address
+space (memory), CPU time, file size and core dumps. For each call, one frame goes down the
 pipe: the outputs as raw float64 arrays, or the error the call raised. Nothing here judges anything:
 the grader compares the arrays with the expected ones in its own process, so a submission cannot
 report a score, only arrays (and producing the right arrays is solving the assignment).
@@ -110,7 +112,7 @@ def run_call(module: Any, call: dict) -> tuple:
                 o = o.detach().numpy()
             arrays.append(np.ascontiguousarray(np.asarray(o, dtype=np.float64)))
         return arrays, None
-    except (Exception, SystemExit) as e:  # the student's error is the feedback, not the grader's crash
+    except (Exception, SystemExit) as e:  # noqa: BLE001 (the student's error is the feedback, not the grader's crash)
         return None, _describe(e)
 
 
@@ -122,8 +124,21 @@ def encode_frame(index: int, outputs: list | None, error: str | None) -> bytes:
     return HEADER.pack(len(header), len(body)) + header + body
 
 
+def limit(memory_mb: int, cpu_s: int) -> None:
+    """Lower this process's limits for good: memory, CPU time, file size, no core dumps (never above a
+    hard limit the grader already runs under)."""
+    import resource  # POSIX only: the public tests, which do not call this, also run elsewhere
+
+    for what, value in ((resource.RLIMIT_AS, memory_mb << 20), (resource.RLIMIT_CPU, cpu_s),
+                        (resource.RLIMIT_FSIZE, 64 << 20), (resource.RLIMIT_CORE, 0)):
+        hard = resource.getrlimit(what)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(what, (value, value))
+
+
 def main(argv: list) -> int:
-    workdir, fd, paths = argv[1], int(argv[2]), argv[3:]
+    workdir, fd, limits, paths = argv[1], int(argv[2]), argv[3], argv[4:]
+    limit(*(int(v) for v in limits.split(",")))
     os.set_inheritable(fd, False)  # a shell the submission starts must not hold the grader's pipe open
     out = os.fdopen(fd, "wb")
     calls = load_calls(os.path.join(workdir, "calls.npz"))

@@ -7,7 +7,7 @@ against finite differences and PyTorch in minigrad's tests).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -6,7 +6,7 @@ for the maths. Use NumPy only. Check your work from the minigrad repository root
 ``python -m pytest THIS_FOLDER -q``; ask for a hint with
 ``python -m lessons assignment hint attention_masks PART --level 1``.
 """
-import numpy as np
+import numpy as np  # noqa: F401 (for your code)
 
 
 def attention(q, k, v, key_padding_mask=None, causal=False):

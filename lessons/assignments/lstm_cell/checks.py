@@ -5,7 +5,7 @@ the gradients with minigrad's autograd over the cell composed of its ops.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -8,7 +8,7 @@ minigrad, no autograd. Check your work from the minigrad repository root with
 
 and ask for a hint with ``python -m lessons assignment hint rnn_bptt PART --level 1``.
 """
-import numpy as np
+import numpy as np  # noqa: F401 (for your code)
 
 
 def rnn_forward(x, h0, W_ih, W_hh, b_ih, b_hh):
