@@ -1,7 +1,8 @@
 """``python -m lessons``: one module per subcommand.
 
 - ``python -m lessons [NAME | --all] ...`` runs lessons (:mod:`lessons.cli.run`);
-- ``python -m lessons check ...`` checks a hand calculation (:mod:`lessons.cli.check`).
+- ``python -m lessons check ...`` checks a hand calculation (:mod:`lessons.cli.check`);
+- ``python -m lessons assignment ...`` hands out, grades and hints assignments (:mod:`lessons.cli.assignment`).
 
 Each subcommand module has ``main(argv) -> int`` (the exit status).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUBCOMMANDS = ("check", "mark", "sheet")
+SUBCOMMANDS = ("check", "mark", "sheet", "assignment")
 
 
 def main(argv: list | None = None) -> int:

@@ -7,7 +7,8 @@ Fill in ``backward`` below. Forward is given:
 ``backward`` receives dL/dO and must return (dL/dQ, dL/dK, dL/dV), arrays of the shapes of Q, K, V.
 Use only array operations (``xp`` is numpy or cupy); do not call minigrad's attention op.
 
-Check your work:  python -m pytest lessons/assignments/attention_backward -q
+Check your work from the minigrad repository root: python -m pytest THIS_FOLDER -q (after
+``python -m lessons assignment student attention_backward THIS_FOLDER``).
 """
 from minigrad.autograd import Function
 from minigrad.backend import array_module
