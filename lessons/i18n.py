@@ -16,6 +16,7 @@ gives Chinese. Usage in a module::
 """
 from __future__ import annotations
 
+import datetime
 import gettext
 import os
 from functools import lru_cache
@@ -68,6 +69,9 @@ def domain(name: str) -> Callable[[str], str]:
     return _
 
 
+_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+
+
 def compile_catalogs() -> list:
     """Compile every ``.po`` catalog into its ``.mo`` (needs Babel: ``pip install babel``)."""
     from babel.messages.mofile import write_mo
@@ -77,6 +81,7 @@ def compile_catalogs() -> list:
     for po in sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po")):
         with po.open("rb") as f:
             catalog = read_po(f)
+        catalog.creation_date = _EPOCH  # Babel would stamp "now" into the header: keep the .mo reproducible
         with po.with_suffix(".mo").open("wb") as f:
             write_mo(f, catalog, use_fuzzy=False)
         written.append(po.with_suffix(".mo"))
