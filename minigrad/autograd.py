@@ -135,7 +135,7 @@ class Function:
                     f"{self.name}: expected all tensors on one device, got {dev} and {t.device} "
                     f"(move them with .to(device) first)"
                 )
-            arrays.append(t.data)
+            arrays.append(t._data)
             requires = requires or t._requires_grad
         ys = self.forward(*arrays)
         requires = requires and _grad_enabled

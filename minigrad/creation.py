@@ -43,7 +43,7 @@ def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requir
         data.device if isinstance(data, Tensor) else backend.get_default_device()
     )
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif _contains_tensor(data):
         arr = numpy.asarray(_tolist(data))
     elif hasattr(data, "__cuda_array_interface__"):

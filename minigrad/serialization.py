@@ -29,7 +29,7 @@ class CheckpointError(ValueError):
 
 def _encode(obj: Any, arrays: dict, where: str) -> Any:
     if isinstance(obj, Tensor) or isinstance(obj, numpy.ndarray) or hasattr(obj, "__cuda_array_interface__"):
-        arr = obj.data if isinstance(obj, Tensor) else obj
+        arr = obj._data if isinstance(obj, Tensor) else obj
         key = f"a{len(arrays)}"
         arrays[key] = numpy.asarray(backend.to_device(arr, backend.CPU))
         return {"__array__": key, "tensor": isinstance(obj, Tensor), "device": str(obj.device) if isinstance(obj, Tensor) else "cpu"}

@@ -1,6 +1,6 @@
 """The :class:`Tensor`: an n-d array plus the bookkeeping of reverse-mode autograd.
 
-A tensor holds ``data`` (a NumPy or CuPy array), its ``device``, and, when it
+A tensor holds ``_data`` (a NumPy or CuPy array), its ``device``, and, when it
 was produced by a recorded op, ``_ctx`` (the :class:`~minigrad.autograd.Function`
 node that made it). Every method that computes something delegates to
 :mod:`minigrad.ops`, where each op's forward and backward live together.
@@ -25,18 +25,18 @@ class Tensor:
     (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...), not with this class.
 
     Attributes:
-        data: the underlying NumPy/CuPy array. Reading it is fine; writing it
-            bypasses autograd's checks, so prefer the in-place methods.
+        data: as in PyTorch, a tensor sharing this one's memory, outside the graph
+            (see the property). The NumPy/CuPy array itself is ``_data`` (internal).
         grad: after :meth:`backward`, the accumulated gradient (a Tensor) of a
             leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
     """
 
-    __slots__ = ("data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "__weakref__")
+    __slots__ = ("_data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "__weakref__")
     # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
     __array_ufunc__ = None
 
     def __init__(self, data: Any, device: Device, requires_grad: bool = False) -> None:
-        self.data = data
+        self._data = data
         self.device = device
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
@@ -53,7 +53,7 @@ class Tensor:
         t = cls.__new__(cls)
         if type(y) is not numpy.ndarray and isinstance(y, numpy.generic):
             y = numpy.asarray(y)  # NumPy reductions return scalars, a tensor always holds an array
-        t.data = y
+        t._data = y
         t.device = dev
         t.grad = None
         t._ctx = ctx
@@ -67,15 +67,37 @@ class Tensor:
     @property
     def shape(self) -> tuple:
         """The size of each dimension (a tuple; PyTorch returns ``torch.Size``, also a tuple)."""
-        return self.data.shape
+        return self._data.shape
+
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's memory, with no autograd history (PyTorch's ``.data``).
+
+        Changes made through it (``p.data.add_(g, alpha=-lr)``, ``w.data.uniform_(-r, r)``) change
+        this tensor and, as in PyTorch, are hidden from autograd: they do not count as in-place
+        changes of this tensor, so backward cannot detect them. :meth:`detach` is the checked
+        alternative. Assigning ``t.data = other`` makes ``t`` hold ``other``'s memory (any shape).
+        """
+        return Tensor(self._data, self.device)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}")
+        if self._requires_grad and value.dtype.kind != "f":
+            raise RuntimeError(
+                f"data: cannot assign a {value.dtype} tensor to .data of a tensor that requires grad "
+                "(only floating-point tensors can require gradients)"
+            )
+        self._data, self.device = value._data, value.device
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> numpy.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def requires_grad(self) -> bool:
@@ -88,7 +110,7 @@ class Tensor:
                 "requires_grad: can only change the flag of a leaf tensor; this one was produced by "
                 f"{self._ctx!r}. Use .detach() to get a leaf."
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad: only floating-point tensors can require gradients, this one is {self.dtype}"
             )
@@ -135,11 +157,11 @@ class Tensor:
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point one."""
@@ -152,13 +174,13 @@ class Tensor:
     # ------------------------------------------------------------ conversion
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"item: only one-element tensors can be converted, this one has shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
-        return backend.to_device(self.data, backend.CPU).tolist()
+        return backend.to_device(self._data, backend.CPU).tolist()
 
     def numpy(self) -> numpy.ndarray:
         """The data as a NumPy array (shared, not copied, as in PyTorch)."""
@@ -166,16 +188,16 @@ class Tensor:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
         if self.device.type != "cpu":
             raise TypeError(f"numpy: the tensor is on {self.device}; use tensor.cpu().numpy() to copy it to the host")
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
         # friendlier than PyTorch: plotting or np.asarray works on tensors that require grad
-        a = backend.to_device(self.data, backend.CPU)
+        a = backend.to_device(self._data, backend.CPU)
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut off from the graph."""
-        t = Tensor(self.data, self.device)
+        t = Tensor(self._data, self.device)
         t._base = self._base if self._base is not None else self
         return t
 
@@ -277,14 +299,14 @@ class Tensor:
                 "has requires_grad=True (or it was computed under no_grad())"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward: the gradient can be implied only for a one-element output, this one has shape "
                     f"{self.shape}; pass gradient= of that shape, or reduce first (e.g. loss = out.sum())"
                 )
             g = self.device.xp.ones(self.shape, dtype=self.dtype)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else gradient
+            g = gradient._data if isinstance(gradient, Tensor) else gradient
             g = autograd.grad_ready(g, self, "backward")
         if self._ctx is None:
             self._accumulate_grad(g)
@@ -298,14 +320,14 @@ class Tensor:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
             g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
         else:
-            g = self.grad.data + g
+            g = self.grad._data + g
         if isinstance(g, numpy.generic):
             g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
         self.grad = Tensor(g, self.device)
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
-        a = backend.to_device(self.data, backend.CPU)
+        a = backend.to_device(self._data, backend.CPU)
         body = numpy.array2string(a, separator=", ", prefix="tensor(", precision=4, threshold=1000)
         extra = []
         if self.device.type != "cpu":
@@ -334,9 +356,9 @@ class Tensor:
         return id(self)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"bool: the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
             )
         return bool(self.item())
 
@@ -443,7 +465,7 @@ class Tensor:
         self._check_inplace(op)
         o = ops.operand_array(op, other, self)
         try:
-            ufunc(self.data, o, out=self.data, casting="same_kind")
+            ufunc(self._data, o, out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
             oshape = getattr(o, "shape", ())
             raise RuntimeError(
@@ -485,7 +507,7 @@ class Tensor:
     def copy_(self, src: Any) -> "Tensor":
         """Overwrite the data with ``src`` (broadcast, cast and moved to this tensor's device)."""
         if isinstance(src, Tensor) and src.device != self.device:
-            src = Tensor(backend.to_device(src.data, self.device), self.device)
+            src = Tensor(backend.to_device(src._data, self.device), self.device)
         return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src)
 
     def fill_(self, value: Scalar) -> "Tensor":
@@ -499,7 +521,7 @@ class Tensor:
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
         """Clip every element to ``[min, max]``, in place."""
         self._check_inplace("clamp_")
-        self.device.xp.clip(self.data, min, max, out=self.data)
+        self.device.xp.clip(self._data, min, max, out=self._data)
         self._bump_version()
         return self
 
@@ -508,7 +530,7 @@ class Tensor:
         idx = ops.index_arrays("__setitem__", index, self)
         v = ops.operand_array("__setitem__", value, self)
         try:
-            self.data[idx] = v
+            self._data[idx] = v
         except (ValueError, TypeError, IndexError) as e:
             raise RuntimeError(
                 f"__setitem__: cannot assign a value of shape {tuple(getattr(v, 'shape', ()))} to "

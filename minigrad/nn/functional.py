@@ -99,8 +99,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer (int64) tensor, got {describe(input)}")
     n = weight.shape[0]
-    if input.data.size:
-        lo, hi = int(input.data.min()), int(input.data.max())
+    if input._data.size:
+        lo, hi = int(input._data.min()), int(input._data.max())
         if lo < 0 or hi >= n:
             bad = lo if lo < 0 else hi
             raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
@@ -255,7 +255,7 @@ def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: i
             f"{op}: for input of shape {input.shape} (classes on dim {1 if input.ndim > 1 else 0}) the class-index "
             f"target must have shape {expected}, got {target.shape}"
         )
-    t = target.data
+    t = target._data
     valid = t[t != ignore_index]
     if valid.size:
         lo, hi = int(valid.min()), int(valid.max())
@@ -314,7 +314,7 @@ def cross_entropy(
             target = target * (1 - label_smoothing) + label_smoothing / n
         lw = logp * weight.reshape(wshape) if weight is not None else logp
         if reduction == "mean":
-            return -(lw * target).sum() / (input.data.size / n)
+            return -(lw * target).sum() / (input._data.size / n)
         return _reduce("cross_entropy", -(lw * target).sum(cdim), reduction)
     if target.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
@@ -516,9 +516,9 @@ def _attention_mask(op: str, attn_mask: Any, L: int, S: int, batch: tuple, dtype
         raise ShapeError(f"{op}: attn_mask of shape {tuple(attn_mask.shape)} does not broadcast to the attention "
                          f"weights' shape {batch + (L, S)} (batch..., L, S)") from None
     if attn_mask.dtype == numpy.bool_:
-        return attn_mask.data, None
+        return attn_mask._data, None
     if attn_mask.dtype.kind == "f":
-        return None, attn_mask.data.astype(dtype, copy=False)
+        return None, attn_mask._data.astype(dtype, copy=False)
     raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added to the scores), got {attn_mask.dtype}")
 
 

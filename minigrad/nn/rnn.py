@@ -346,7 +346,7 @@ class RNNBase(Module):
                 steps = tr["steps"]
                 if any(s.grad is None for s in steps):
                     raise RuntimeError("step_grads: call backward() first")
-                arr = steps[0].device.xp.stack([s.grad.data for s in steps])
+                arr = steps[0].device.xp.stack([s.grad._data for s in steps])
             if tr["reverse"]:  # recorded in the reversed sequence's time order
                 rev = tr["rev"]
                 arr = arr[::-1] if rev is None else arr[rev, backend.array_module(arr).arange(arr.shape[1])[None, :]]

@@ -503,12 +503,12 @@ logical_xor = _comparison("Logical_xor", "logical_xor")
 
 def logical_not(x: Tensor) -> Tensor:
     """Elementwise logical not (a bool tensor)."""
-    return Tensor(array_module(x.data).logical_not(x.data), x.device)
+    return Tensor(array_module(x._data).logical_not(x._data), x.device)
 
 
 def isnan(x: Tensor) -> Tensor:
-    return Tensor(array_module(x.data).isnan(x.data), x.device)
+    return Tensor(array_module(x._data).isnan(x._data), x.device)
 
 
 def isfinite(x: Tensor) -> Tensor:
-    return Tensor(array_module(x.data).isfinite(x.data), x.device)
+    return Tensor(array_module(x._data).isfinite(x._data), x.device)

@@ -18,7 +18,7 @@ from .common import ShapeError, describe, normalize_dim
 
 
 def _index_array(op: str, a: Any, x: Tensor) -> Any:
-    arr = a.data if isinstance(a, Tensor) else a
+    arr = a._data if isinstance(a, Tensor) else a
     if isinstance(a, Tensor) and a.device != x.device:
         raise RuntimeError(f"{op}: the index is on {a.device} but the tensor is on {x.device}")
     if isinstance(arr, list):
@@ -127,10 +127,10 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"{x.ndim} dimensions, each no larger than the input's (except dim {dim})"
         )
     n = x.shape[d]
-    if index.data.size and (int(index.data.min()) < 0 or int(index.data.max()) >= n):
+    if index._data.size and (int(index._data.min()) < 0 or int(index._data.max()) >= n):
         raise IndexError(
             f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, "
-            f"got values in [{int(index.data.min())}, {int(index.data.max())}]"
+            f"got values in [{int(index._data.min())}, {int(index._data.max())}]"
         )
     return Gather(d).apply(x, index.detach())
 
@@ -139,12 +139,12 @@ def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
     """``(..., num_classes)`` int64 tensor with a 1 at each class index (not differentiable)."""
     if x.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expects an integer (int64) tensor of class indices, got {describe(x)}")
-    xp = array_module(x.data)
-    hi = int(x.data.max()) if x.data.size else -1
-    lo = int(x.data.min()) if x.data.size else 0
+    xp = array_module(x._data)
+    hi = int(x._data.max()) if x._data.size else -1
+    lo = int(x._data.min()) if x._data.size else 0
     if num_classes == -1:
         num_classes = hi + 1
     if lo < 0 or hi >= num_classes:
         raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got values in [{lo}, {hi}]")
-    out = (x.data[..., None] == xp.arange(num_classes)).astype(backend.int64)
+    out = (x._data[..., None] == xp.arange(num_classes)).astype(backend.int64)
     return Tensor(out, x.device)

@@ -102,7 +102,7 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
         return Reshape(shape).apply(x)
     except ValueError:
         raise ShapeError(
-            f"reshape: cannot view a tensor of shape {x.shape} ({x.data.size} elements) as shape {shape}: "
+            f"reshape: cannot view a tensor of shape {x.shape} ({x._data.size} elements) as shape {shape}: "
             f"the number of elements must stay the same (at most one -1 may stand for the rest)"
         ) from None
 
