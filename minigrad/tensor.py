@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence, Union
 
 import numpy
 
-from . import autograd, backend
+from . import autograd, backend, compat
 from .autograd import Function, is_grad_enabled
 from .backend import Device
 
@@ -159,6 +159,28 @@ class Tensor:
         """The number of elements."""
         return int(self._data.size)
 
+    nelement = numel
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Union[str, "Tensor"]:
+        """Without ``dtype``: PyTorch's type name (``'torch.FloatTensor'``); with one (a dtype, a typed
+        class such as ``minigrad.LongTensor`` or its name): ``to(dtype)``."""
+        if dtype is None:
+            name = next((n for n, d in backend.LEGACY_TYPE_NAMES.items() if d == self.dtype), f"{self.dtype}Tensor")
+            return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}"
+        if isinstance(dtype, str):
+            *prefix, name = dtype.split(".")
+            if name not in backend.LEGACY_TYPE_NAMES or prefix not in (["torch"], ["torch", "cuda"], ["minigrad"], []):
+                raise ValueError(f"type: invalid type {dtype!r}; expected a dtype or a name such as 'torch.LongTensor'")
+            t = self.to(backend.LEGACY_TYPE_NAMES[name])
+            return t.cuda() if "cuda" in prefix else t
+        return self.to(getattr(dtype, "dtype", dtype))
+
+    def __format__(self, spec: str) -> str:
+        # as PyTorch: a 0-d tensor formats as its number (f"{loss:.4f}"), other tensors only with an empty spec
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
     def element_size(self) -> int:
         """Bytes per element."""
         return self._data.itemsize
@@ -263,6 +285,31 @@ class Tensor:
         """A bool copy (no gradient)."""
         return self.to(backend.bool_)
 
+    def byte(self) -> "Tensor":
+        """A uint8 copy (no gradient)."""
+        return self.to(backend.uint8)
+
+    # ------------------------------------------------------------ new tensors like this one
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A copy of ``data`` with this tensor's dtype and device unless given."""
+        return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """Zeros of shape ``size`` with this tensor's dtype and device unless given."""
+        return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """Ones of shape ``size`` with this tensor's dtype and device unless given."""
+        return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor of shape ``size`` (zero-filled) with this tensor's dtype and device unless given."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Scalar, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """``fill_value`` in shape ``size`` with this tensor's dtype and device unless given."""
+        return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
     def type_as(self, other: "Tensor") -> "Tensor":
         """A copy with the dtype of ``other``."""
         return self.to(other.dtype)
@@ -351,6 +398,10 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
+
+    def __getattr__(self, name: str) -> Any:
+        # reached only when normal lookup fails: PyTorch methods left out on purpose say why
+        raise compat.unsupported("Tensor", name)
 
     def __hash__(self) -> int:
         return id(self)
@@ -525,6 +576,78 @@ class Tensor:
         self._bump_version()
         return self
 
+    def masked_fill_(self, mask: "Tensor", value: Scalar) -> "Tensor":
+        """Set the elements where ``mask`` is true to ``value``, in place (``mask`` broadcasts)."""
+        if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
+            raise RuntimeError(f"masked_fill_: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+        return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, ops.operand_array("masked_fill_", value, self), where=m), mask)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of the uniform distribution on ``[a, b)``, in place."""
+        rng = creation._rng(generator, self.device)
+        return self.copy_(Tensor(rng.random(self.shape) * (b - a) + a, self.device))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of :math:`\\mathcal N(\\mathrm{mean}, \\mathrm{std}^2)`, in place."""
+        rng = creation._rng(generator, self.device)
+        return self.copy_(Tensor(rng.standard_normal(self.shape) * std + mean, self.device))
+
+    def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        """Write ``src`` (a tensor, or a number) at ``index`` along ``dim``, in place: for ``dim=1``,
+        ``self[i][index[i][j]] = src[i][j]``; ``reduce='add'``/``'multiply'`` combines instead of overwriting."""
+        self._check_inplace("scatter_")
+        src = value if src is None else src
+        if src is None:
+            raise TypeError("scatter_: expected a src tensor or a value")
+        if reduce not in (None, "add", "multiply"):
+            raise RuntimeError(f"scatter_: reduce must be 'add' or 'multiply', got {reduce!r}")
+        d = ops.normalize_dim("scatter_", dim, self.ndim)
+        if not isinstance(index, Tensor) or index.dtype != backend.int64:
+            raise RuntimeError(f"scatter_: expected an int64 index tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+        too_big = index.ndim != self.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, self.shape)) if k != d)
+        if isinstance(src, Tensor):
+            too_big = too_big or src.ndim != index.ndim or any(i > n for i, n in zip(index.shape, src.shape))
+        if too_big:
+            raise RuntimeError(
+                f"scatter_: index of shape {index.shape} does not fit self of shape {self.shape}"
+                + (f" and src of shape {src.shape}" if isinstance(src, Tensor) else "")
+                + f": it needs as many dimensions, each no larger (except dim {dim} for self)"
+            )
+        idx = index._data
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.shape[d]):
+            raise RuntimeError(f"scatter_: index values must be in [0, {self.shape[d]}) for dim {dim} of shape {self.shape}")
+        xp = self.device.xp
+        full = tuple(idx if k == d else xp.arange(n).reshape([-1 if j == k else 1 for j in range(idx.ndim)]) for k, n in enumerate(idx.shape))
+        if isinstance(src, Tensor):
+            vals = ops.operand_array("scatter_", src, self)[tuple(slice(0, n) for n in idx.shape)]
+        else:
+            vals = ops.operand_array("scatter_", src, self)
+        vals = xp.broadcast_to(xp.asarray(vals).astype(self.dtype, copy=False), idx.shape)
+        if reduce == "add":
+            backend.index_add(self._data, full, vals)
+        elif reduce == "multiply":
+            xp.multiply.at(self._data, full, vals)
+        else:
+            self._data[full] = vals
+        self._bump_version()
+        return self
+
+    def index_fill_(self, dim: int, index: "Tensor", value: Scalar) -> "Tensor":
+        """Set every element whose position along ``dim`` is in ``index`` (an int64 tensor of at most 1 dimension) to ``value``, in place."""
+        self._check_inplace("index_fill_")
+        d = ops.normalize_dim("index_fill_", dim, self.ndim)
+        if not isinstance(index, Tensor) or index.dtype != backend.int64 or index.ndim > 1:
+            raise RuntimeError(f"index_fill_: expected an int64 index tensor of at most 1 dimension, got "
+                               f"{f'shape {index.shape} {index.dtype}' if isinstance(index, Tensor) else type(index).__name__}")
+        n = self.shape[d] if self.ndim else 1
+        idx = index._data.reshape(-1)
+        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+            raise IndexError(f"index_fill_: index out of range for dimension {dim} of size {n}")
+        target = self._data if self.ndim else self._data.reshape(1)
+        target[(slice(None),) * d + (idx,)] = ops.operand_array("index_fill_", value, self)
+        self._bump_version()
+        return self
+
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         idx = ops.index_arrays("__setitem__", index, self)
@@ -589,6 +712,18 @@ class Tensor:
 
     def matmul(self, other: "Tensor") -> "Tensor":
         return ops.matmul(self, other)
+
+    def mm(self, other: "Tensor") -> "Tensor":
+        return ops.mm(self, other)
+
+    def bmm(self, other: "Tensor") -> "Tensor":
+        return ops.bmm(self, other)
+
+    def eq(self, other: Any) -> "Tensor":
+        return ops.eq(self, other)
+
+    def ne(self, other: Any) -> "Tensor":
+        return ops.ne(self, other)
 
     def maximum(self, other: "Tensor") -> "Tensor":
         return ops.maximum(self, other)
@@ -699,6 +834,21 @@ class Tensor:
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
         return ops.gather(self, dim, index)
 
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return ops.topk(self, k, dim, largest, sorted)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return ops.nonzero(self, as_tuple=as_tuple)
+
+    def flip(self, *dims: Any) -> "Tensor":
+        return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        return ops.narrow(self, dim, start, length)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> "Tensor":
+        return creation.multinomial(self, num_samples, replacement, generator=generator)
+
     def tril(self, diagonal: int = 0) -> "Tensor":
         return ops.tril(self, diagonal)
 
@@ -711,9 +861,12 @@ class Tensor:
 
 autograd._tensor_cls = Tensor
 from . import ops  # noqa: E402  (ops needs Tensor defined; Tensor's methods need ops)
+from . import creation  # noqa: E402  (likewise, for new_zeros and the random fills)
 
 # A method that calls the op of the same name documents what that op computes.
 for _name, _method in list(vars(Tensor).items()):
-    if callable(_method) and not _name.startswith("_") and _method.__doc__ is None and callable(getattr(ops, _name, None)):
-        _method.__doc__ = getattr(ops, _name).__doc__
-del _name, _method
+    if callable(_method) and not _name.startswith("_") and _method.__doc__ is None:
+        _op = getattr(ops, _name, None) or getattr(creation, _name, None)
+        if callable(_op):
+            _method.__doc__ = _op.__doc__
+del _name, _method, _op

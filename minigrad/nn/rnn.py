@@ -187,6 +187,9 @@ class RNNBase(Module):
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
+    def flatten_parameters(self) -> None:
+        """Does nothing: PyTorch packs the weights into one buffer for cuDNN; minigrad's layout is already final."""
+
     def _params(self, layer: int, d: int) -> list:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])

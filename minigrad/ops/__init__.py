@@ -2,8 +2,8 @@
 
 - :mod:`.elementwise`: arithmetic, unary math, comparisons, ``where``/``masked_fill``
 - :mod:`.reduction`: sums, means, variances, extrema, ``logsumexp`` and softmax
-- :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles
-- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``
+- :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles, ``flip``, ``narrow``, ``pad``
+- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``, ``topk``, ``nonzero``
 - :mod:`.linalg`: ``matmul``
 """
 from .common import ShapeError, normalize_dim, operand_array, size_args
@@ -12,12 +12,12 @@ from .elementwise import (
     logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt,
     sub, tanh, where,
 )
-from .indexing import gather, getitem, index_arrays, one_hot
+from .indexing import TopK, gather, getitem, index_arrays, nonzero, one_hot, topk
 from .linalg import bmm, matmul, mm
 from .reduction import (
     all, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
 )
 from .shape import (
-    broadcast_to, cast, cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze, stack,
-    to_device, transpose, tril, triu, unsqueeze, view,
+    broadcast_to, cast, cat, chunk, clone, expand, flatten, flip, narrow, pad, permute, reshape, split, squeeze,
+    stack, to_device, transpose, tril, triu, unsqueeze, view,
 )

@@ -6,6 +6,7 @@ the input's shape, *adding* where an index repeats:
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy
@@ -147,4 +148,44 @@ def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
     if lo < 0 or hi >= num_classes:
         raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got values in [{lo}, {hi}]")
     out = (x._data[..., None] == xp.arange(num_classes)).astype(backend.int64)
+    return Tensor(out, x.device)
+
+
+TopK = namedtuple("TopK", ["values", "indices"])
+TopK.__doc__ = "The result of ``topk``: the ``k`` selected values and their indices along ``dim``."
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopK:  # noqa: A002
+    r"""The ``k`` largest (or smallest) elements along ``dim``, in order, and where they were.
+
+    The values are ``gather(x, dim, indices)``, so the gradient goes to the selected places:
+    :math:`\bar x_j = \bar y_i` where :math:`\mathrm{indices}_i = j`, else 0. Ties keep the lower index first
+    (PyTorch does not promise an order among ties).
+    """
+    d = normalize_dim("topk", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if not isinstance(k, (int, numpy.integer)) or isinstance(k, bool) or not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {n} (shape {x.shape})")
+    if x.dtype == backend.bool_:
+        raise TypeError(f"topk: not implemented for bool tensors ({describe(x)})")
+    if not x.ndim:
+        v, i = topk(x.reshape(1), k, 0, largest, sorted)
+        return TopK(v.reshape(()), i.reshape(())) if k else TopK(v, i)
+    a, xp = x._data, array_module(x._data)
+    if largest:  # descending, ties in ascending index order: sort the reversed array and map back
+        order = n - 1 - xp.flip(xp.argsort(xp.flip(a, axis=d), axis=d, kind="stable"), axis=d)
+    else:
+        order = xp.argsort(a, axis=d, kind="stable")
+    idx = Tensor(xp.take(order, xp.arange(k), axis=d).astype(backend.int64), x.device)
+    return TopK(gather(x, d, idx), idx)
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or with ``as_tuple`` one 1-d tensor per dimension."""
+    a = x._data if x.ndim else x._data.reshape(1)
+    where = array_module(a).nonzero(a)
+    if as_tuple:
+        return tuple(Tensor(w.astype(backend.int64), x.device) for w in where)
+    xp = array_module(a)
+    out = xp.stack(where, axis=1).astype(backend.int64) if x.ndim else xp.zeros((len(where[0]), 0), dtype=backend.int64)
     return Tensor(out, x.device)
