@@ -1,10 +1,11 @@
 """``minigrad.optim``: optimizers and learning-rate schedules with PyTorch's API."""
 from . import lr_scheduler
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "LBFGS", "lr_scheduler"]
 
 
 def __getattr__(name: str) -> object:
