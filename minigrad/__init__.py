@@ -34,9 +34,9 @@ from .creation import (
 )
 from .ops import (
     ShapeError, abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, cos,
-    clone, div, eq, exp, flatten, flip, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
+    clone, div, eq, exp, flatten, flip, floor_divide, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
     logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min,
-    minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu, reshape, sigmoid, sin, softmax, split,
+    minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu, remainder, reshape, sigmoid, sin, softmax, split,
     sqrt, squeeze, stack, std, sub, sum, tanh, topk, transpose, tril, triu, unsqueeze, var, where,
 )
 from .serialization import CheckpointError, load, save

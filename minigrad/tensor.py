@@ -449,6 +449,18 @@ class Tensor:
     def __rtruediv__(self, o: Any) -> "Tensor":
         return ops.div(o, self)
 
+    def __mod__(self, o: Any) -> "Tensor":
+        return ops.remainder(self, o)
+
+    def __rmod__(self, o: Any) -> "Tensor":
+        return ops.remainder(o, self)
+
+    def __floordiv__(self, o: Any) -> "Tensor":
+        return ops.floor_divide(self, o)
+
+    def __rfloordiv__(self, o: Any) -> "Tensor":
+        return ops.floor_divide(o, self)
+
     def __pow__(self, o: Any) -> "Tensor":
         return ops.pow(self, o)
 
@@ -712,6 +724,12 @@ class Tensor:
 
     def matmul(self, other: "Tensor") -> "Tensor":
         return ops.matmul(self, other)
+
+    def remainder(self, other: Any) -> "Tensor":
+        return ops.remainder(self, other)
+
+    def floor_divide(self, other: Any) -> "Tensor":
+        return ops.floor_divide(self, other)
 
     def mm(self, other: "Tensor") -> "Tensor":
         return ops.mm(self, other)

@@ -224,6 +224,8 @@ COURSE_CASES = [
     Case("topk", lambda m, a: a.topk(2, dim=1).values, None, [(3, 5)]),
     Case("topk_smallest_dim0", lambda m, a: m.topk(a, 3, 0, largest=False)[0], None, [(4, 2)]),
     Case("mm_method", lambda m, a, b: a.mm(b), np.matmul, [(2, 3), (3, 4)]),
+    Case("remainder", lambda m, a, b: a % b, np.remainder, [(3, 4), (4,)], ["any", "away0"]),
+    Case("remainder_scalar", lambda m, a: m.remainder(a * 3, 0.7), lambda a: np.remainder(a * 3, 0.7), [(5,)]),
     Case("F.pad", lambda m, a: m.nn.functional.pad(a, (1, 2)), lambda a: np.pad(a, ((0, 0), (1, 2))), [(2, 3)]),
     Case("F.pad_two_dims_value_crop", lambda m, a: m.nn.functional.pad(a, (0, -1, 2, 1), value=0.5),
          lambda a: np.pad(a[:, :-1], ((2, 1), (0, 0)), constant_values=0.5), [(2, 3)]),

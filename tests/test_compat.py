@@ -315,3 +315,12 @@ def test_every_supported_api_of_the_issue_exists():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         mg.nn.functional.kl_div(mg.zeros(2, 2), mg.ones(2, 2) / 2, reduction="batchmean")  # no warning here
+
+
+def test_floor_division_and_remainder_of_integers_as_pytorch(torch):
+    for lib in (mg, torch):
+        a, b = lib.tensor([7, -7, 7, -7]), lib.tensor([2, 2, -2, -2])
+        assert (a // b).tolist() == [3, -4, -4, 3] and (a % b).tolist() == [1, 1, -1, -1]
+        assert (a % 3).dtype == lib.int64 and (7.5 // lib.tensor([2.0])).tolist() == [3.0]
+    with pytest.raises(ZeroDivisionError, match="floor_divide"):
+        mg.tensor([1]) // 0

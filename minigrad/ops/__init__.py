@@ -8,9 +8,9 @@
 """
 from .common import ShapeError, normalize_dim, operand_array, size_args
 from .elementwise import (
-    abs, add, clamp, clip, cos, div, eq, exp, ge, gt, isfinite, isnan, le, log, log1p, logical_and, logical_not,
-    logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt,
-    sub, tanh, where,
+    abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
+    logical_not, logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, remainder,
+    sigmoid, sin, sqrt, sub, tanh, where,
 )
 from .indexing import TopK, gather, getitem, index_arrays, nonzero, one_hot, topk
 from .linalg import bmm, matmul, mm
