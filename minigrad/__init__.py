@@ -29,21 +29,21 @@ from .backend import (
     uint8,
 )
 from .creation import (
-    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, multinomial, ones, ones_like, rand,
+    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, multinomial, normal, ones, ones_like, rand,
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    ShapeError, abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, cos,
-    clone, div, eq, exp, flatten, flip, floor_divide, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
+    ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, cos,
+    clone, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
     logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min,
     minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu, remainder, reshape, sigmoid, sin, softmax, split,
     sqrt, squeeze, stack, std, sub, sum, tanh, topk, transpose, tril, triu, unsqueeze, var, where,
 )
 from .serialization import CheckpointError, load, save
-from .tensor import Tensor
+from .tensor import Tensor, is_tensor, numel
 from .tracing import trace
 
-from . import nn, onnx, optim, utils  # noqa: E402  (they build on everything above)
+from . import backends, nn, onnx, optim, utils  # noqa: E402  (they build on everything above)
 
 globals().update(creation.LEGACY_TYPES)  # FloatTensor, LongTensor, ... (PyTorch's typed tensor classes)
 

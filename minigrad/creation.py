@@ -257,6 +257,27 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     return Tensor(backend.to_device(out, input.device), input.device)
 
 
+def normal(mean: Any, std: Any, size: Any = None, *, generator: backend.Generator | None = None,
+           dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    r"""Samples of :math:`\mathcal N(\mathrm{mean}, \mathrm{std}^2)`: ``normal(0.0, 1.0, size=(2, 3))`` with
+    numbers, or ``normal(mean_tensor, std_tensor)`` elementwise (broadcast), as in PyTorch."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = numpy.broadcast_shapes(numpy.shape(m), numpy.shape(s))
+        z = _rng(generator, like.device).standard_normal(shape, dtype=like.dtype if like.dtype.kind == "f" else None)
+        return Tensor((m + s * z).astype(like.dtype, copy=False), like.device)
+    if size is None:
+        raise TypeError("normal: with a number as mean and std, pass size=(...)")
+    if std < 0:
+        raise RuntimeError(f"normal: expects std >= 0.0, but found std {std}")
+    dev = backend.as_device(device)
+    dt = _dtype(dtype)
+    z = _rng(generator, dev).standard_normal(size_args((size,)), dtype=dt)
+    return Tensor((z * std + mean).astype(dt, copy=False), dev, requires_grad)
+
+
 def rand_like(x: Tensor, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
     return rand(x.shape, dtype=dtype or x.dtype, device=device or x.device)
 

@@ -877,6 +877,16 @@ class Tensor:
         return ops.where(condition, self, other)
 
 
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a minigrad tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
 autograd._tensor_cls = Tensor
 from . import ops  # noqa: E402  (ops needs Tensor defined; Tensor's methods need ops)
 from . import creation  # noqa: E402  (likewise, for new_zeros and the random fills)

@@ -324,3 +324,30 @@ def test_floor_division_and_remainder_of_integers_as_pytorch(torch):
         assert (a % 3).dtype == lib.int64 and (7.5 // lib.tensor([2.0])).tolist() == [3.0]
     with pytest.raises(ZeroDivisionError, match="floor_divide"):
         mg.tensor([1]) // 0
+
+
+def test_normal_equal_allclose_and_friends_as_pytorch(torch):
+    mg.manual_seed(0)
+    z = mg.normal(2.0, 0.5, size=(4000,))
+    assert z.dtype == mg.float32 and abs(z.mean().item() - 2.0) < 0.05 and abs(z.std().item() - 0.5) < 0.05
+    e = mg.normal(mg.tensor([0.0, 100.0], dtype=mg.float64), mg.tensor([1e-9, 1e-9], dtype=mg.float64))
+    assert e.dtype == mg.float64 and abs(e - mg.tensor([0.0, 100.0], dtype=mg.float64)).max().item() < 1e-6
+    with pytest.raises(RuntimeError, match="std >= 0"):
+        mg.normal(0.0, -1.0, size=(2,))
+    for lib in (mg, torch):
+        a = lib.tensor([1.0, 2.0])
+        assert lib.equal(a, a.clone()) and not lib.equal(a, lib.tensor([1.0, 2.0, 3.0])) and not lib.equal(a, a + 1)
+        assert lib.allclose(a, a + 1e-9) and not lib.allclose(a, a + 1e-3)
+        assert lib.is_tensor(a) and not lib.is_tensor([1.0]) and lib.numel(lib.ones(2, 3)) == 6
+
+
+def test_backends_switches_are_accepted():
+    mg.backends.cudnn.deterministic = True
+    mg.backends.cudnn.benchmark = False
+    mg.backends.cuda.matmul.allow_tf32 = True
+    assert mg.backends.mps.is_available() is False
+
+
+def test_random_sampler_draws_lazily():
+    it = iter(mg.utils.data.RandomSampler(range(5), replacement=True, num_samples=int(1e10)))  # as minGPT's trainer
+    assert all(0 <= next(it) < 5 for _ in range(10000))

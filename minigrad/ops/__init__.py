@@ -8,7 +8,7 @@
 """
 from .common import ShapeError, normalize_dim, operand_array, size_args
 from .elementwise import (
-    abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
+    abs, add, allclose, clamp, clip, cos, div, eq, equal, exp, floor_divide, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
     logical_not, logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, remainder,
     sigmoid, sin, sqrt, sub, tanh, where,
 )

@@ -539,3 +539,17 @@ def isnan(x: Tensor) -> Tensor:
 
 def isfinite(x: Tensor) -> Tensor:
     return Tensor(array_module(x._data).isfinite(x._data), x.device)
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True when both tensors have the same shape and the same values (a Python bool)."""
+    if a.shape != b.shape:
+        return False
+    a, b = binary_operands("equal", a, b)
+    return bool((a._data == b._data).all())
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    r"""True when :math:`|a - b| \le \mathrm{atol} + \mathrm{rtol}\,|b|` everywhere (broadcast; a Python bool)."""
+    a, b = binary_operands("allclose", a, b)
+    return bool(array_module(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -56,13 +56,12 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        n, rng = len(self.data_source), _rng(self.generator)
-        if self.replacement:
-            idx = numpy.asarray(rng.integers(0, n, size=self.num_samples))
-        else:
-            parts = [numpy.asarray(rng.permutation(n)) for _ in range(-(-self.num_samples // n) if n else 0)]
-            idx = numpy.concatenate(parts)[: self.num_samples] if parts else numpy.zeros(0, dtype=numpy.int64)
-        return iter(idx.tolist())
+        # drawn lazily, a chunk at a time: minGPT asks for num_samples=int(1e10) and stops early
+        n, rng, left = len(self.data_source), _rng(self.generator), self.num_samples
+        while left > 0 and n > 0:
+            chunk = numpy.asarray(rng.integers(0, n, size=min(left, 4096)) if self.replacement else rng.permutation(n))[:left]
+            left -= len(chunk)
+            yield from chunk.tolist()
 
     def __len__(self) -> int:
         return self.num_samples
