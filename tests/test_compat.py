@@ -351,3 +351,12 @@ def test_backends_switches_are_accepted():
 def test_random_sampler_draws_lazily():
     it = iter(mg.utils.data.RandomSampler(range(5), replacement=True, num_samples=int(1e10)))  # as minGPT's trainer
     assert all(0 <= next(it) < 5 for _ in range(10000))
+
+
+def test_axis_is_an_alias_of_dim_and_uint8_indices_are_refused(torch):
+    for lib in (mg, torch):
+        y = lib.tensor([[0.1, 0.9], [0.8, 0.2]])
+        assert y.argmax(axis=1).tolist() == [1, 0] and y.sum(axis=0).tolist() == y.sum(0).tolist()
+        assert y.mean(axis=1).tolist() == y.mean(1).tolist() and y.argmin(axis=0).tolist() == [0, 1]
+    with pytest.raises(IndexError, match=r"uint8.*\.bool\(\)"):
+        mg.ones(3)[mg.tensor([1, 0, 1], dtype=mg.uint8)]

@@ -26,6 +26,9 @@ def _index_array(op: str, a: Any, x: Tensor) -> Any:
         arr = numpy.asarray(arr)
         if arr.size == 0:
             arr = arr.astype(numpy.int64)
+    if arr.dtype == backend.uint8:  # PyTorch reads a uint8 index as a mask (deprecated); NumPy as positions
+        raise IndexError(f"{op}: a uint8 tensor is not accepted as an index (PyTorch would read it as a mask); "
+                         f"use .bool() for a mask or .long() for positions")
     if arr.dtype.kind not in "iub":
         raise IndexError(
             f"{op}: tensors used as indices must be integer (int64) or bool, got {arr.dtype}; "
