@@ -360,3 +360,12 @@ def test_axis_is_an_alias_of_dim_and_uint8_indices_are_refused(torch):
         assert y.mean(axis=1).tolist() == y.mean(1).tolist() and y.argmin(axis=0).tolist() == [0, 1]
     with pytest.raises(IndexError, match=r"uint8.*\.bool\(\)"):
         mg.ones(3)[mg.tensor([1, 0, 1], dtype=mg.uint8)]
+
+
+def test_old_variable_wrapper_returns_the_tensor(torch):
+    from minigrad.autograd import Variable
+
+    x = mg.ones(2)
+    assert Variable(x) is x and not x.requires_grad
+    assert Variable(x, requires_grad=True) is x and x.requires_grad
+    assert torch.autograd.Variable(torch.ones(2), requires_grad=True).requires_grad  # PyTorch's behaves alike
