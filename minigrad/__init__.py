@@ -33,18 +33,20 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, cos,
-    clone, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
-    logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min,
-    minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu, remainder, reshape, sigmoid, sin, softmax, split,
-    sqrt, squeeze, stack, std, sub, sum, tanh, topk, transpose, tril, triu, unsqueeze, var, where,
+    ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp,
+    clip, cos, clone, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, isfinite, isnan, le,
+    log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill,
+    matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,
+    remainder, reshape, sigmoid, sin, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
+    transpose, tril, triu, unsqueeze, var, where,
 )
 from .serialization import CheckpointError, load, save
 from .tensor import Tensor, is_tensor, numel
 from .tracing import trace
 
-from . import backends, nn, onnx, optim, utils  # noqa: E402  (they build on everything above)
+from . import amp, backends, nn, onnx, optim, utils  # noqa: E402  (they build on everything above)
 
+autocast = amp.autocast
 globals().update(creation.LEGACY_TYPES)  # FloatTensor, LongTensor, ... (PyTorch's typed tensor classes)
 
 float = float32  # noqa: A001 (PyTorch's aliases)
@@ -68,6 +70,8 @@ class cuda:  # noqa: N801 (mirrors the torch.cuda namespace)
 
     manual_seed_all = manual_seed
 
+
+cuda.amp = amp  # torch.cuda.amp.GradScaler(enabled=False) in course code
 
 __version__ = "0.1.0"
 

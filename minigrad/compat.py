@@ -19,8 +19,6 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
     "minigrad": {
         "compile": "there is no compiler; call the model directly (remove torch.compile)",
         "jit": "there is no TorchScript; run the Python module as it is",
-        "autocast": "no mixed precision; compute in float32 or float64",
-        "amp": "no mixed precision; compute in float32 or float64",
         "distributions": "no probability distributions module; use minigrad.multinomial or write the log-density",
         "fft": "no FFT; use numpy.fft on .numpy()",
         "linalg": "no linear-algebra module; use matmul, or numpy.linalg on .numpy() outside the graph",

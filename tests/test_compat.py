@@ -4,6 +4,7 @@ Differentiable ops (flip, narrow, topk, pad, the new losses) are also in the op 
 where forward and backward are checked against NumPy, finite differences and PyTorch.
 """
 import importlib
+import re
 import warnings
 from pathlib import Path
 
@@ -284,7 +285,8 @@ def test_a_missing_api_names_itself_and_the_page(namespace, name):
         getattr(obj, name)
     assert f"{namespace}.{name}" in str(e.value) and "docs/compatibility.md" in str(e.value)
     assert not hasattr(obj, name)  # still an AttributeError, so feature tests keep working
-    assert f"`{name}`" in (ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
+    assert re.search(rf"`(?:[\w.]+\.)?{re.escape(name)}`", page), f"{name} is not in the table of docs/compatibility.md"
 
 
 def test_the_missing_names_are_pytorch_names(torch):
@@ -369,3 +371,25 @@ def test_old_variable_wrapper_returns_the_tensor(torch):
     assert Variable(x) is x and not x.requires_grad
     assert Variable(x, requires_grad=True) is x and x.requires_grad
     assert torch.autograd.Variable(torch.ones(2), requires_grad=True).requires_grad  # PyTorch's behaves alike
+
+
+def test_mixed_precision_is_accepted_only_when_disabled(torch):
+    w = mg.nn.Parameter(mg.ones(2))
+    opt = mg.optim.SGD([w], lr=0.5)
+    for scaler in (mg.cuda.amp.GradScaler(enabled=False), mg.amp.GradScaler("cpu", enabled=False)):
+        with mg.autocast(device_type="cpu", enabled=False):
+            loss = (w * w).sum()
+        scaler.scale(loss).backward()
+        scaler.unscale_(opt)
+        scaler.step(opt)
+        scaler.update()
+        opt.zero_grad()
+    assert w.tolist() == [0.0, 0.0]  # two plain SGD steps: 1 - 0.5 * 2 = 0, then 0
+    with mg.amp.autocast("cpu", dtype=mg.float32):
+        pass
+    with pytest.raises(compat.UnsupportedError, match="mixed precision"):
+        mg.cuda.amp.GradScaler()
+    with pytest.raises(compat.UnsupportedError, match="mixed precision"):
+        with mg.autocast("cpu", dtype=mg.float16):
+            pass
+    assert not torch.amp.GradScaler("cpu", enabled=False).is_enabled()  # PyTorch accepts the same calls
