@@ -22,11 +22,10 @@ class Tensor:
     """An n-dimensional array that can record the ops applied to it.
 
     Create tensors with :func:`minigrad.tensor` or the factories
-    (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...), not with this class.
+    (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...), not with this class. The NumPy/CuPy
+    array is ``_data`` (internal); :attr:`data` is, as in PyTorch, a tensor sharing it.
 
     Attributes:
-        data: as in PyTorch, a tensor sharing this one's memory, outside the graph
-            (see the property). The NumPy/CuPy array itself is ``_data`` (internal).
         grad: after :meth:`backward`, the accumulated gradient (a Tensor) of a
             leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
     """
