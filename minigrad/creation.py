@@ -286,6 +286,15 @@ def randn_like(x: Tensor, dtype: DTypeLike = None, device: DeviceLike = None) ->
     return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device)
 
 
+def legacy_tensor(args: tuple, dtype: numpy.dtype, device: DeviceLike = None) -> Tensor:
+    """PyTorch's legacy constructors (``torch.Tensor``, ``torch.LongTensor``...): ``(data)`` copies data
+    (a list or tuple is data, as in PyTorch), ``(*size)`` makes a zero-filled tensor (PyTorch leaves it
+    uninitialised)."""
+    if len(args) == 1 and not isinstance(args[0], (int, numpy.integer)):
+        return tensor(args[0], dtype=dtype, device=device)
+    return empty(*(args or (0,)), dtype=dtype, device=device)  # no arguments: an empty 1-d tensor
+
+
 class _LegacyTensorType(type):
     """PyTorch's typed tensor classes (``torch.LongTensor``...): a factory and an ``isinstance`` test."""
 
@@ -296,11 +305,7 @@ class _LegacyTensorType(type):
 
     def __call__(cls, *args: Any, device: DeviceLike = None) -> Tensor:  # type: ignore[override]
         """``LongTensor([1, 2])`` copies data; ``LongTensor(2, 3)`` is a new (zero-filled) tensor of that shape."""
-        if len(args) == 1 and not isinstance(args[0], (int, numpy.integer)) and not (
-            isinstance(args[0], tuple) and all(isinstance(a, int) for a in args[0])
-        ):
-            return tensor(args[0], dtype=cls.dtype, device=device)
-        return empty(*args, dtype=cls.dtype, device=device)
+        return legacy_tensor(args, cls.dtype, device)
 
 
 def _legacy(name: str, dtype: numpy.dtype) -> type:

@@ -21,8 +21,9 @@ Scalar = Union[int, float, bool]
 class Tensor:
     """An n-dimensional array that can record the ops applied to it.
 
-    Create tensors with :func:`minigrad.tensor` or the factories
-    (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...), not with this class. The NumPy/CuPy
+    Create tensors with :func:`minigrad.tensor` or the factories (:func:`minigrad.zeros`,
+    :func:`minigrad.randn`, ...). As PyTorch's legacy constructor, ``Tensor([1, 2])`` copies data and
+    ``Tensor(2, 3)`` makes a (zero-filled) tensor of that shape, in the default float dtype. The NumPy/CuPy
     array is ``_data`` (internal); :attr:`data` is, as in PyTorch, a tensor sharing it.
 
     Attributes:
@@ -34,7 +35,14 @@ class Tensor:
     # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, device: Device, requires_grad: bool = False) -> None:
+    def __init__(self, *args: Any, device: Any = None, requires_grad: bool = False) -> None:
+        if len(args) >= 2 and isinstance(args[1], Device):  # minigrad's own: Tensor(array, device[, requires_grad])
+            data, device = args[0], args[1]
+            if len(args) == 3:
+                requires_grad = args[2]
+        else:  # PyTorch's legacy constructor: torch.Tensor(data) or torch.Tensor(*size), default float dtype
+            legacy = creation.legacy_tensor(args, backend.get_default_dtype(), device)
+            data, device = legacy._data, legacy.device
         self._data = data
         self.device = device
         self.grad: Tensor | None = None

@@ -393,3 +393,16 @@ def test_mixed_precision_is_accepted_only_when_disabled(torch):
         with mg.autocast("cpu", dtype=mg.float16):
             pass
     assert not torch.amp.GradScaler("cpu", enabled=False).is_enabled()  # PyTorch accepts the same calls
+
+
+def test_the_legacy_tensor_constructor_as_pytorch(torch):
+    for lib in (mg, torch):
+        t = lib.Tensor([1, 2])
+        assert t.dtype == lib.float32 and t.tolist() == [1.0, 2.0]
+        assert lib.Tensor(2, 3).shape == (2, 3) and lib.Tensor((4,)).tolist() == [4.0] and lib.Tensor().shape == (0,)
+        assert lib.LongTensor(2).shape == (2,) and lib.LongTensor((2, 5)).tolist() == [2, 5]
+        w = lib.nn.Parameter(lib.Tensor(3, 2))
+        lib.nn.init.kaiming_uniform_(w, a=5 ** 0.5)
+        assert w.requires_grad and w.shape == (3, 2)
+    mg.set_default_dtype(mg.float64)
+    assert mg.Tensor([1]).dtype == mg.float64
