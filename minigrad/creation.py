@@ -190,6 +190,12 @@ def _rng(generator: backend.Generator | None, dev: Device) -> Any:
     return generator.rng
 
 
+def require_float_fill(op: str, t: Tensor) -> None:
+    """Random fills draw real numbers: refuse integer and bool tensors, as PyTorch does."""
+    if t.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expects a floating-point tensor, got {t.dtype} (shape {t.shape})")
+
+
 def randint(*args: Any, size: Any = None, low: int | None = None, high: int | None = None,
             generator: backend.Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
             requires_grad: bool = False) -> Tensor:

@@ -602,12 +602,14 @@ class Tensor:
         return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, ops.operand_array("masked_fill_", value, self), where=m), mask)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
-        """Fill with samples of the uniform distribution on ``[a, b)``, in place."""
+        """Fill with samples of the uniform distribution on ``[a, b)``, in place (floating-point tensors)."""
+        creation.require_float_fill("uniform_", self)
         rng = creation._rng(generator, self.device)
         return self.copy_(Tensor(rng.random(self.shape) * (b - a) + a, self.device))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
         """Fill with samples of :math:`\\mathcal N(\\mathrm{mean}, \\mathrm{std}^2)`, in place."""
+        creation.require_float_fill("normal_", self)
         rng = creation._rng(generator, self.device)
         return self.copy_(Tensor(rng.standard_normal(self.shape) * std + mean, self.device))
 

@@ -140,6 +140,8 @@ def test_uniform_normal_and_masked_fill_in_place(torch):
     n = mg.empty(4000, dtype=mg.float64).normal_(2.0, 0.5)
     assert abs(n.mean().item() - 2.0) < 0.05 and abs(n.std().item() - 0.5) < 0.05
     for lib in (mg, torch):
+        with pytest.raises(RuntimeError):
+            lib.zeros(2, dtype=lib.int64).uniform_()
         x = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
         x.masked_fill_(x > 2, 0.0)
         assert x.tolist() == [[1.0, 2.0], [0.0, 0.0]]
