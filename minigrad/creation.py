@@ -233,7 +233,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
 
     Row :math:`i` picks category :math:`j` with probability :math:`w_{ij} / \sum_k w_{ik}`; without
     ``replacement`` a category is drawn at most once per row. The result is int64, of shape
-    ``(num_samples,)`` or ``(rows, num_samples)``; it carries no gradient.
+    ``(num_samples,)`` or ``(rows, num_samples)``; it carries no gradient. The draws come from the CPU
+    stream (or ``generator``, which must be a CPU one) whatever the input's device.
     """
     if not isinstance(input, Tensor) or input.ndim not in (1, 2) or input.dtype.kind != "f":
         raise RuntimeError(
@@ -255,7 +256,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
             f"multinomial: invalid multinomial distribution (with replacement=False, a row has fewer than "
             f"{num_samples} categories of non-zero weight to sample)"
         )
-    rng = _rng(generator, backend.CPU if generator is None else generator.device)
+    rng = _rng(generator, backend.CPU)  # drawn on the CPU (one small choice per row), then moved
     out = numpy.stack([
         numpy.asarray(rng.choice(n, size=num_samples, replace=replacement, p=r / r.sum())) for r in rows
     ]).astype(backend.int64)
