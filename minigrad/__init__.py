@@ -34,10 +34,10 @@ from .creation import (
 )
 from .ops import (
     ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp,
-    clip, cos, clone, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, isfinite, isnan, le,
-    log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill,
+    clip, cos, clone, cumsum, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, index_select, isfinite, isnan, le,
+    log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select,
     matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,
-    remainder, reshape, sigmoid, sin, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
+    remainder, repeat_interleave, reshape, sigmoid, sin, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
     transpose, tril, triu, unsqueeze, var, where,
 )
 from .serialization import CheckpointError, load, save

@@ -1,6 +1,6 @@
 """PyTorch names that minigrad leaves out on purpose, and the error that says so.
 
-``import minigrad as torch`` then ``torch.compile(model)`` (or ``nn.Conv2d``, ``x.cumsum(0)``...) raises
+``import minigrad as torch`` then ``torch.compile(model)`` (or ``nn.Conv2d``, ``x.sort()``...) raises
 :class:`UnsupportedError` naming the API, saying why it is missing and what to write instead, and pointing
 to ``docs/compatibility.md``, rather than a bare ``AttributeError``. The error is also an
 ``AttributeError``, so feature tests such as ``hasattr(torch, "compile")`` still answer ``False``.
@@ -25,11 +25,10 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "sparse": "no sparse tensors; use dense tensors",
         "hub": "no model hub; build the model in code and load a state_dict",
         "einsum": "write the contraction with matmul/bmm, transpose and sum",
-        "cumsum": _MATH, "cumprod": _MATH, "prod": _MATH, "sort": "use topk(k=n) for sorted values and indices",
+        "cumprod": _MATH, "prod": _MATH, "sort": "use topk(k=n) for sorted values and indices",
         "argsort": "use topk(k=n, largest=False).indices", "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
         "sign": _MATH, "floor": _MATH, "round": _MATH, "unique": _MATH, "bernoulli": "use (torch.rand(shape) < p)",
-        "index_select": "index with a tensor: x[idx] or x[:, idx]",
-        "repeat_interleave": "use unsqueeze, expand and reshape", "meshgrid": _MATH, "outer": "use a[:, None] * b[None, :]",
+        "meshgrid": _MATH, "outer": "use a[:, None] * b[None, :]",
         "dot": "use (a * b).sum()", "mv": "use matmul", "addmm": "use c + a @ b", "baddbmm": "use c + bmm(a, b)",
         "cdist": _MATH, "isclose": "use (a - b).abs() <= atol + rtol * b.abs()", "inference_mode": "use torch.no_grad()", "set_printoptions": "repr uses 4 decimals; format with .tolist() or numpy",
         "bfloat16": "NumPy has no bfloat16; use float32", "complex64": "no complex tensors", "complex128": "no complex tensors",
@@ -66,11 +65,9 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "ConcatDataset": "write a Dataset whose __getitem__ picks the part",
     },
     "Tensor": {
-        "cumsum": _MATH, "cumprod": _MATH, "prod": _MATH, "sort": "use topk(k=n) for sorted values and indices",
+        "cumprod": _MATH, "prod": _MATH, "sort": "use topk(k=n) for sorted values and indices",
         "argsort": "use topk(k=n, largest=False).indices", "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
-        "sign": _MATH, "floor": _MATH, "ceil": _MATH, "round": _MATH, "index_select": "index with a tensor: x[idx]",
-        "repeat": "use expand (a view) and reshape, or torch.cat", "repeat_interleave": "use unsqueeze, expand and reshape",
-        "masked_select": "index with the bool mask: x[mask]", "scatter": "use scatter_ on a clone (outside autograd)",
+        "sign": _MATH, "floor": _MATH, "ceil": _MATH, "round": _MATH, "scatter": "use scatter_ on a clone (outside autograd)",
         "scatter_add": "use scatter_(..., reduce='add') on a clone", "index_add_": "use scatter_(..., reduce='add')",
         "roll": "use torch.cat of two narrow() slices", "unfold": "use narrow() in a loop, or view() for strided windows",
         "bernoulli_": "use (torch.rand(shape) < p)", "exponential_": _MATH, "random_": "use torch.randint",

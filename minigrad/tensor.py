@@ -862,6 +862,22 @@ class Tensor:
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
         return ops.gather(self, dim, index)
 
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.index_select(self, dim, index)
+
+    def masked_select(self, mask: "Tensor") -> "Tensor":
+        return ops.masked_select(self, mask)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> "Tensor":
+        return ops.repeat_interleave(self, repeats, dim)
+
+    def repeat(self, *sizes: Any) -> "Tensor":
+        """``x`` tiled ``sizes[i]`` times along each dimension (leading sizes add dimensions)."""
+        return ops.repeat(self, ops.size_args(sizes))
+
+    def cumsum(self, dim: int) -> "Tensor":
+        return ops.cumsum(self, dim)
+
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
         return ops.topk(self, k, dim, largest, sorted)
 

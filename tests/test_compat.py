@@ -408,3 +408,16 @@ def test_the_legacy_tensor_constructor_as_pytorch(torch):
         assert w.requires_grad and w.shape == (3, 2)
     mg.set_default_dtype(mg.float64)
     assert mg.Tensor([1]).dtype == mg.float64
+
+
+def test_repeat_interleave_of_lengths_as_d2l_masks_do(torch):
+    for lib in (mg, torch):
+        valid = lib.tensor([2, 3])
+        assert lib.repeat_interleave(valid, 2).tolist() == [2, 2, 3, 3]  # d2l's masked_softmax
+        assert lib.tensor([1, 2, 3]).cumsum(0).dtype == lib.int64 and lib.tensor([True, True]).cumsum(0).tolist() == [1, 2]
+        assert lib.ones(2, 3).repeat(2, 1).shape == (4, 3) and lib.tensor(5.0).repeat(3).tolist() == [5.0, 5.0, 5.0]
+        assert lib.tensor([[1, 2], [3, 4]]).index_select(0, lib.tensor(1)).tolist() == [[3, 4]]
+    with pytest.raises(RuntimeError, match="repeats must be one count or 2 counts"):
+        mg.repeat_interleave(mg.ones(2), mg.tensor([1, 2, 3]))
+    with pytest.raises(RuntimeError, match="can not be smaller"):
+        mg.ones(2, 3).repeat(2)

@@ -192,3 +192,59 @@ def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
     xp = array_module(a)
     out = xp.stack(where, axis=1).astype(backend.int64) if x.ndim else xp.zeros((len(where[0]), 0), dtype=backend.int64)
     return Tensor(out, x.device)
+
+
+def _along(x: Tensor, dim: int, positions: Any) -> Tensor:
+    """``x`` indexed by the int64 array ``positions`` along ``dim``: a gather whose backward adds repeats up."""
+    return getitem(x, (slice(None),) * dim + (Tensor(positions, x.device),))
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The entries at ``index`` (a 1-d int64 tensor) along ``dim``; gradients of repeated entries add up."""
+    d = normalize_dim("index_select", dim, x.ndim)
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu" or index.ndim > 1:
+        raise IndexError(f"index_select: index must be an integer tensor of at most 1 dimension, got "
+                         f"{describe(index) if isinstance(index, Tensor) else type(index).__name__}")
+    if not x.ndim:
+        return getitem(x.reshape(1), index.reshape(-1)).reshape(index.shape)
+    return getitem(x, (slice(None),) * d + (index.reshape(-1),))
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    """The elements where the bool ``mask`` (broadcast with ``x``) is true, as a 1-d tensor."""
+    if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
+        raise RuntimeError(f"masked_select: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    shape = numpy.broadcast_shapes(x.shape, mask.shape)
+    return getitem(x.expand(shape) if x.shape != shape else x, mask.expand(shape) if mask.shape != shape else mask)
+
+
+def repeat_interleave(x: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """Each entry repeated ``repeats`` times (an int, or a 1-d tensor of counts) along ``dim``
+    (``None``: of the flattened tensor); ``[a, b]`` twice is ``[a, a, b, b]``."""
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    d = normalize_dim("repeat_interleave", dim, x.ndim)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    xp = array_module(x._data)
+    n = x.shape[d] if x.ndim else 1
+    try:
+        positions = xp.repeat(xp.arange(n), backend.to_device(numpy.asarray(counts), x.device) if not hasattr(counts, "device") else counts)
+    except ValueError:
+        raise RuntimeError(f"repeat_interleave: repeats must be one count or {n} counts for dimension {dim} of shape {x.shape}, "
+                           f"got {numpy.shape(counts)}") from None
+    return _along(x if x.ndim else x.reshape(1), d, positions)
+
+
+def repeat(x: Tensor, sizes: tuple) -> Tensor:
+    """``x`` tiled ``sizes[i]`` times along each dimension (leading sizes add dimensions), as ``Tensor.repeat``."""
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: number of repeat dimensions ({len(sizes)}) can not be smaller than the number "
+                           f"of dimensions of the tensor ({x.ndim})")
+    x = x.reshape((1,) * (len(sizes) - x.ndim) + x.shape)
+    xp = array_module(x._data)
+    for d, r in enumerate(sizes):
+        if r < 0:
+            raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+        if r != 1:
+            x = _along(x, d, xp.tile(xp.arange(x.shape[d]), r))
+    return x

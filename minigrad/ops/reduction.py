@@ -306,3 +306,27 @@ def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     """True where some element along ``dim`` is nonzero (not differentiable)."""
     axes = normalize_dims("any", dim, x.ndim)
     return Tensor(array_module(x._data).asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)), x.device)
+
+
+class CumSum(Function):
+    r""":math:`y_i = \sum_{j \le i} x_j` along one axis; :math:`\bar x_j = \sum_{i \ge j} \bar y_i` (a reversed cumulative sum)."""
+
+    saves_inputs = False
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        return array_module(x).cumsum(x, axis=self.axis)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        return xp.flip(xp.cumsum(xp.flip(gy, axis=self.axis), axis=self.axis), axis=self.axis)
+
+
+def cumsum(x: Tensor, dim: int) -> Tensor:
+    """Running sums along ``dim`` (integer and bool inputs sum in int64, as in PyTorch)."""
+    d = normalize_dim("cumsum", dim, x.ndim)
+    if x.dtype.kind in "biu":
+        x = x.to(backend.int64)
+    return CumSum(d).apply(x) if x.ndim else x.clone()
