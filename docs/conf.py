@@ -45,11 +45,15 @@ NAMESPACES = {
     "minigrad.optim": None,
     "minigrad.optim.lr_scheduler": None,
     "minigrad.utils.data": None,
+    "minigrad.utils.sampler": None,
+    "minigrad.onnx": ["export"],
+    "minigrad.compat": ["UnsupportedError"],
     "minigrad.autograd": ["Function"],
     "minigrad.testing": ["gradcheck", "assert_close", "GradcheckError"],
     "minigrad.analysis": ["analyze", "GraphReport", "flops"],
 }
-DATA = {"float32", "float64", "int32", "int64", "bool_", "float", "double", "long", "bool"}  # dtype objects
+DATA = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "float", "double", "half",
+        "long", "int", "short", "bool"}  # dtype objects
 
 
 def public_names(modname: str) -> list:

@@ -4,7 +4,9 @@
 lives in NumPy arrays (``device="cpu"``, the default) or CuPy arrays
 (``device="cuda"``); see :mod:`minigrad.backend`.
 """
-from . import analysis, autograd, backend, ops, testing
+import builtins
+
+from . import analysis, autograd, backend, compat, creation, ops, testing
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     Device,
@@ -12,43 +14,68 @@ from .backend import (
     bool_,
     cuda_is_available,
     device,
+    float16,
     float32,
     float64,
     get_default_device,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     manual_seed,
     set_default_device,
     set_default_dtype,
+    uint8,
 )
 from .creation import (
-    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, rand_like,
-    randint, randn, randn_like, tensor, zeros, zeros_like,
+    arange, as_tensor, empty, eye, from_numpy, full, full_like, linspace, multinomial, normal, ones, ones_like, rand,
+    rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    ShapeError, abs, add, all, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp, clip, cos,
-    clone, div, eq, exp, flatten, gather, ge, gt, isfinite, isnan, le, log, log1p, log_softmax, logical_and,
-    logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, matmul, max, maximum, mean, min,
-    minimum, mm, mul, ne, neg, one_hot, permute, pow, relu, reshape, sigmoid, sin, softmax, split, sqrt,
-    squeeze, stack, std, sub, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
+    ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp,
+    clip, cos, clone, cumsum, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, index_select, isfinite, isnan, le,
+    log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select,
+    matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,
+    remainder, repeat_interleave, reshape, sigmoid, sin, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
+    transpose, tril, triu, unsqueeze, var, where,
 )
 from .serialization import CheckpointError, load, save
-from .tensor import Tensor
+from .tensor import Tensor, is_tensor, numel
 from .tracing import trace
 
-from . import nn, optim, utils  # noqa: E402  (they build on everything above)
+from . import amp, backends, nn, onnx, optim, utils  # noqa: E402  (they build on everything above)
+
+autocast = amp.autocast
+globals().update(creation.LEGACY_TYPES)  # FloatTensor, LongTensor, ... (PyTorch's typed tensor classes)
 
 float = float32  # noqa: A001 (PyTorch's aliases)
 double = float64
+half = float16
 long = int64
+int = int32  # noqa: A001
+short = int16
 bool = bool_  # noqa: A001
 
 
 class cuda:  # noqa: N801 (mirrors the torch.cuda namespace)
-    """``minigrad.cuda.is_available()``, as ``torch.cuda.is_available()``."""
+    """``minigrad.cuda.is_available()``, ``manual_seed``/``manual_seed_all``, as in ``torch.cuda``."""
 
     is_available = staticmethod(cuda_is_available)
 
+    @staticmethod
+    def manual_seed(seed: builtins.int) -> None:
+        """Seed the CUDA streams: :func:`minigrad.manual_seed` seeds every device at once, so this calls it."""
+        manual_seed(seed)
+
+    manual_seed_all = manual_seed
+
+
+cuda.amp = amp  # torch.cuda.amp.GradScaler(enabled=False) in course code
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # PyTorch names left out on purpose get an error that says why (see minigrad.compat)
+    raise compat.unsupported(__name__, name)

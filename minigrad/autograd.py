@@ -135,7 +135,7 @@ class Function:
                     f"{self.name}: expected all tensors on one device, got {dev} and {t.device} "
                     f"(move them with .to(device) first)"
                 )
-            arrays.append(t.data)
+            arrays.append(t._data)
             requires = requires or t._requires_grad
         ys = self.forward(*arrays)
         requires = requires and _grad_enabled
@@ -317,3 +317,11 @@ def functions_in(roots: Sequence["Tensor"]) -> list[Function]:
                 seen[id(n)] = n
     return list(seen.values())
 
+
+
+def Variable(tensor: "Tensor", requires_grad: bool = False, volatile: bool = False) -> "Tensor":  # noqa: N802
+    """PyTorch's old wrapper (``from torch.autograd import Variable``), kept for old course code:
+    the tensor itself, made to require grad when asked (since PyTorch 0.4 a Variable is a Tensor)."""
+    if requires_grad and not tensor.requires_grad:
+        tensor.requires_grad_(True)
+    return tensor

@@ -24,9 +24,19 @@ float32 = numpy.dtype("float32")
 float64 = numpy.dtype("float64")
 int64 = numpy.dtype("int64")
 int32 = numpy.dtype("int32")
+int16 = numpy.dtype("int16")
+int8 = numpy.dtype("int8")
+uint8 = numpy.dtype("uint8")
+float16 = numpy.dtype("float16")
 bool_ = numpy.dtype("bool")
 
 DTypeLike = Union[numpy.dtype, type, str, None]
+
+# PyTorch's typed tensor classes by name (``torch.LongTensor``...), for ``Tensor.type``.
+LEGACY_TYPE_NAMES = {
+    "FloatTensor": float32, "DoubleTensor": float64, "HalfTensor": float16, "LongTensor": int64,
+    "IntTensor": int32, "ShortTensor": int16, "CharTensor": int8, "ByteTensor": uint8, "BoolTensor": bool_,
+}
 
 _default_dtype = float32
 

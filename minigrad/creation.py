@@ -43,7 +43,7 @@ def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requir
         data.device if isinstance(data, Tensor) else backend.get_default_device()
     )
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif _contains_tensor(data):
         arr = numpy.asarray(_tolist(data))
     elif hasattr(data, "__cuda_array_interface__"):
@@ -182,19 +182,107 @@ def randn(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requir
     return Tensor(backend.generator(dev).standard_normal(size_args(size), dtype=dt), dev, requires_grad)
 
 
-def randint(*args: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
-    """``randint(high, size)`` or ``randint(low, high, size)``: uniform integers in ``[low, high)``."""
-    if len(args) == 2:
-        low, (high, size) = 0, args
-    elif len(args) == 3:
-        low, high, size = args
-    else:
-        raise TypeError("randint: expected randint(high, size) or randint(low, high, size)")
+def _rng(generator: backend.Generator | None, dev: Device) -> Any:
+    if generator is None:
+        return backend.generator(dev)
+    if generator.device != dev:
+        raise RuntimeError(f"expected a generator on {dev}, got one on {generator.device}")
+    return generator.rng
+
+
+def require_float_fill(op: str, t: Tensor) -> None:
+    """Random fills draw real numbers: refuse integer and bool tensors, as PyTorch does."""
+    if t.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expects a floating-point tensor, got {t.dtype} (shape {t.shape})")
+
+
+def randint(*args: Any, size: Any = None, low: int | None = None, high: int | None = None,
+            generator: backend.Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+            requires_grad: bool = False) -> Tensor:
+    """Uniform integers in ``[low, high)``: ``randint(high, size)``, ``randint(low, high, size)``, or with
+    ``size=`` (and ``low=``/``high=``) as keywords, as in PyTorch; ``low`` defaults to 0."""
+    args = list(args)
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        size = args.pop()
+    if high is None and args:
+        high = args.pop()
+    if low is None:
+        low = args.pop() if args else 0
+    if args or size is None or high is None:
+        raise TypeError("randint: expected randint(high, size), randint(low, high, size) or randint(low, high, size=...)")
     if high <= low:
-        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     dev = backend.as_device(device)
-    data = backend.generator(dev).integers(low, high, size=size_args((size,)), dtype=numpy.int64)
+    data = _rng(generator, dev).integers(low, high, size=size_args((size,)), dtype=numpy.int64)
     return Tensor(data.astype(_dtype(dtype, backend.int64), copy=False), dev, requires_grad)
+
+
+def randperm(n: int, *, generator: backend.Generator | None = None, dtype: DTypeLike = None, device: DeviceLike = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+    if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 0:
+        raise RuntimeError(f"randperm: n must be a non-negative int, got {n!r}")
+    dev = backend.as_device(device)
+    data = _rng(generator, dev).permutation(int(n))
+    return Tensor(data.astype(_dtype(dtype, backend.int64)), dev, requires_grad)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: backend.Generator | None = None) -> Tensor:
+    r"""Draw ``num_samples`` category indices from each row of non-negative weights ``input`` (1-d or 2-d).
+
+    Row :math:`i` picks category :math:`j` with probability :math:`w_{ij} / \sum_k w_{ik}`; without
+    ``replacement`` a category is drawn at most once per row. The result is int64, of shape
+    ``(num_samples,)`` or ``(rows, num_samples)``; it carries no gradient. The draws come from the CPU
+    stream (or ``generator``, which must be a CPU one) whatever the input's device.
+    """
+    if not isinstance(input, Tensor) or input.ndim not in (1, 2) or input.dtype.kind != "f":
+        raise RuntimeError(
+            f"multinomial: expected a 1-d or 2-d floating-point tensor of weights, got "
+            f"{f'shape {input.shape} {input.dtype}' if isinstance(input, Tensor) else type(input).__name__}"
+        )
+    rows = backend.to_device(input._data, backend.CPU).reshape(-1, input.shape[-1]).astype(numpy.float64)
+    n = rows.shape[1]
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: num_samples must be positive, got {num_samples}")
+    if not replacement and num_samples > n:
+        raise RuntimeError(f"multinomial: cannot sample n_sample ({num_samples}) > prob_dist.size(-1) ({n}) samples without replacement")
+    if not numpy.isfinite(rows).all() or (rows < 0).any():
+        raise RuntimeError("multinomial: probability tensor contains either inf, nan or element < 0")
+    if (rows.sum(axis=1) <= 0).any():
+        raise RuntimeError("multinomial: invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement and ((rows > 0).sum(axis=1) < num_samples).any():
+        raise RuntimeError(
+            f"multinomial: invalid multinomial distribution (with replacement=False, a row has fewer than "
+            f"{num_samples} categories of non-zero weight to sample)"
+        )
+    rng = _rng(generator, backend.CPU)  # drawn on the CPU (one small choice per row), then moved
+    out = numpy.stack([
+        numpy.asarray(rng.choice(n, size=num_samples, replace=replacement, p=r / r.sum())) for r in rows
+    ]).astype(backend.int64)
+    out = out.reshape(input.shape[:-1] + (num_samples,))
+    return Tensor(backend.to_device(out, input.device), input.device)
+
+
+def normal(mean: Any, std: Any, size: Any = None, *, generator: backend.Generator | None = None,
+           dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+    r"""Samples of :math:`\mathcal N(\mathrm{mean}, \mathrm{std}^2)`: ``normal(0.0, 1.0, size=(2, 3))`` with
+    numbers, or ``normal(mean_tensor, std_tensor)`` elementwise (broadcast), as in PyTorch."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        like = mean if isinstance(mean, Tensor) else std
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        shape = numpy.broadcast_shapes(numpy.shape(m), numpy.shape(s))
+        z = _rng(generator, like.device).standard_normal(shape, dtype=like.dtype if like.dtype.kind == "f" else None)
+        return Tensor((m + s * z).astype(like.dtype, copy=False), like.device)
+    if size is None:
+        raise TypeError("normal: with a number as mean and std, pass size=(...)")
+    if std < 0:
+        raise RuntimeError(f"normal: expects std >= 0.0, but found std {std}")
+    dev = backend.as_device(device)
+    dt = _dtype(dtype)
+    z = _rng(generator, dev).standard_normal(size_args((size,)), dtype=dt)
+    return Tensor((z * std + mean).astype(dt, copy=False), dev, requires_grad)
 
 
 def rand_like(x: Tensor, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
@@ -203,3 +291,32 @@ def rand_like(x: Tensor, dtype: DTypeLike = None, device: DeviceLike = None) -> 
 
 def randn_like(x: Tensor, dtype: DTypeLike = None, device: DeviceLike = None) -> Tensor:
     return randn(x.shape, dtype=dtype or x.dtype, device=device or x.device)
+
+
+def legacy_tensor(args: tuple, dtype: numpy.dtype, device: DeviceLike = None) -> Tensor:
+    """PyTorch's legacy constructors (``torch.Tensor``, ``torch.LongTensor``...): ``(data)`` copies data
+    (a list or tuple is data, as in PyTorch), ``(*size)`` makes a zero-filled tensor (PyTorch leaves it
+    uninitialised)."""
+    if len(args) == 1 and not isinstance(args[0], (int, numpy.integer)):
+        return tensor(args[0], dtype=dtype, device=device)
+    return empty(*(args or (0,)), dtype=dtype, device=device)  # no arguments: an empty 1-d tensor
+
+
+class _LegacyTensorType(type):
+    """PyTorch's typed tensor classes (``torch.LongTensor``...): a factory and an ``isinstance`` test."""
+
+    dtype: numpy.dtype
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype == cls.dtype and obj.device.type == "cpu"
+
+    def __call__(cls, *args: Any, device: DeviceLike = None) -> Tensor:  # type: ignore[override]
+        """``LongTensor([1, 2])`` copies data; ``LongTensor(2, 3)`` is a new (zero-filled) tensor of that shape."""
+        return legacy_tensor(args, cls.dtype, device)
+
+
+def _legacy(name: str, dtype: numpy.dtype) -> type:
+    return _LegacyTensorType(name, (), {"dtype": dtype, "__doc__": f"Makes {dtype} tensors, as ``torch.{name}``.", "__module__": __name__})
+
+
+LEGACY_TYPES = {name: _legacy(name, dt) for name, dt in backend.LEGACY_TYPE_NAMES.items()}

@@ -1,6 +1,6 @@
 """The :class:`Tensor`: an n-d array plus the bookkeeping of reverse-mode autograd.
 
-A tensor holds ``data`` (a NumPy or CuPy array), its ``device``, and, when it
+A tensor holds ``_data`` (a NumPy or CuPy array), its ``device``, and, when it
 was produced by a recorded op, ``_ctx`` (the :class:`~minigrad.autograd.Function`
 node that made it). Every method that computes something delegates to
 :mod:`minigrad.ops`, where each op's forward and backward live together.
@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence, Union
 
 import numpy
 
-from . import autograd, backend
+from . import autograd, backend, compat
 from .autograd import Function, is_grad_enabled
 from .backend import Device
 
@@ -21,22 +21,29 @@ Scalar = Union[int, float, bool]
 class Tensor:
     """An n-dimensional array that can record the ops applied to it.
 
-    Create tensors with :func:`minigrad.tensor` or the factories
-    (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...), not with this class.
+    Create tensors with :func:`minigrad.tensor` or the factories (:func:`minigrad.zeros`,
+    :func:`minigrad.randn`, ...). As PyTorch's legacy constructor, ``Tensor([1, 2])`` copies data and
+    ``Tensor(2, 3)`` makes a (zero-filled) tensor of that shape, in the default float dtype. The NumPy/CuPy
+    array is ``_data`` (internal); :attr:`data` is, as in PyTorch, a tensor sharing it.
 
     Attributes:
-        data: the underlying NumPy/CuPy array. Reading it is fine; writing it
-            bypasses autograd's checks, so prefer the in-place methods.
         grad: after :meth:`backward`, the accumulated gradient (a Tensor) of a
             leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
     """
 
-    __slots__ = ("data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "__weakref__")
+    __slots__ = ("_data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "__weakref__")
     # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
     __array_ufunc__ = None
 
-    def __init__(self, data: Any, device: Device, requires_grad: bool = False) -> None:
-        self.data = data
+    def __init__(self, *args: Any, device: Any = None, requires_grad: bool = False) -> None:
+        if len(args) >= 2 and isinstance(args[1], Device):  # minigrad's own: Tensor(array, device[, requires_grad])
+            data, device = args[0], args[1]
+            if len(args) == 3:
+                requires_grad = args[2]
+        else:  # PyTorch's legacy constructor: torch.Tensor(data) or torch.Tensor(*size), default float dtype
+            legacy = creation.legacy_tensor(args, backend.get_default_dtype(), device)
+            data, device = legacy._data, legacy.device
+        self._data = data
         self.device = device
         self.grad: Tensor | None = None
         self._ctx: Function | None = None
@@ -53,7 +60,7 @@ class Tensor:
         t = cls.__new__(cls)
         if type(y) is not numpy.ndarray and isinstance(y, numpy.generic):
             y = numpy.asarray(y)  # NumPy reductions return scalars, a tensor always holds an array
-        t.data = y
+        t._data = y
         t.device = dev
         t.grad = None
         t._ctx = ctx
@@ -67,15 +74,37 @@ class Tensor:
     @property
     def shape(self) -> tuple:
         """The size of each dimension (a tuple; PyTorch returns ``torch.Size``, also a tuple)."""
-        return self.data.shape
+        return self._data.shape
+
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's memory, with no autograd history (PyTorch's ``.data``).
+
+        Changes made through it (``p.data.add_(g, alpha=-lr)``, ``w.data.uniform_(-r, r)``) change
+        this tensor and, as in PyTorch, are hidden from autograd: they do not count as in-place
+        changes of this tensor, so backward cannot detect them. :meth:`detach` is the checked
+        alternative. Assigning ``t.data = other`` makes ``t`` hold ``other``'s memory (any shape).
+        """
+        return Tensor(self._data, self.device)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}")
+        if self._requires_grad and value.dtype.kind != "f":
+            raise RuntimeError(
+                f"data: cannot assign a {value.dtype} tensor to .data of a tensor that requires grad "
+                "(only floating-point tensors can require gradients)"
+            )
+        self._data, self.device = value._data, value.device
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> numpy.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def requires_grad(self) -> bool:
@@ -88,7 +117,7 @@ class Tensor:
                 "requires_grad: can only change the flag of a leaf tensor; this one was produced by "
                 f"{self._ctx!r}. Use .detach() to get a leaf."
             )
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad: only floating-point tensors can require gradients, this one is {self.dtype}"
             )
@@ -135,11 +164,33 @@ class Tensor:
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self._data.size)
+
+    nelement = numel
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Union[str, "Tensor"]:
+        """Without ``dtype``: PyTorch's type name (``'torch.FloatTensor'``); with one (a dtype, a typed
+        class such as ``minigrad.LongTensor`` or its name): ``to(dtype)``."""
+        if dtype is None:
+            name = next((n for n, d in backend.LEGACY_TYPE_NAMES.items() if d == self.dtype), f"{self.dtype}Tensor")
+            return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}"
+        if isinstance(dtype, str):
+            *prefix, name = dtype.split(".")
+            if name not in backend.LEGACY_TYPE_NAMES or prefix not in (["torch"], ["torch", "cuda"], ["minigrad"], []):
+                raise ValueError(f"type: invalid type {dtype!r}; expected a dtype or a name such as 'torch.LongTensor'")
+            t = self.to(backend.LEGACY_TYPE_NAMES[name])
+            return t.cuda() if "cuda" in prefix else t
+        return self.to(getattr(dtype, "dtype", dtype))
+
+    def __format__(self, spec: str) -> str:
+        # as PyTorch: a 0-d tensor formats as its number (f"{loss:.4f}"), other tensors only with an empty spec
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self) -> bool:
         """Whether the dtype is a floating-point one."""
@@ -152,13 +203,13 @@ class Tensor:
     # ------------------------------------------------------------ conversion
     def item(self) -> Scalar:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"item: only one-element tensors can be converted, this one has shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self._data.reshape(()).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
-        return backend.to_device(self.data, backend.CPU).tolist()
+        return backend.to_device(self._data, backend.CPU).tolist()
 
     def numpy(self) -> numpy.ndarray:
         """The data as a NumPy array (shared, not copied, as in PyTorch)."""
@@ -166,16 +217,16 @@ class Tensor:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
         if self.device.type != "cpu":
             raise TypeError(f"numpy: the tensor is on {self.device}; use tensor.cpu().numpy() to copy it to the host")
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
         # friendlier than PyTorch: plotting or np.asarray works on tensors that require grad
-        a = backend.to_device(self.data, backend.CPU)
+        a = backend.to_device(self._data, backend.CPU)
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut off from the graph."""
-        t = Tensor(self.data, self.device)
+        t = Tensor(self._data, self.device)
         t._base = self._base if self._base is not None else self
         return t
 
@@ -241,6 +292,31 @@ class Tensor:
         """A bool copy (no gradient)."""
         return self.to(backend.bool_)
 
+    def byte(self) -> "Tensor":
+        """A uint8 copy (no gradient)."""
+        return self.to(backend.uint8)
+
+    # ------------------------------------------------------------ new tensors like this one
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A copy of ``data`` with this tensor's dtype and device unless given."""
+        return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """Zeros of shape ``size`` with this tensor's dtype and device unless given."""
+        return creation.zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """Ones of shape ``size`` with this tensor's dtype and device unless given."""
+        return creation.ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor of shape ``size`` (zero-filled) with this tensor's dtype and device unless given."""
+        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Scalar, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
+        """``fill_value`` in shape ``size`` with this tensor's dtype and device unless given."""
+        return creation.full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
     def type_as(self, other: "Tensor") -> "Tensor":
         """A copy with the dtype of ``other``."""
         return self.to(other.dtype)
@@ -277,14 +353,14 @@ class Tensor:
                 "has requires_grad=True (or it was computed under no_grad())"
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward: the gradient can be implied only for a one-element output, this one has shape "
                     f"{self.shape}; pass gradient= of that shape, or reduce first (e.g. loss = out.sum())"
                 )
             g = self.device.xp.ones(self.shape, dtype=self.dtype)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else gradient
+            g = gradient._data if isinstance(gradient, Tensor) else gradient
             g = autograd.grad_ready(g, self, "backward")
         if self._ctx is None:
             self._accumulate_grad(g)
@@ -298,14 +374,14 @@ class Tensor:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
             g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
         else:
-            g = self.grad.data + g
+            g = self.grad._data + g
         if isinstance(g, numpy.generic):
             g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
         self.grad = Tensor(g, self.device)
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
-        a = backend.to_device(self.data, backend.CPU)
+        a = backend.to_device(self._data, backend.CPU)
         body = numpy.array2string(a, separator=", ", prefix="tensor(", precision=4, threshold=1000)
         extra = []
         if self.device.type != "cpu":
@@ -330,13 +406,17 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
+    def __getattr__(self, name: str) -> Any:
+        # reached only when normal lookup fails: PyTorch methods left out on purpose say why
+        raise compat.unsupported("Tensor", name)
+
     def __hash__(self) -> int:
         return id(self)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()"
+                f"bool: the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()"
             )
         return bool(self.item())
 
@@ -375,6 +455,18 @@ class Tensor:
 
     def __rtruediv__(self, o: Any) -> "Tensor":
         return ops.div(o, self)
+
+    def __mod__(self, o: Any) -> "Tensor":
+        return ops.remainder(self, o)
+
+    def __rmod__(self, o: Any) -> "Tensor":
+        return ops.remainder(o, self)
+
+    def __floordiv__(self, o: Any) -> "Tensor":
+        return ops.floor_divide(self, o)
+
+    def __rfloordiv__(self, o: Any) -> "Tensor":
+        return ops.floor_divide(o, self)
 
     def __pow__(self, o: Any) -> "Tensor":
         return ops.pow(self, o)
@@ -443,7 +535,7 @@ class Tensor:
         self._check_inplace(op)
         o = ops.operand_array(op, other, self)
         try:
-            ufunc(self.data, o, out=self.data, casting="same_kind")
+            ufunc(self._data, o, out=self._data, casting="same_kind")
         except (ValueError, TypeError) as e:
             oshape = getattr(o, "shape", ())
             raise RuntimeError(
@@ -485,7 +577,7 @@ class Tensor:
     def copy_(self, src: Any) -> "Tensor":
         """Overwrite the data with ``src`` (broadcast, cast and moved to this tensor's device)."""
         if isinstance(src, Tensor) and src.device != self.device:
-            src = Tensor(backend.to_device(src.data, self.device), self.device)
+            src = Tensor(backend.to_device(src._data, self.device), self.device)
         return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src)
 
     def fill_(self, value: Scalar) -> "Tensor":
@@ -499,7 +591,81 @@ class Tensor:
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
         """Clip every element to ``[min, max]``, in place."""
         self._check_inplace("clamp_")
-        self.device.xp.clip(self.data, min, max, out=self.data)
+        self.device.xp.clip(self._data, min, max, out=self._data)
+        self._bump_version()
+        return self
+
+    def masked_fill_(self, mask: "Tensor", value: Scalar) -> "Tensor":
+        """Set the elements where ``mask`` is true to ``value``, in place (``mask`` broadcasts)."""
+        if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
+            raise RuntimeError(f"masked_fill_: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+        return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, ops.operand_array("masked_fill_", value, self), where=m), mask)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of the uniform distribution on ``[a, b)``, in place (floating-point tensors)."""
+        creation.require_float_fill("uniform_", self)
+        rng = creation._rng(generator, self.device)
+        return self.copy_(Tensor(rng.random(self.shape) * (b - a) + a, self.device))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of :math:`\\mathcal N(\\mathrm{mean}, \\mathrm{std}^2)`, in place."""
+        creation.require_float_fill("normal_", self)
+        rng = creation._rng(generator, self.device)
+        return self.copy_(Tensor(rng.standard_normal(self.shape) * std + mean, self.device))
+
+    def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        """Write ``src`` (a tensor, or a number) at ``index`` along ``dim``, in place: for ``dim=1``,
+        ``self[i][index[i][j]] = src[i][j]``; ``reduce='add'``/``'multiply'`` combines instead of overwriting."""
+        self._check_inplace("scatter_")
+        src = value if src is None else src
+        if src is None:
+            raise TypeError("scatter_: expected a src tensor or a value")
+        if reduce not in (None, "add", "multiply"):
+            raise RuntimeError(f"scatter_: reduce must be 'add' or 'multiply', got {reduce!r}")
+        d = ops.normalize_dim("scatter_", dim, self.ndim)
+        if not isinstance(index, Tensor) or index.dtype != backend.int64:
+            raise RuntimeError(f"scatter_: expected an int64 index tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+        too_big = index.ndim != self.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, self.shape)) if k != d)
+        if isinstance(src, Tensor):
+            too_big = too_big or src.ndim != index.ndim or any(i > n for i, n in zip(index.shape, src.shape))
+        if too_big:
+            raise RuntimeError(
+                f"scatter_: index of shape {index.shape} does not fit self of shape {self.shape}"
+                + (f" and src of shape {src.shape}" if isinstance(src, Tensor) else "")
+                + f": it needs as many dimensions, each no larger (except dim {dim} for self)"
+            )
+        idx = index._data
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.shape[d]):
+            raise RuntimeError(f"scatter_: index values must be in [0, {self.shape[d]}) for dim {dim} of shape {self.shape}")
+        xp = self.device.xp
+        full = tuple(idx if k == d else xp.arange(n).reshape([-1 if j == k else 1 for j in range(idx.ndim)]) for k, n in enumerate(idx.shape))
+        if isinstance(src, Tensor):
+            vals = ops.operand_array("scatter_", src, self)[tuple(slice(0, n) for n in idx.shape)]
+        else:
+            vals = ops.operand_array("scatter_", src, self)
+        vals = xp.broadcast_to(xp.asarray(vals).astype(self.dtype, copy=False), idx.shape)
+        if reduce == "add":
+            backend.index_add(self._data, full, vals)
+        elif reduce == "multiply":
+            xp.multiply.at(self._data, full, vals)
+        else:
+            self._data[full] = vals
+        self._bump_version()
+        return self
+
+    def index_fill_(self, dim: int, index: "Tensor", value: Scalar) -> "Tensor":
+        """Set every element whose position along ``dim`` is in ``index`` (an int64 tensor of at most 1 dimension) to ``value``, in place."""
+        self._check_inplace("index_fill_")
+        d = ops.normalize_dim("index_fill_", dim, self.ndim)
+        if not isinstance(index, Tensor) or index.dtype != backend.int64 or index.ndim > 1:
+            raise RuntimeError(f"index_fill_: expected an int64 index tensor of at most 1 dimension, got "
+                               f"{f'shape {index.shape} {index.dtype}' if isinstance(index, Tensor) else type(index).__name__}")
+        n = self.shape[d] if self.ndim else 1
+        idx = index._data.reshape(-1)
+        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+            raise IndexError(f"index_fill_: index out of range for dimension {dim} of size {n}")
+        target = self._data if self.ndim else self._data.reshape(1)
+        target[(slice(None),) * d + (idx,)] = ops.operand_array("index_fill_", value, self)
         self._bump_version()
         return self
 
@@ -508,7 +674,7 @@ class Tensor:
         idx = ops.index_arrays("__setitem__", index, self)
         v = ops.operand_array("__setitem__", value, self)
         try:
-            self.data[idx] = v
+            self._data[idx] = v
         except (ValueError, TypeError, IndexError) as e:
             raise RuntimeError(
                 f"__setitem__: cannot assign a value of shape {tuple(getattr(v, 'shape', ()))} to "
@@ -568,6 +734,24 @@ class Tensor:
     def matmul(self, other: "Tensor") -> "Tensor":
         return ops.matmul(self, other)
 
+    def remainder(self, other: Any) -> "Tensor":
+        return ops.remainder(self, other)
+
+    def floor_divide(self, other: Any) -> "Tensor":
+        return ops.floor_divide(self, other)
+
+    def mm(self, other: "Tensor") -> "Tensor":
+        return ops.mm(self, other)
+
+    def bmm(self, other: "Tensor") -> "Tensor":
+        return ops.bmm(self, other)
+
+    def eq(self, other: Any) -> "Tensor":
+        return ops.eq(self, other)
+
+    def ne(self, other: Any) -> "Tensor":
+        return ops.ne(self, other)
+
     def maximum(self, other: "Tensor") -> "Tensor":
         return ops.maximum(self, other)
 
@@ -579,11 +763,12 @@ class Tensor:
 
     clip = clamp
 
-    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return ops.sum(self, dim, keepdim)
+    # ``axis`` is PyTorch's NumPy-style alias of ``dim`` (d2l writes ``y_hat.argmax(axis=1)``)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+        return ops.sum(self, axis if dim is None else dim, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return ops.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+        return ops.mean(self, axis if dim is None else dim, keepdim)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
@@ -603,11 +788,11 @@ class Tensor:
     def amin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return ops.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        return ops.argmax(self, dim, keepdim)
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> "Tensor":
+        return ops.argmax(self, axis if dim is None else dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
-        return ops.argmin(self, dim, keepdim)
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> "Tensor":
+        return ops.argmin(self, axis if dim is None else dim, keepdim)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
         return ops.logsumexp(self, dim, keepdim)
@@ -677,6 +862,37 @@ class Tensor:
     def gather(self, dim: int, index: "Tensor") -> "Tensor":
         return ops.gather(self, dim, index)
 
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        return ops.index_select(self, dim, index)
+
+    def masked_select(self, mask: "Tensor") -> "Tensor":
+        return ops.masked_select(self, mask)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> "Tensor":
+        return ops.repeat_interleave(self, repeats, dim)
+
+    def repeat(self, *sizes: Any) -> "Tensor":
+        """``x`` tiled ``sizes[i]`` times along each dimension (leading sizes add dimensions)."""
+        return ops.repeat(self, ops.size_args(sizes))
+
+    def cumsum(self, dim: int) -> "Tensor":
+        return ops.cumsum(self, dim)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return ops.topk(self, k, dim, largest, sorted)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return ops.nonzero(self, as_tuple=as_tuple)
+
+    def flip(self, *dims: Any) -> "Tensor":
+        return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        return ops.narrow(self, dim, start, length)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> "Tensor":
+        return creation.multinomial(self, num_samples, replacement, generator=generator)
+
     def tril(self, diagonal: int = 0) -> "Tensor":
         return ops.tril(self, diagonal)
 
@@ -687,11 +903,24 @@ class Tensor:
         return ops.where(condition, self, other)
 
 
+def is_tensor(obj: Any) -> bool:
+    """Whether ``obj`` is a minigrad tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
 autograd._tensor_cls = Tensor
 from . import ops  # noqa: E402  (ops needs Tensor defined; Tensor's methods need ops)
+from . import creation  # noqa: E402  (likewise, for new_zeros and the random fills)
 
 # A method that calls the op of the same name documents what that op computes.
 for _name, _method in list(vars(Tensor).items()):
-    if callable(_method) and not _name.startswith("_") and _method.__doc__ is None and callable(getattr(ops, _name, None)):
-        _method.__doc__ = getattr(ops, _name).__doc__
-del _name, _method
+    if callable(_method) and not _name.startswith("_") and _method.__doc__ is None:
+        _op = getattr(ops, _name, None) or getattr(creation, _name, None)
+        if callable(_op):
+            _method.__doc__ = _op.__doc__
+del _name, _method, _op

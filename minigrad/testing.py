@@ -20,7 +20,7 @@ class GradcheckError(AssertionError):
 
 def _as_numpy(x: Any) -> numpy.ndarray:
     if isinstance(x, Tensor):
-        return numpy.asarray(backend.to_device(x.data, backend.CPU))
+        return numpy.asarray(backend.to_device(x._data, backend.CPU))
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch.Tensor, without importing torch
         return x.detach().cpu().numpy()
     if hasattr(x, "__cuda_array_interface__"):
@@ -96,7 +96,7 @@ def gradcheck(
     analytic = {i: _as_numpy(inputs[i].grad) if inputs[i].grad is not None else numpy.zeros(inputs[i].shape) for i in checked}
 
     # numeric: perturb one element at a time in a private copy of each input
-    copies = [Tensor(t.data.copy(), t.device) if isinstance(t, Tensor) else t for t in inputs]
+    copies = [Tensor(t._data.copy(), t.device) if isinstance(t, Tensor) else t for t in inputs]
 
     def scalar_loss() -> float:
         with no_grad():
@@ -105,7 +105,7 @@ def gradcheck(
 
     failures = []
     for i in checked:
-        data = copies[i].data
+        data = copies[i]._data
         flat = data.reshape(-1)  # a view: writing it perturbs the tensor
         num = numpy.zeros(data.size)
         for j in range(data.size):

@@ -83,7 +83,7 @@ class trace:
     # ------------------------------------------------------------ formatting
     def fmt(self, value: Any) -> str:
         """A number or array as a student would write it (integers without decimals)."""
-        a = numpy.asarray(backend.to_device(value.data if isinstance(value, Tensor) else value, backend.CPU))
+        a = numpy.asarray(backend.to_device(value._data if isinstance(value, Tensor) else value, backend.CPU))
         if a.ndim == 0:
             return self._fmt_scalar(a.item())
         return numpy.array2string(a, separator=", ", max_line_width=10**9, formatter={"all": lambda v: self._fmt_scalar(v.item() if hasattr(v, "item") else v)})
@@ -134,7 +134,7 @@ class trace:
             a = args[0] if args[0].prec > 4 else _wrap(args[0])
             b = args[1] if args[1].prec > 4 else _wrap(args[1])
             expr = _Expr(f"{a.sym}^{b.sym}", f"{a.num}^{b.num}", 4)
-        elif name == "Cat" and all(t.ndim <= 1 and t.data.size == 1 for t in inputs):
+        elif name == "Cat" and all(t.ndim <= 1 and t._data.size == 1 for t in inputs):
             expr = _Expr("[" + ", ".join(e.sym for e in args) + "]", "[" + ", ".join(e.num for e in args) + "]", _ATOM)
         elif name == "Permute" and inputs[0].ndim == 2:
             a = args[0] if args[0].prec >= _ATOM else _wrap(args[0])

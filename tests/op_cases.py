@@ -213,4 +213,37 @@ NN_CASES = [
     Case("F.bce_with_logits_weights", lambda m, x, y, w, p: m.nn.functional.binary_cross_entropy_with_logits(x, m.sigmoid(y), weight=w, pos_weight=p, reduction="none"),
          None, [(3, 4), (3, 4), (4,), (4,)], ["any", "any", "pos-const", "pos-const"]),
 ]
-CASES += NN_CASES
+
+# the APIs course code uses (docs/compatibility.md)
+KL_TARGET = [[0.0, 0.25, 0.75], [0.5, 0.5, 0.0]]
+COURSE_CASES = [
+    Case("flip", lambda m, a: m.flip(a, (0, 2)), lambda a: a[::-1, :, ::-1], [(2, 3, 4)]),
+    Case("flip_method_varargs", lambda m, a: a.flip(-1), lambda a: a[:, ::-1], [(3, 4)]),
+    Case("narrow", lambda m, a: a.narrow(1, 1, 2), lambda a: a[:, 1:3], [(3, 4)]),
+    Case("narrow_negative_start", lambda m, a: m.narrow(a, 0, -2, 2), lambda a: a[-2:], [(3, 4)]),
+    Case("topk", lambda m, a: a.topk(2, dim=1).values, None, [(3, 5)]),
+    Case("topk_smallest_dim0", lambda m, a: m.topk(a, 3, 0, largest=False)[0], None, [(4, 2)]),
+    Case("mm_method", lambda m, a, b: a.mm(b), np.matmul, [(2, 3), (3, 4)]),
+    Case("repeat", lambda m, a: a.repeat(2, 1, 3), lambda a: np.tile(a, (2, 1, 3)), [(2, 3)]),
+    Case("repeat_interleave_dim", lambda m, a: a.repeat_interleave(2, dim=1), lambda a: np.repeat(a, 2, axis=1), [(2, 3)]),
+    Case("repeat_interleave_counts_flat", lambda m, a: m.repeat_interleave(a, m.tensor([1, 0, 3, 2])),
+         lambda a: np.repeat(a.reshape(-1), [1, 0, 3, 2]), [(2, 2)]),
+    Case("index_select_repeats", lambda m, a: m.index_select(a, 1, m.tensor([2, 0, 2])), lambda a: a[:, [2, 0, 2]], [(3, 4)]),
+    Case("masked_select_broadcast", lambda m, a: a.masked_select(m.tensor([True, False, True])), lambda a: a[:, [0, 2]].reshape(-1), [(2, 3)]),
+    Case("cumsum", lambda m, a: a.cumsum(1), lambda a: np.cumsum(a, 1), [(3, 4)]),
+    Case("cumsum_dim0", lambda m, a: m.cumsum(a, dim=0), lambda a: np.cumsum(a, 0), [(3, 2)]),
+    Case("remainder", lambda m, a, b: a % b, np.remainder, [(3, 4), (4,)], ["any", "away0"]),
+    Case("remainder_scalar", lambda m, a: m.remainder(a * 3, 0.7), lambda a: np.remainder(a * 3, 0.7), [(5,)]),
+    Case("F.pad", lambda m, a: m.nn.functional.pad(a, (1, 2)), lambda a: np.pad(a, ((0, 0), (1, 2))), [(2, 3)]),
+    Case("F.pad_two_dims_value_crop", lambda m, a: m.nn.functional.pad(a, (0, -1, 2, 1), value=0.5),
+         lambda a: np.pad(a[:, :-1], ((2, 1), (0, 0)), constant_values=0.5), [(2, 3)]),
+    Case("F.smooth_l1_loss", lambda m, a, b: m.nn.functional.smooth_l1_loss(a, b), None, [(3, 4), (3, 4)]),
+    Case("F.smooth_l1_loss_beta_sum", lambda m, a, b: m.nn.functional.smooth_l1_loss(a, b, reduction="sum", beta=0.5), None, [(3, 4), (3, 4)]),
+    Case("F.huber_loss", lambda m, a, b: m.nn.functional.huber_loss(a, b, delta=0.7), None, [(3, 4), (3, 4)]),
+    Case("F.kl_div_batchmean", lambda m, x, y: m.nn.functional.kl_div(m.log_softmax(x, 1), m.softmax(y, 1), reduction="batchmean"),
+         None, [(2, 3), (2, 3)]),
+    Case("F.kl_div_zero_targets_sum", lambda m, x: m.nn.functional.kl_div(m.log_softmax(x, 1), m.tensor(KL_TARGET, dtype=m.float64), reduction="sum"),
+         None, [(2, 3)]),
+    Case("F.kl_div_log_target_none", lambda m, x, y: m.nn.functional.kl_div(x, y, reduction="none", log_target=True), None, [(2, 3), (2, 3)]),
+]
+CASES += NN_CASES + COURSE_CASES

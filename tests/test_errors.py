@@ -51,7 +51,7 @@ def test_index_out_of_range_names_the_shape():
 
 def test_device_mixing_names_both_devices():
     a = mg.ones(2)
-    fake_gpu = Tensor(a.data.copy(), Device("cuda:0"))  # the check looks at devices, not memory
+    fake_gpu = Tensor(a._data.copy(), Device("cuda:0"))  # the check looks at devices, not memory
     with pytest.raises(RuntimeError, match=r"Add: expected all tensors on one device, got cpu and cuda:0"):
         a + fake_gpu
 

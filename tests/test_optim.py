@@ -195,3 +195,45 @@ def test_step_with_closure():
 
     assert o.step(closure).item() == 9.0
     assert p.item() == pytest.approx(3.0 - 0.25 * 6.0)
+
+
+@pytest.mark.parametrize("kw", [{}, {"lr": 0.8, "history_size": 3, "max_iter": 7}, {"max_iter": 3, "max_eval": 2}],
+                         ids=["defaults", "short-history", "eval-budget"])
+def test_lbfgs_trajectory_matches_pytorch(kw):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X, Y, W, B = rng.normal(size=(20, 5)), rng.normal(size=(20, 2)), rng.normal(size=(5, 2)), rng.normal(size=2)
+
+    def run(lib):
+        w = lib.tensor(W, dtype=lib.float64, requires_grad=True)
+        b = lib.tensor(B, dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([w, b], **kw)
+        x, y = lib.tensor(X), lib.tensor(Y)
+        calls = []
+
+        def closure():
+            opt.zero_grad()
+            loss = ((lib.tanh(x @ w + b) - y) ** 2).mean() + 0.01 * (w ** 4).sum()
+            loss.backward()
+            calls.append(loss.item())
+            return loss
+
+        first = [opt.step(closure).item() for _ in range(4)]
+        return first, calls, w.detach().numpy().copy(), b.detach().numpy().copy()
+
+    (mf, mc, mw, mb), (tf, tc, tw, tb) = run(mg), run(torch)
+    assert len(mc) == len(tc)  # the same number of loss evaluations
+    assert_close(np.array(mc), np.array(tc), rtol=1e-10, atol=1e-12)
+    assert_close(mw, tw, rtol=1e-9, atol=1e-12)
+    assert_close(mb, tb, rtol=1e-9, atol=1e-12)
+    assert mf[-1] < mf[0]
+
+
+def test_lbfgs_bad_input():
+    w = nn.Parameter(mg.ones(2))
+    with pytest.raises(NotImplementedError, match="strong_wolfe.*compatibility.md"):
+        optim.LBFGS([w], line_search_fn="strong_wolfe")
+    with pytest.raises(ValueError, match="parameter groups"):
+        optim.LBFGS([{"params": [w]}, {"params": [nn.Parameter(mg.ones(1))]}])
+    with pytest.raises(RuntimeError, match="needs a closure"):
+        optim.LBFGS([w]).step()

@@ -44,7 +44,7 @@ def test_map_location(tmp_path):
 
 
 def test_unsupported_objects_are_refused_before_writing(tmp_path):
-    with pytest.raises(TypeError, match=r"save: cannot store obj\['f'\] of type function"):
+    with pytest.raises(TypeError, match=r"save: cannot store obj\['f'\].*lambdas"):
         mg.save({"f": lambda: 0}, tmp_path / "x")
     assert not os.listdir(tmp_path)
 
@@ -111,3 +111,136 @@ def test_a_crash_mid_save_leaves_the_old_checkpoint_intact(tmp_path, monkeypatch
     assert os.listdir(tmp_path) == ["model.ckpt"]
     monkeypatch.undo()
     assert mg.load(path)["w"].tolist() == [0, 0, 0]
+
+
+# ------------------------------------------------------------------ file objects, whole models, weights_only
+class _TiedLM(nn.Module):
+    """A small model with a tied embedding/output weight and a layer used twice."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(7, 4)
+        self.rnn = nn.LSTM(4, 4)
+        self.out = nn.Linear(4, 7)
+        self.out.weight = self.emb.weight
+        self.enc = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0)
+        self.again = self.enc
+        self.note = {"vocab": ("a", "b"), "device": mg.device("cpu"), "dtype": mg.float32, "seen": {1, 2}}
+
+    def forward(self, x):
+        h, _ = self.rnn(self.emb(x))
+        return self.out(self.again(self.enc(h)))
+
+
+LAYERS = [_TiedLM, nn.Embedding, nn.LSTM, nn.Linear, nn.TransformerEncoderLayer, nn.MultiheadAttention,
+          nn.attention.NonDynamicallyQuantizableLinear, nn.LayerNorm, nn.Dropout, nn.functional.relu]
+
+
+def test_state_dict_round_trip_through_bytesio_and_an_open_file(tmp_path):
+    import io
+
+    sd = nn.Linear(3, 2).state_dict()
+    buf = io.BytesIO()
+    mg.save(sd, buf)
+    buf.seek(0)
+    back = mg.load(buf)
+    assert all(back[k].tolist() == v.tolist() for k, v in sd.items())
+    with open(tmp_path / "f.pt", "wb") as f:
+        mg.save({"epoch": 3, "model": sd}, f)
+    with open(tmp_path / "f.pt", "rb") as f:
+        assert mg.load(f)["epoch"] == 3
+
+
+def test_a_whole_model_saved_and_loaded_keeps_its_outputs_and_sharing():
+    import io
+
+    model = _TiedLM().eval()
+    buf = io.BytesIO()
+    mg.save(model, buf)
+    buf.seek(0)
+    back = mg.load(buf, weights_only=False)
+    assert type(back) is _TiedLM and back is not model
+    assert back.out.weight is back.emb.weight and back.again is back.enc  # tied weights and shared layers
+    assert isinstance(back.emb.weight, nn.Parameter) and back.emb.weight.requires_grad
+    assert back.note == model.note and back.enc.activation is model.enc.activation
+    x = mg.tensor([[1, 2], [3, 4], [5, 6]])
+    assert back(x).tolist() == model(x).tolist()
+    assert [k for k, _ in back.named_parameters()] == [k for k, _ in model.named_parameters()]
+
+
+def test_loading_is_weights_only_by_default():
+    import io
+    import pickle
+
+    buf = io.BytesIO()
+    mg.save(_TiedLM(), buf)
+    buf.seek(0)
+    with pytest.raises(mg.serialization.WeightsOnlyError, match=r"names tests?\.?.*_TiedLM.*weights_only=False.*add_safe_globals"):
+        mg.load(buf)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError):  # PyTorch's kind of error
+        mg.load(buf, weights_only=True)
+    with mg.serialization.safe_globals(LAYERS):
+        buf.seek(0)
+        assert isinstance(mg.load(buf), _TiedLM)
+    assert not mg.serialization.get_safe_globals()  # the with block restored the list
+    mg.serialization.add_safe_globals(LAYERS[:-1])
+    try:
+        buf.seek(0)
+        with pytest.raises(mg.serialization.WeightsOnlyError, match="relu"):  # one function not allowed
+            mg.load(buf)
+    finally:
+        mg.serialization.clear_safe_globals()
+
+
+def _hand_written(tmp_path, root, **arrays):
+    import json
+
+    path = tmp_path / "crafted.npz"
+    np.savez(path, __structure__=np.array(json.dumps({"format": "minigrad-checkpoint-1", "root": root})), **arrays)
+    return path
+
+
+def test_a_file_never_makes_loading_call_or_import_anything(tmp_path, monkeypatch):
+    marker = tmp_path / "pwned"
+    monkeypatch.setenv("MINIGRAD_PWNED", str(marker))
+    # an object of a class whose __init__, __new__ or __setstate__ would act: none of them runs
+    path = _hand_written(tmp_path, {"__object__": f"{__name__}:_Loud", "id": 0, "state": {"__dict__": [["x", 1]]}})
+    with pytest.raises(mg.serialization.WeightsOnlyError):
+        mg.load(path)
+    obj = mg.load(path, weights_only=False)
+    assert obj.x == 1 and not marker.exists()
+    # a function as a class: refused, never called
+    path = _hand_written(tmp_path, {"__object__": "os:system", "id": 0, "state": {"__dict__": []}})
+    with pytest.raises(mg.CheckpointError, match="not a class"):
+        mg.load(path, weights_only=False)
+    # a module that is not imported is never imported
+    path = _hand_written(tmp_path, {"__object__": "minigrad_no_such_module:Thing", "id": 0, "state": {"__dict__": []}})
+    with pytest.raises(mg.CheckpointError, match="never imports a module"):
+        mg.load(path, weights_only=False)
+    assert not marker.exists()
+
+
+class _Loud:
+    def __new__(cls, *a):
+        os.system(f"touch {os.environ['MINIGRAD_PWNED']}")
+        return super().__new__(cls)
+
+    def __init__(self):
+        os.system(f"touch {os.environ['MINIGRAD_PWNED']}")
+
+    def __setstate__(self, state):
+        os.system(f"touch {os.environ['MINIGRAD_PWNED']}")
+
+
+def test_objects_that_cannot_be_found_again_are_refused_when_saving(tmp_path):
+    class Local(nn.Module):
+        pass
+
+    with pytest.raises(TypeError, match="cannot store obj"):
+        mg.save(Local(), tmp_path / "x")
+    with pytest.raises(TypeError, match=r"obj\.__dict__\['f'\].*lambdas"):
+        m = nn.Linear(2, 2)
+        m.f = lambda x: x
+        mg.save(m, tmp_path / "x")
+    assert not os.listdir(tmp_path)

@@ -289,3 +289,30 @@ def test_cuda_round_trip_and_gradient():
     a = mg.randn(4, device="cuda").tolist()
     mg.manual_seed(3)
     assert mg.randn(4, device="cuda").tolist() == a
+
+
+def test_data_is_a_tensor_sharing_memory_without_history():
+    torch = pytest.importorskip("torch")
+    for lib in (mg, torch):
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = (w * w).sum()
+        d = w.data
+        assert isinstance(d, lib.Tensor) and not d.requires_grad and d.grad_fn is None
+        d.add_(lib.tensor([1.0, 1.0, 1.0]), alpha=-0.5)  # the classic hand-written SGD step
+        assert w.tolist() == [0.5, 1.5, 2.5]
+        y.backward()  # hidden from autograd, as in PyTorch: no version error, the new values are used
+        assert w.grad.tolist() == [1.0, 3.0, 5.0]
+        assert y.data.item() == 14.0
+
+
+def test_data_assignment_replaces_the_memory():
+    torch = pytest.importorskip("torch")
+    for lib in (mg, torch):
+        w = lib.zeros(2, requires_grad=True)
+        w.data = lib.ones(3)
+        assert w.shape == (3,) and w.requires_grad and w.tolist() == [1.0, 1.0, 1.0]
+    w = mg.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="data: expected a Tensor"):
+        w.data = np.ones(2)
+    with pytest.raises(RuntimeError, match="int64 tensor to .data"):
+        w.data = mg.ones(2, dtype=mg.int64)

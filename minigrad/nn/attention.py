@@ -106,9 +106,9 @@ class MultiheadAttention(Module):
                              + " or ".join(str(tuple(e)) for e in expected))
         if mask.dtype == numpy.bool_:
             xp = mask.device.xp
-            return xp.where(mask.data, -xp.inf, 0).astype(dtype)
+            return xp.where(mask._data, -xp.inf, 0).astype(dtype)
         if mask.dtype.kind == "f":
-            return mask.data.astype(dtype, copy=False)
+            return mask._data.astype(dtype, copy=False)
         raise TypeError(f"MultiheadAttention: {name} must be bool (True = not allowed) or float (added to the scores), got {mask.dtype}")
 
     # ------------------------------------------------------------ forward

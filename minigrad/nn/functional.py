@@ -7,6 +7,7 @@ compositions of differentiable ops, so autograd derives their gradients.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Sequence
 
 import numpy
@@ -24,7 +25,8 @@ from ..tensor import Tensor
 __all__ = [
     "linear", "embedding", "layer_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
     "log_softmax", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
-    "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
+    "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "pad", "kl_div", "smooth_l1_loss",
+    "huber_loss",
 ]
 
 
@@ -99,8 +101,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer (int64) tensor, got {describe(input)}")
     n = weight.shape[0]
-    if input.data.size:
-        lo, hi = int(input.data.min()), int(input.data.max())
+    if input._data.size:
+        lo, hi = int(input._data.min()), int(input._data.max())
         if lo < 0 or hi >= n:
             bad = lo if lo < 0 else hi
             raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
@@ -228,6 +230,17 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     return input * Tensor(keep.astype(input.dtype) / (1 - p), input.device)
 
 
+# ------------------------------------------------------------------ padding
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad with ``value`` (0 by default): ``pad = (left, right)`` for the last dimension, then
+    ``(top, bottom)`` for the one before, and so on; negative amounts crop. Only ``mode="constant"``."""
+    if mode != "constant":
+        raise NotImplementedError(
+            f"pad: mode {mode!r} is not supported by minigrad, only 'constant' (see docs/compatibility.md)"
+        )
+    return ops.pad(input, pad, 0.0 if value is None else value)
+
+
 # ------------------------------------------------------------------ losses
 def _reduce(op: str, loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
@@ -255,7 +268,7 @@ def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: i
             f"{op}: for input of shape {input.shape} (classes on dim {1 if input.ndim > 1 else 0}) the class-index "
             f"target must have shape {expected}, got {target.shape}"
         )
-    t = target.data
+    t = target._data
     valid = t[t != ignore_index]
     if valid.size:
         lo, hi = int(valid.min()), int(valid.max())
@@ -314,7 +327,7 @@ def cross_entropy(
             target = target * (1 - label_smoothing) + label_smoothing / n
         lw = logp * weight.reshape(wshape) if weight is not None else logp
         if reduction == "mean":
-            return -(lw * target).sum() / (input.data.size / n)
+            return -(lw * target).sum() / (input._data.size / n)
         return _reduce("cross_entropy", -(lw * target).sum(cdim), reduction)
     if target.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
@@ -344,6 +357,54 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     r"""Mean absolute error :math:`\frac1N\sum_i |x_i - y_i|`."""
     _same_shape("l1_loss", input, target)
     return _reduce("l1_loss", (input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    r"""Smooth L1 loss: with :math:`d = x - y`, :math:`\ell = \frac{d^2}{2\beta}` where :math:`|d| < \beta`,
+    else :math:`|d| - \frac\beta2` (``beta=0`` is the L1 loss); the gradient is :math:`d/\beta` or :math:`\operatorname{sign} d`."""
+    _same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: does not support negative values for beta, got {beta}")
+    d = input - target
+    ad = d.abs()
+    if beta == 0:
+        return _reduce("smooth_l1_loss", ad, reduction)
+    return _reduce("smooth_l1_loss", ops.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    r"""Huber loss :math:`\ell = \frac{d^2}2` where :math:`|d| < \delta`, else :math:`\delta(|d| - \frac\delta2)`:
+    :math:`\delta` times the smooth L1 loss with :math:`\beta = \delta`."""
+    _same_shape("huber_loss", input, target)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - target
+    ad = d.abs()
+    return _reduce("huber_loss", ops.where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta), reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    r"""Kullback-Leibler divergence of ``target`` from the distribution whose log-probabilities are ``input``:
+    pointwise :math:`\ell = y\,(\ln y - x)` (0 where :math:`y = 0`), or :math:`e^{y}(y - x)` with ``log_target``.
+
+    ``reduction="batchmean"`` divides the sum by the batch size (the mathematical KL divergence);
+    ``"mean"`` divides by the number of elements and warns, as PyTorch does.
+    """
+    if reduction == "mean":
+        warnings.warn(
+            "kl_div: reduction 'mean' divides the total loss by both the batch size and the support size; "
+            "'batchmean' divides only by the batch size, and aligns with the KL divergence's definition",
+            UserWarning, stacklevel=2,
+        )
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # y ln y is 0 at y = 0; taking the log of 1 there keeps the value and the gradient finite
+        safe = ops.where(target > 0, target, 1.0)
+        loss = target * (safe.log() - input)
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce("kl_div", loss, reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -516,9 +577,9 @@ def _attention_mask(op: str, attn_mask: Any, L: int, S: int, batch: tuple, dtype
         raise ShapeError(f"{op}: attn_mask of shape {tuple(attn_mask.shape)} does not broadcast to the attention "
                          f"weights' shape {batch + (L, S)} (batch..., L, S)") from None
     if attn_mask.dtype == numpy.bool_:
-        return attn_mask.data, None
+        return attn_mask._data, None
     if attn_mask.dtype.kind == "f":
-        return None, attn_mask.data.astype(dtype, copy=False)
+        return None, attn_mask._data.astype(dtype, copy=False)
     raise TypeError(f"{op}: attn_mask must be bool (True = take part) or float (added to the scores), got {attn_mask.dtype}")
 
 
@@ -600,3 +661,10 @@ def _attention_composed(q: Tensor, k: Tensor, v: Tensor, scale: float, additive:
     if keep is not None:
         p = p * Tensor(keep, dev)
     return p @ v, p
+
+
+def __getattr__(name: str) -> object:
+    # PyTorch names left out on purpose get an error that says why (see minigrad.compat)
+    from .. import compat as _compat
+
+    raise _compat.unsupported(__name__, name)

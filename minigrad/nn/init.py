@@ -87,7 +87,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 def _no_elements(tensor: Tensor) -> bool:
     """A tensor with a zero dimension has no fan to scale by: PyTorch warns and leaves it, and so do we."""
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return True
     return False
@@ -122,7 +122,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape {tensor.shape}")
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     xp = tensor.device.xp
     flat = backend.generator(tensor.device).standard_normal((rows, cols), dtype=backend.float64)
     if rows < cols:

@@ -26,7 +26,7 @@ class Parameter(Tensor):
             data = Tensor(numpy.empty(0, dtype=backend.get_default_dtype()), backend.CPU)
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter: expected a Tensor, got {type(data).__name__}")
-        super().__init__(data.data, data.device, requires_grad=requires_grad)
+        super().__init__(data._data, data.device, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -42,7 +42,7 @@ class IncompatibleKeys(NamedTuple):
 def _to_array(value: Any, like: Tensor, key: str) -> Any:
     """A state-dict value (minigrad/PyTorch tensor, NumPy/CuPy array, number) as an array on ``like``'s device."""
     if isinstance(value, Tensor):
-        arr = value.data
+        arr = value._data
     elif hasattr(value, "detach") and hasattr(value, "numpy"):  # a torch.Tensor
         arr = value.detach().cpu().numpy()
     elif isinstance(value, (numpy.ndarray, numpy.generic, int, float, bool)) or hasattr(value, "__cuda_array_interface__"):
@@ -211,7 +211,7 @@ class Module:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad = Tensor(p.device.xp.zeros_like(p.grad.data), p.device)
+                    p.grad = Tensor(p.device.xp.zeros_like(p.grad._data), p.device)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and then on this module."""
@@ -227,9 +227,9 @@ class Module:
                 for t in store.values():
                     if t is None:
                         continue
-                    t.data, t.device = convert(t)
+                    t._data, t.device = convert(t)
                     if t.grad is not None:
-                        t.grad.data, t.grad.device = convert(t.grad)
+                        t.grad._data, t.grad.device = convert(t.grad)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -248,7 +248,7 @@ class Module:
             raise TypeError(f"Module.to: only floating dtypes are allowed, got {dt}")
 
         def convert(t: Tensor) -> tuple:
-            data, d = t.data, t.device
+            data, d = t._data, t.device
             if dt is not None and data.dtype.kind == "f":
                 data = data.astype(dt)
             if target is not None and target != d:
@@ -315,7 +315,7 @@ class Module:
             for k, t in own.items():
                 if k in state_dict:
                     arr = _to_array(state_dict[k], t, k)
-                    t.data = arr.astype(t.dtype, copy=True).reshape(t.shape)
+                    t._data = arr.astype(t.dtype, copy=True).reshape(t.shape)
                     t._bump_version()
         return IncompatibleKeys(missing, unexpected)
 

@@ -187,6 +187,9 @@ class RNNBase(Module):
     def num_directions(self) -> int:
         return 2 if self.bidirectional else 1
 
+    def flatten_parameters(self) -> None:
+        """Does nothing: PyTorch packs the weights into one buffer for cuDNN; minigrad's layout is already final."""
+
     def _params(self, layer: int, d: int) -> list:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
@@ -346,7 +349,7 @@ class RNNBase(Module):
                 steps = tr["steps"]
                 if any(s.grad is None for s in steps):
                     raise RuntimeError("step_grads: call backward() first")
-                arr = steps[0].device.xp.stack([s.grad.data for s in steps])
+                arr = steps[0].device.xp.stack([s.grad._data for s in steps])
             if tr["reverse"]:  # recorded in the reversed sequence's time order
                 rev = tr["rev"]
                 arr = arr[::-1] if rev is None else arr[rev, backend.array_module(arr).arange(arr.shape[1])[None, :]]

@@ -2,22 +2,24 @@
 
 - :mod:`.elementwise`: arithmetic, unary math, comparisons, ``where``/``masked_fill``
 - :mod:`.reduction`: sums, means, variances, extrema, ``logsumexp`` and softmax
-- :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles
-- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``
+- :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles, ``flip``, ``narrow``, ``pad``
+- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``, ``topk``, ``nonzero``, ``index_select``, ``repeat``
 - :mod:`.linalg`: ``matmul``
 """
 from .common import ShapeError, normalize_dim, operand_array, size_args
 from .elementwise import (
-    abs, add, clamp, clip, cos, div, eq, exp, ge, gt, isfinite, isnan, le, log, log1p, logical_and, logical_not,
-    logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, sigmoid, sin, sqrt,
-    sub, tanh, where,
+    abs, add, allclose, clamp, clip, cos, div, eq, equal, exp, floor_divide, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
+    logical_not, logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, remainder,
+    sigmoid, sin, sqrt, sub, tanh, where,
 )
-from .indexing import gather, getitem, index_arrays, one_hot
+from .indexing import (
+    TopK, gather, getitem, index_arrays, index_select, masked_select, nonzero, one_hot, repeat, repeat_interleave, topk,
+)
 from .linalg import bmm, matmul, mm
 from .reduction import (
-    all, amax, amin, any, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
+    all, amax, amin, any, argmax, argmin, cumsum, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var,
 )
 from .shape import (
-    broadcast_to, cast, cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze, stack,
-    to_device, transpose, tril, triu, unsqueeze, view,
+    broadcast_to, cast, cat, chunk, clone, expand, flatten, flip, narrow, pad, permute, reshape, split, squeeze,
+    stack, to_device, transpose, tril, triu, unsqueeze, view,
 )

@@ -59,7 +59,7 @@ def binary_operands(op: str, a: Any, b: Any) -> tuple:
         a = as_operand(op, a, b)
     elif not isinstance(b, Tensor):
         b = as_operand(op, b, a)
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         dt = backend.promote_types(a.dtype, b.dtype)
         if a.dtype != dt:
             a = cast(a, dt)
@@ -73,8 +73,8 @@ def operand_array(op: str, x: Any, like: Tensor) -> Any:
     if isinstance(x, Tensor):
         if x.device != like.device:
             raise RuntimeError(f"{op}: the operand is on {x.device} but the tensor is on {like.device}")
-        return x.data
-    return as_operand(op, x, like).data
+        return x._data
+    return as_operand(op, x, like)._data
 
 
 def sum_to_shape(g: Any, shape: tuple) -> Any:

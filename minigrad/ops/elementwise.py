@@ -134,6 +134,20 @@ class Minimum(_Binary):
         return _select_grads(self, gy, self.a < self.b)
 
 
+class Remainder(_Binary):
+    r""":math:`y = a - b\lfloor a / b \rfloor` (the sign of :math:`b`, as Python's ``%``);
+    :math:`\bar a = \bar y,\ \bar b = -\bar y \lfloor a / b \rfloor`."""
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return array_module(a).remainder(a, b)
+
+    def backward(self, gy):
+        ga = sum_to_shape(gy, self.a.shape) if self.needs_input_grad[0] else None
+        gb = sum_to_shape(-gy * array_module(gy).floor(self.a / self.b), self.b.shape) if self.needs_input_grad[1] else None
+        return ga, gb
+
+
 def _select_grads(fn: Function, gy: Any, a_wins: Any) -> tuple:
     xp = array_module(gy)
     tie = fn.a == fn.b
@@ -169,6 +183,19 @@ def div(a: Any, b: Any) -> Tensor:
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
     """Elementwise :math:`a^b`."""
     return Pow().apply(*binary_operands("pow", a, b))
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a % b`` with the sign of ``b`` (Python's and PyTorch's ``%``)."""
+    return Remainder().apply(*binary_operands("remainder", a, b))
+
+
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """Elementwise ``a // b`` rounded toward minus infinity (not differentiable, as in PyTorch)."""
+    a, b = binary_operands("floor_divide", a, b)
+    if b.dtype.kind in "iu" and bool((b._data == 0).any()):
+        raise ZeroDivisionError("floor_divide: integer division by zero")
+    return Tensor(array_module(a._data).floor_divide(a._data, b._data), a.device)
 
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
@@ -503,12 +530,26 @@ logical_xor = _comparison("Logical_xor", "logical_xor")
 
 def logical_not(x: Tensor) -> Tensor:
     """Elementwise logical not (a bool tensor)."""
-    return Tensor(array_module(x.data).logical_not(x.data), x.device)
+    return Tensor(array_module(x._data).logical_not(x._data), x.device)
 
 
 def isnan(x: Tensor) -> Tensor:
-    return Tensor(array_module(x.data).isnan(x.data), x.device)
+    return Tensor(array_module(x._data).isnan(x._data), x.device)
 
 
 def isfinite(x: Tensor) -> Tensor:
-    return Tensor(array_module(x.data).isfinite(x.data), x.device)
+    return Tensor(array_module(x._data).isfinite(x._data), x.device)
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True when both tensors have the same shape and the same values (a Python bool)."""
+    if a.shape != b.shape:
+        return False
+    a, b = binary_operands("equal", a, b)
+    return bool((a._data == b._data).all())
+
+
+def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    r"""True when :math:`|a - b| \le \mathrm{atol} + \mathrm{rtol}\,|b|` everywhere (broadcast; a Python bool)."""
+    a, b = binary_operands("allclose", a, b)
+    return bool(array_module(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -6,6 +6,7 @@ the input's shape, *adding* where an index repeats:
 """
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import Any
 
 import numpy
@@ -18,13 +19,16 @@ from .common import ShapeError, describe, normalize_dim
 
 
 def _index_array(op: str, a: Any, x: Tensor) -> Any:
-    arr = a.data if isinstance(a, Tensor) else a
+    arr = a._data if isinstance(a, Tensor) else a
     if isinstance(a, Tensor) and a.device != x.device:
         raise RuntimeError(f"{op}: the index is on {a.device} but the tensor is on {x.device}")
     if isinstance(arr, list):
         arr = numpy.asarray(arr)
         if arr.size == 0:
             arr = arr.astype(numpy.int64)
+    if arr.dtype == backend.uint8:  # PyTorch reads a uint8 index as a mask (deprecated); NumPy as positions
+        raise IndexError(f"{op}: a uint8 tensor is not accepted as an index (PyTorch would read it as a mask); "
+                         f"use .bool() for a mask or .long() for positions")
     if arr.dtype.kind not in "iub":
         raise IndexError(
             f"{op}: tensors used as indices must be integer (int64) or bool, got {arr.dtype}; "
@@ -127,10 +131,10 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"{x.ndim} dimensions, each no larger than the input's (except dim {dim})"
         )
     n = x.shape[d]
-    if index.data.size and (int(index.data.min()) < 0 or int(index.data.max()) >= n):
+    if index._data.size and (int(index._data.min()) < 0 or int(index._data.max()) >= n):
         raise IndexError(
             f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, "
-            f"got values in [{int(index.data.min())}, {int(index.data.max())}]"
+            f"got values in [{int(index._data.min())}, {int(index._data.max())}]"
         )
     return Gather(d).apply(x, index.detach())
 
@@ -139,12 +143,108 @@ def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
     """``(..., num_classes)`` int64 tensor with a 1 at each class index (not differentiable)."""
     if x.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expects an integer (int64) tensor of class indices, got {describe(x)}")
-    xp = array_module(x.data)
-    hi = int(x.data.max()) if x.data.size else -1
-    lo = int(x.data.min()) if x.data.size else 0
+    xp = array_module(x._data)
+    hi = int(x._data.max()) if x._data.size else -1
+    lo = int(x._data.min()) if x._data.size else 0
     if num_classes == -1:
         num_classes = hi + 1
     if lo < 0 or hi >= num_classes:
         raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got values in [{lo}, {hi}]")
-    out = (x.data[..., None] == xp.arange(num_classes)).astype(backend.int64)
+    out = (x._data[..., None] == xp.arange(num_classes)).astype(backend.int64)
     return Tensor(out, x.device)
+
+
+TopK = namedtuple("TopK", ["values", "indices"])
+TopK.__doc__ = "The result of ``topk``: the ``k`` selected values and their indices along ``dim``."
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopK:  # noqa: A002
+    r"""The ``k`` largest (or smallest) elements along ``dim``, in order, and where they were.
+
+    The values are ``gather(x, dim, indices)``, so the gradient goes to the selected places:
+    :math:`\bar x_j = \bar y_i` where :math:`\mathrm{indices}_i = j`, else 0. Ties keep the lower index first
+    (PyTorch does not promise an order among ties).
+    """
+    d = normalize_dim("topk", dim, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if not isinstance(k, (int, numpy.integer)) or isinstance(k, bool) or not 0 <= k <= n:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {n} (shape {x.shape})")
+    if x.dtype == backend.bool_:
+        raise TypeError(f"topk: not implemented for bool tensors ({describe(x)})")
+    if not x.ndim:
+        v, i = topk(x.reshape(1), k, 0, largest, sorted)
+        return TopK(v.reshape(()), i.reshape(())) if k else TopK(v, i)
+    a, xp = x._data, array_module(x._data)
+    if largest:  # descending, ties in ascending index order: sort the reversed array and map back
+        order = n - 1 - xp.flip(xp.argsort(xp.flip(a, axis=d), axis=d, kind="stable"), axis=d)
+    else:
+        order = xp.argsort(a, axis=d, kind="stable")
+    idx = Tensor(xp.take(order, xp.arange(k), axis=d).astype(backend.int64), x.device)
+    return TopK(gather(x, d, idx), idx)
+
+
+def nonzero(x: Tensor, *, as_tuple: bool = False) -> Any:
+    """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or with ``as_tuple`` one 1-d tensor per dimension."""
+    a = x._data if x.ndim else x._data.reshape(1)
+    where = array_module(a).nonzero(a)
+    if as_tuple:
+        return tuple(Tensor(w.astype(backend.int64), x.device) for w in where)
+    xp = array_module(a)
+    out = xp.stack(where, axis=1).astype(backend.int64) if x.ndim else xp.zeros((len(where[0]), 0), dtype=backend.int64)
+    return Tensor(out, x.device)
+
+
+def _along(x: Tensor, dim: int, positions: Any) -> Tensor:
+    """``x`` indexed by the int64 array ``positions`` along ``dim``: a gather whose backward adds repeats up."""
+    return getitem(x, (slice(None),) * dim + (Tensor(positions, x.device),))
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The entries at ``index`` (a 1-d int64 tensor) along ``dim``; gradients of repeated entries add up."""
+    d = normalize_dim("index_select", dim, x.ndim)
+    if not isinstance(index, Tensor) or index.dtype.kind not in "iu" or index.ndim > 1:
+        raise IndexError(f"index_select: index must be an integer tensor of at most 1 dimension, got "
+                         f"{describe(index) if isinstance(index, Tensor) else type(index).__name__}")
+    if not x.ndim:
+        return getitem(x.reshape(1), index.reshape(-1)).reshape(index.shape)
+    return getitem(x, (slice(None),) * d + (index.reshape(-1),))
+
+
+def masked_select(x: Tensor, mask: Tensor) -> Tensor:
+    """The elements where the bool ``mask`` (broadcast with ``x``) is true, as a 1-d tensor."""
+    if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
+        raise RuntimeError(f"masked_select: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+    shape = numpy.broadcast_shapes(x.shape, mask.shape)
+    return getitem(x.expand(shape) if x.shape != shape else x, mask.expand(shape) if mask.shape != shape else mask)
+
+
+def repeat_interleave(x: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """Each entry repeated ``repeats`` times (an int, or a 1-d tensor of counts) along ``dim``
+    (``None``: of the flattened tensor); ``[a, b]`` twice is ``[a, a, b, b]``."""
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    d = normalize_dim("repeat_interleave", dim, x.ndim)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    xp = array_module(x._data)
+    n = x.shape[d] if x.ndim else 1
+    try:
+        positions = xp.repeat(xp.arange(n), backend.to_device(numpy.asarray(counts), x.device) if not hasattr(counts, "device") else counts)
+    except ValueError:
+        raise RuntimeError(f"repeat_interleave: repeats must be one count or {n} counts for dimension {dim} of shape {x.shape}, "
+                           f"got {numpy.shape(counts)}") from None
+    return _along(x if x.ndim else x.reshape(1), d, positions)
+
+
+def repeat(x: Tensor, sizes: tuple) -> Tensor:
+    """``x`` tiled ``sizes[i]`` times along each dimension (leading sizes add dimensions), as ``Tensor.repeat``."""
+    if len(sizes) < x.ndim:
+        raise RuntimeError(f"repeat: number of repeat dimensions ({len(sizes)}) can not be smaller than the number "
+                           f"of dimensions of the tensor ({x.ndim})")
+    x = x.reshape((1,) * (len(sizes) - x.ndim) + x.shape)
+    xp = array_module(x._data)
+    for d, r in enumerate(sizes):
+        if r < 0:
+            raise RuntimeError(f"repeat: repeats must be non-negative, got {sizes}")
+        if r != 1:
+            x = _along(x, d, xp.tile(xp.arange(x.shape[d]), r))
+    return x

@@ -206,7 +206,7 @@ def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 
 def _nonempty(op: str, x: Tensor, axes: tuple) -> None:
-    if builtins.any(x.shape[a] == 0 for a in axes) or (x.ndim and x.data.size == 0 and not axes):
+    if builtins.any(x.shape[a] == 0 for a in axes) or (x.ndim and x._data.size == 0 and not axes):
         raise RuntimeError(f"{op}: cannot reduce over an empty dimension ({describe(x)})")
 
 
@@ -253,17 +253,17 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 
 
 def _arg(op: str, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
-    xp = array_module(x.data)
-    if x.data.size == 0:
+    xp = array_module(x._data)
+    if x._data.size == 0:
         raise RuntimeError(f"{op}: cannot take {op} of an empty tensor ({describe(x)})")
     if dim is None:
-        i = (xp.argmax if op == "argmax" else xp.argmin)(x.data)
+        i = (xp.argmax if op == "argmax" else xp.argmin)(x._data)
         out = xp.asarray(i, dtype=backend.int64)
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         d = normalize_dim(op, dim, x.ndim)
-        out = (xp.argmax if op == "argmax" else xp.argmin)(x.data.reshape(x.shape or (1,)), axis=d, keepdims=keepdim)
+        out = (xp.argmax if op == "argmax" else xp.argmin)(x._data.reshape(x.shape or (1,)), axis=d, keepdims=keepdim)
         out = out.astype(backend.int64, copy=False).reshape(out.shape if x.ndim else ())
     return Tensor(out, x.device)
 
@@ -299,10 +299,34 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element along ``dim`` is nonzero (not differentiable)."""
     axes = normalize_dims("all", dim, x.ndim)
-    return Tensor(array_module(x.data).asarray(x.data.astype(bool).all(axis=axes, keepdims=keepdim)), x.device)
+    return Tensor(array_module(x._data).asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)), x.device)
 
 
 def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element along ``dim`` is nonzero (not differentiable)."""
     axes = normalize_dims("any", dim, x.ndim)
-    return Tensor(array_module(x.data).asarray(x.data.astype(bool).any(axis=axes, keepdims=keepdim)), x.device)
+    return Tensor(array_module(x._data).asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)), x.device)
+
+
+class CumSum(Function):
+    r""":math:`y_i = \sum_{j \le i} x_j` along one axis; :math:`\bar x_j = \sum_{i \ge j} \bar y_i` (a reversed cumulative sum)."""
+
+    saves_inputs = False
+
+    def __init__(self, axis: int) -> None:
+        self.axis = axis
+
+    def forward(self, x):
+        return array_module(x).cumsum(x, axis=self.axis)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        return xp.flip(xp.cumsum(xp.flip(gy, axis=self.axis), axis=self.axis), axis=self.axis)
+
+
+def cumsum(x: Tensor, dim: int) -> Tensor:
+    """Running sums along ``dim`` (integer and bool inputs sum in int64, as in PyTorch)."""
+    d = normalize_dim("cumsum", dim, x.ndim)
+    if x.dtype.kind in "biu":
+        x = x.to(backend.int64)
+    return CumSum(d).apply(x) if x.ndim else x.clone()

@@ -102,7 +102,7 @@ def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
         return Reshape(shape).apply(x)
     except ValueError:
         raise ShapeError(
-            f"reshape: cannot view a tensor of shape {x.shape} ({x.data.size} elements) as shape {shape}: "
+            f"reshape: cannot view a tensor of shape {x.shape} ({x._data.size} elements) as shape {shape}: "
             f"the number of elements must stay the same (at most one -1 may stand for the rest)"
         ) from None
 
@@ -364,3 +364,83 @@ def triu(x: Tensor, diagonal: int = 0) -> Tensor:
     if x.ndim < 2:
         raise ShapeError(f"triu: expects at least 2 dimensions, got {describe(x)}")
     return Triu(diagonal).apply(x)
+
+
+class Flip(Function):
+    r"""Reverse the order of elements along ``dims``; the gradient is flipped back: :math:`\bar x = \mathrm{flip}(\bar y)`."""
+
+    saves_inputs = False
+
+    def __init__(self, dims: tuple) -> None:
+        self.dims = dims
+
+    def forward(self, x):
+        return array_module(x).flip(x, axis=self.dims).copy()  # PyTorch's flip copies
+
+    def backward(self, gy):
+        return array_module(gy).flip(gy, axis=self.dims)
+
+
+def flip(x: Tensor, dims: Any) -> Tensor:
+    """``x`` with the order of elements reversed along each dimension in ``dims`` (an int or a sequence)."""
+    dims = (dims,) if isinstance(dims, (int, numpy.integer)) else tuple(dims)
+    axes = tuple(normalize_dim("flip", d, x.ndim) for d in dims)
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"flip: dims {dims} name a dimension twice (shape {x.shape})")
+    return Flip(axes).apply(x) if x.ndim else clone(x)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The slice ``start:start + length`` of dimension ``dim`` (a view; ``start`` may be negative)."""
+    if x.ndim == 0:
+        raise RuntimeError("narrow: cannot be applied to a 0-d tensor")
+    d = normalize_dim("narrow", dim, x.ndim)
+    n = x.shape[d]
+    if isinstance(start, Tensor):
+        start = int(start.item())
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of size {n} (shape {x.shape})")
+    start %= n if n else 1
+    if length < 0 or start + length > n:
+        raise RuntimeError(
+            f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim {dim} (shape {x.shape})"
+        )
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+class Pad(Function):
+    r"""Constant padding; negative amounts crop. The gradient is the inner slice of :math:`\bar y`."""
+
+    saves_inputs = False
+
+    def __init__(self, widths: tuple, value: float) -> None:
+        self.widths, self.value = widths, value  # one (before, after) per dimension, may be negative
+
+    def forward(self, x):
+        xp = array_module(x)
+        crop = tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(self.widths, x.shape))
+        grow = tuple((max(b, 0), max(a, 0)) for b, a in self.widths)
+        self.inner = tuple(slice(b, b + s.stop - s.start) for (b, _), s in zip(grow, crop))
+        self.in_shape, self.crop = x.shape, crop
+        return xp.pad(x[crop], grow, mode="constant", constant_values=self.value)
+
+    def backward(self, gy):
+        gx = array_module(gy).zeros(self.in_shape, dtype=gy.dtype)
+        gx[self.crop] = gy[self.inner]
+        return gx
+
+
+def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
+    """Constant padding, PyTorch's order: ``pad = (left, right)`` of the last dimension, then the one before."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: expected an even number of amounts, at most two per dimension, got {len(pad)} for shape {x.shape}"
+        )
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    for (b, a), n in zip(widths, x.shape):
+        if n + b + a < 0 or max(-b, 0) + max(-a, 0) > n:
+            raise RuntimeError(f"pad: amounts {pad} crop more than the size of a dimension of shape {x.shape}")
+    return Pad(tuple(widths), value).apply(x)

@@ -36,9 +36,9 @@ class Adam(Optimizer):
     def _scratch(self, p: Any) -> tuple:
         bufs = self.__dict__.setdefault("_buffers", {})
         pair = bufs.get(id(p))
-        if pair is None or pair[0].shape != p.data.shape or pair[0].dtype != p.data.dtype:
+        if pair is None or pair[0].shape != p._data.shape or pair[0].dtype != p._data.dtype:
             xp = p.device.xp
-            pair = bufs[id(p)] = (xp.empty_like(p.data), xp.empty_like(p.data))
+            pair = bufs[id(p)] = (xp.empty_like(p._data), xp.empty_like(p._data))
         return pair
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -49,15 +49,15 @@ class Adam(Optimizer):
                 if p.grad is None:
                     continue
                 xp = p.device.xp
-                g = -p.grad.data if group["maximize"] else p.grad.data
+                g = -p.grad._data if group["maximize"] else p.grad._data
                 if self.decoupled:
-                    p.data *= 1 - lr * wd
+                    p._data *= 1 - lr * wd
                 elif wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p._data
                 st = self.state.setdefault(p, {})
                 st["step"] = step = st.get("step", 0.0) + 1
-                m = self._state_array(p, "exp_avg", lambda: xp.zeros_like(p.data))
-                v = self._state_array(p, "exp_avg_sq", lambda: xp.zeros_like(p.data))
+                m = self._state_array(p, "exp_avg", lambda: xp.zeros_like(p._data))
+                v = self._state_array(p, "exp_avg_sq", lambda: xp.zeros_like(p._data))
                 # In place through two scratch buffers: large temporaries would cost page faults every
                 # step. The operations and their order are PyTorch's (lerp, addcmul, addcdiv).
                 t1, t2 = self._scratch(p)
@@ -71,7 +71,7 @@ class Adam(Optimizer):
                 bc1 = 1 - b1**step
                 bc2_sqrt = math.sqrt(1 - b2**step)
                 if group["amsgrad"]:
-                    vmax = self._state_array(p, "max_exp_avg_sq", lambda: xp.zeros_like(p.data))
+                    vmax = self._state_array(p, "max_exp_avg_sq", lambda: xp.zeros_like(p._data))
                     xp.maximum(vmax, v, out=vmax)
                     xp.sqrt(vmax, out=t1)
                 else:
@@ -80,7 +80,7 @@ class Adam(Optimizer):
                 t1 += eps  # denominator
                 xp.multiply(m, -lr / bc1, out=t2)
                 t2 /= t1
-                p.data += t2
+                p._data += t2
                 p._bump_version()
         return loss
 

@@ -24,7 +24,7 @@ class Optimizer:
             optional per-group hyperparameters overriding ``defaults``.
         defaults: the hyperparameters of a group that does not set them.
 
-    Subclasses implement :meth:`step`, updating ``p.data`` in place from ``p.grad`` (never recorded
+    Subclasses implement :meth:`step`, updating the parameter arrays (``p._data``) in place from ``p.grad`` (never recorded
     in a graph) and keeping per-parameter tensors in ``self.state[p]``.
     """
 
@@ -74,7 +74,7 @@ class Optimizer:
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor(p.device.xp.zeros_like(p.grad.data), p.device)
+                    p.grad = None if set_to_none else Tensor(p.device.xp.zeros_like(p.grad._data), p.device)
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:
@@ -89,7 +89,7 @@ class Optimizer:
         st = self.state.setdefault(p, {})
         if key not in st:
             st[key] = Tensor(init(), p.device)
-        return st[key].data
+        return st[key]._data
 
     # ------------------------------------------------------------ state dict
     def state_dict(self) -> dict:
@@ -124,7 +124,7 @@ class Optimizer:
             restored = {}
             for k, v in st.items():
                 if isinstance(v, Tensor) or hasattr(v, "shape"):
-                    arr = v.data if isinstance(v, Tensor) else (v.detach().cpu().numpy() if hasattr(v, "detach") else v)
+                    arr = v._data if isinstance(v, Tensor) else (v.detach().cpu().numpy() if hasattr(v, "detach") else v)
                     if k == "step":
                         restored[k] = float(arr)
                     else:

@@ -37,18 +37,18 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = -p.grad.data if group["maximize"] else p.grad.data
+                g = -p.grad._data if group["maximize"] else p.grad._data
                 if wd != 0:
-                    g = g + wd * p.data
+                    g = g + wd * p._data
                 if mu != 0:
                     st = self.state.setdefault(p, {})
                     buf = st.get("momentum_buffer")
                     if buf is None:
                         st["momentum_buffer"] = buf = Tensor(g.copy(), p.device)
                     else:
-                        buf.data *= mu
-                        buf.data += (1 - tau) * g
-                    g = g + mu * buf.data if group["nesterov"] else buf.data
-                p.data -= lr * g
+                        buf._data *= mu
+                        buf._data += (1 - tau) * g
+                    g = g + mu * buf._data if group["nesterov"] else buf._data
+                p._data -= lr * g
                 p._bump_version()
         return loss

@@ -1,7 +1,11 @@
-"""``Dataset``, ``TensorDataset`` and ``DataLoader``, as in ``torch.utils.data``."""
+"""``Dataset``, ``TensorDataset``, ``DataLoader`` and the samplers, as in ``torch.utils.data``.
+
+PyTorch's submodule paths (``torch.utils.data.dataloader``, ``.dataset``, ``.sampler``) name this module
+(the samplers' own file for ``.sampler``), so ``from torch.utils.data.dataloader import DataLoader`` works.
+"""
 from __future__ import annotations
 
-import math
+import sys
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy
@@ -10,6 +14,7 @@ from .. import backend
 from ..creation import tensor as make_tensor
 from ..ops import stack
 from ..tensor import Tensor
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler
 
 
 class Dataset:
@@ -57,41 +62,75 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
 
 class DataLoader:
-    """Iterates over a dataset in batches.
+    """Iterates over a dataset in batches, with PyTorch's arguments.
 
     Args:
         dataset: a :class:`Dataset` (or any object with ``__getitem__`` and ``__len__``).
-        batch_size: samples per batch.
+        batch_size: samples per batch; ``None`` yields single samples, not collated.
         shuffle: a new random order every epoch, drawn from ``generator`` (a seeded
             :class:`minigrad.Generator` makes it reproducible) or else from the global CPU stream.
-        drop_last: drop the last batch if it is smaller than ``batch_size``.
+        sampler: the indices to visit, in order (excludes ``shuffle``).
+        batch_sampler: yields whole lists of indices (excludes ``batch_size``, ``shuffle``, ``sampler``
+            and ``drop_last``).
+        num_workers: accepted for compatibility; batches are always loaded in the calling process.
         collate_fn: turns a list of samples into a batch (default: :func:`default_collate`).
+        pin_memory: accepted and ignored (there is no pinned host memory).
+        drop_last: drop the last batch if it is smaller than ``batch_size``.
+        timeout, worker_init_fn, multiprocessing_context, prefetch_factor, persistent_workers: accepted for
+            compatibility; they concern worker processes, which minigrad does not start.
     """
 
-    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 generator: backend.Generator | None = None, collate_fn: Callable[[list], Any] | None = None) -> None:
-        if batch_size <= 0:
+    def __init__(self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None, sampler: Any = None,
+                 batch_sampler: Any = None, num_workers: int = 0, collate_fn: Callable[[list], Any] | None = None,
+                 pin_memory: bool = False, drop_last: bool = False, timeout: float = 0, worker_init_fn: Any = None,
+                 multiprocessing_context: Any = None, generator: backend.Generator | None = None, *,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False, pin_memory_device: str = "") -> None:
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("DataLoader: num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("DataLoader: timeout option should be non-negative")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None:
+            if drop_last:
+                raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
+        elif not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
-        self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, batch_size, shuffle, drop_last
-        self.generator, self.collate_fn = generator, collate_fn
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, bool(drop_last))
+        self.dataset, self.batch_size, self.drop_last, self.generator = dataset, batch_size, bool(drop_last), generator
+        self.sampler, self.batch_sampler, self.collate_fn = sampler, batch_sampler, collate_fn
+        self.num_workers, self.pin_memory = num_workers, pin_memory
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
-
-    def _order(self) -> numpy.ndarray:
-        n = len(self.dataset)
-        if not self.shuffle:
-            return numpy.arange(n)
-        rng = self.generator.rng if self.generator is not None else backend.generator(backend.CPU)
-        return numpy.asarray(rng.permutation(n))
+        return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        order = self._order()
-        for i in range(len(self)):
-            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
+        if self.batch_sampler is None:  # batch_size=None: one sample at a time
+            for i in self.sampler:
+                yield self.dataset[i] if self.collate_fn is None else self.collate_fn(self.dataset[i])
+            return
+        for idx in self.batch_sampler:
             if self.collate_fn is None and isinstance(self.dataset, TensorDataset):
                 # one indexing op per tensor instead of stacking single rows
-                yield self.dataset[idx]
+                yield self.dataset[numpy.asarray(idx, dtype=numpy.int64)]
             else:
                 yield (self.collate_fn or default_collate)([self.dataset[int(j)] for j in idx])
+
+
+def __getattr__(name: str) -> object:
+    # PyTorch names left out on purpose get an error that says why (see minigrad.compat)
+    from .. import compat as _compat
+
+    raise _compat.unsupported(__name__, name)
+
+
+sys.modules[__name__ + ".dataloader"] = sys.modules[__name__ + ".dataset"] = sys.modules[__name__]
+sys.modules[__name__ + ".sampler"] = sys.modules[__package__ + ".sampler"]
+dataloader = dataset = sys.modules[__name__]

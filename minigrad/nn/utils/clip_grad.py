@@ -30,7 +30,7 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     if len(devs) > 1:
         raise RuntimeError(f"clip_grad_norm_: gradients are on several devices {sorted(map(str, devs))}")
     xp = params[0].device.xp
-    g = [p.grad.data for p in params]
+    g = [p.grad._data for p in params]
     if norm_type == math.inf:
         total = max(xp.abs(a).max() for a in g)
     else:
