@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 
 import minigrad as mg
-from lessons.common import Step, WorkedExample, format_table, pyplot
+from lessons.common import Row, Step, WorkedExample, claim, error_of, format_table, pyplot
 
 SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
 SOURCE = "001 §3.2.2, §3.2.3, §4.2"
@@ -48,6 +48,12 @@ DOCUMENT = {
     "context_1": "48.1840", "context_2": "63.5680", "context_3": "78.9520",
     "output_1": "1204.6", "output_2": "1584.2", "output_3": "1973.8",
 }
+MATRICES = {"W_Q": [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]], "W_K": [[9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, 16.0]],
+            "W_V": [[17.0, 18.0, 19.0, 20.0], [21.0, 22.0, 23.0, 24.0]]}
+W_F = [[25.0, 26.0], [27.0, 28.0]]
+D_MODEL, HEADS = 4, 2
+# a variant whose softmax does not saturate: queries and keys a tenth of the document's
+VARIANT = {"Q": (0.7, 1.5, 2.3), "K": (2.2, 3.8, 5.4), "V": (40.0, 62.0, 84.0)}
 GIVEN = "shape impossible: W_Q, W_K, W_V are 2x4 and x is 3x1, so W x is undefined; the printed value is taken as given"
 
 # the document's own arithmetic, where it differs from its formulas
@@ -63,6 +69,32 @@ def _score_written(i: int):
         return (terms[0] + terms[1] + terms[2]) / 2
 
     return f
+
+
+def _score_fails(i: int):
+    def why(earlier: dict) -> str:
+        t = {k: mg.tensor(x, dtype=mg.float64) for k, x in earlier.items()}
+        written = _score_written(i)(t).item()
+        own = earlier[f"Q_{i}"] * earlier[f"K_{i}"] / math.sqrt(earlier["d_k"])
+        return (f"the formula fails on shapes before any arithmetic: Q_i = W_Q x_i multiplies a 2x4 matrix by a scalar, "
+                f"so no Q_i or K_j exists to take dot(Q_{i}, K_{i}) of; the expression it writes is a dot product over "
+                f"positions, not that formula, and gives {written:g}; with the printed Q, K taken as given, "
+                f"Q_{i} K_{i} / sqrt({earlier['d_k']:g}) = {own:g}")
+
+    return why
+
+
+def _weights_fail(earlier: dict) -> str:
+    scores = [earlier[f"score_{j}"] for j in (1, 2, 3)]
+    weights = [float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]
+    z = [math.exp(x - max(scores)) for x in scores]
+    soft = ", ".join(f"{x / sum(z):.3g}" for x in z)
+    order = lambda xs: sorted(range(3), key=lambda j: xs[j])  # noqa: E731
+    if order(scores) != order(weights):
+        return (f"cannot be derived from the printed scores at all: softmax keeps the order of its inputs at any temperature, "
+                f"the printed scores are ordered {' < '.join(f'score_{j + 1}' for j in order(scores))} but the printed weights "
+                f"{' < '.join(f'weight_{j + 1}' for j in order(weights))}; the softmax of the printed scores is ({soft})")
+    return f"not the softmax of the printed scores, which is ({soft})"
 
 
 def _softmax_of_printed_scores(j: int):
@@ -94,14 +126,15 @@ def example(Q: tuple[float, float, float] = (7.0, 15.0, 23.0), K: tuple[float, f
     steps = [Step(f"S_{i}{j}", lambda v, i=i, j=j: v[f"Q_{i}"] * v[f"K_{j}"] / mg.sqrt(v["d_k"])) for i in pos for j in pos]
     steps += [Step(f"score_{i}", lambda v, i=i: v[f"S_{i}{i}"].clone(), written=_score_written(i),
                    note="its expression multiplies Q with shifted K's over all positions instead of dot(Q_i, K_i), "
-                        "and uses 16, which is not a key") for i in pos]
+                        "and uses 16, which is not a key", fails=_score_fails(i)) for i in pos]
     for i in pos:  # softmax of row i by hand: subtract the row maximum, exponentiate, normalise
         steps.append(Step(f"m_{i}", lambda v, i=i: mg.stack([v[f"S_{i}{j}"] for j in pos]).amax()))
         steps += [Step(f"e_{i}{j}", lambda v, i=i, j=j: mg.exp(v[f"S_{i}{j}"] - v[f"m_{i}"])) for j in pos]
         steps.append(Step(f"z_{i}", lambda v, i=i: v[f"e_{i}1"] + v[f"e_{i}2"] + v[f"e_{i}3"]))
         steps += [Step(f"P_{i}{j}", lambda v, i=i, j=j: v[f"e_{i}{j}"] / v[f"z_{i}"]) for j in pos]
     steps += [Step(f"weight_{j}", lambda v, j=j: v[f"P_1{j}"].clone(), doc_fn=_softmax_of_printed_scores(j),
-                   note=f"the printed weights sum to {_printed_weight_sum():g} but are not the softmax of the printed scores")
+                   note=f"the printed weights sum to {_printed_weight_sum():g} but are not the softmax of the printed scores",
+                   fails=_weights_fail)
               for j in pos]
     steps += [Step(f"context_{i}", _context(f"P_{i}{{}}", pos), doc_fn=_context("weight_{}", pos),
                    written=_context("weight_{}", _V_ORDER[i]),
@@ -125,7 +158,54 @@ def draw_variant(rng) -> dict:
 
 
 # %% [markdown]
+# ## What else §3.2.2 and §4.2 print
+#
+# The weight matrices are multiplied by minigrad to show where the shapes fail; the per-head size is read
+# off minigrad's `nn.MultiheadAttention(4, 2)`; and §3.2.2's context (a sum of *keys*) is computed beside
+# §4.2's (a sum of *values*).
+
+# %%
+def document_rows(values: dict) -> list:
+    """Rows for the weights, the head size, the output vector and §3.2.2's formulas."""
+    vec = lambda xs: "[" + ", ".join(f"{a:.6g}" for a in xs) + "]"  # noqa: E731
+    rows = [Row("y", "[1204.6, 1584.2, 1973.8]", None, vec(values[f"output_{i}"] for i in (1, 2, 3)), "wrong",
+                "y = [output_1, output_2, output_3]: the printed outputs, each wrong above", "001 §4.2")]
+    x = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64)
+    for name, m in MATRICES.items():
+        rows.append(Row(name, str(m), None, error_of(lambda m=m: mg.tensor(m, dtype=mg.float64) @ x), "wrong",
+                        "a 2x4 matrix times the 3 inputs x = [1, 2, 3]: the shapes do not fit (minigrad's error above), so "
+                        "the printed Q, K, V (rows Q_1 to V_3) cannot come from it", "001 §4.2"))
+    head_dim = mg.nn.MultiheadAttention(D_MODEL, HEADS).head_dim
+    rows.append(Row("d_k", "4 (divides by sqrt(4))", None, head_dim, "wrong",
+                    f"with hidden size d = {D_MODEL} and h = {HEADS} heads each head has d_k = d/h = {head_dim} "
+                    f"(nn.MultiheadAttention({D_MODEL}, {HEADS}).head_dim), so the scale is 1/sqrt({head_dim}); the example "
+                    f"divides by sqrt(4), the scale of one head of width 4, and never uses its two heads", "001 §4.2"))
+    wf = mg.tensor(W_F, dtype=mg.float64) * mg.tensor(values["context_1"], dtype=mg.float64)
+    rows.append(Row("W_F", "25 (W_F = [[25, 26], [27, 28]])", None, f"W_F * context_1 has shape {tuple(wf.shape)}", "wrong",
+                    "W_F is 2x2 and context_i a scalar: their product is a 2x2 matrix, not one number; the arithmetic "
+                    "uses W_F[0,0] = 25 alone", "001 §4.2"))
+    rows.append(Row("b_A, b_F", "0, 0", None, f"{values['b_F']:g}", "agrees", "zero biases, as used", "001 §4.2"))
+    P = mg.tensor([[values[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)], dtype=mg.float64)
+    K = mg.tensor([values[f"K_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
+    V = mg.tensor([values[f"V_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
+    rows.append(claim("001 §3.2.2", "context_i = sum_j weight_i K_j", "context_i = Σ_j weight_i · K_j", "wrong",
+                      f"P K = {vec((P @ K).numpy())}, P V = {vec((P @ V).numpy())}",
+                      "attention sums the values V_j, as §4.2 does; §3.2.2 (encoder and decoder) sums the keys, which "
+                      "gives other numbers; it also writes weight_i where the weight depends on i and j"))
+    return rows
+
+
+def saturation(values: dict) -> float:
+    """The largest attention weight of each query, smallest over the queries: 1 means one-hot rows."""
+    return min(max(values[f"P_{i}{j}"] for j in (1, 2, 3)) for i in (1, 2, 3))
+
+
+# %% [markdown]
 # ## Step by step, the check table, and the attention weights as a heatmap
+#
+# The document's scores differ by tens, so its softmax is one-hot to many digits: each query copies one
+# value, and the example shows nothing of what softmax does. A variant with queries and keys a tenth as
+# large (`VARIANT`) is worked beside it: there every weight matters.
 
 # %%
 def run(ctx) -> dict:
@@ -139,7 +219,7 @@ def run(ctx) -> dict:
     v = mg.tensor([[values["V_1"]], [values["V_2"]], [values["V_3"]]], dtype=mg.float64)
     out, w = mg.nn.functional.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(4), return_weights=True)
     ctx.show("weights P =\n" + str(w.numpy()) + "\ncontexts = " + str(out.numpy().ravel()))
-    rows = ex.check_table()
+    rows = ex.check_table(source="001 §4.2") + document_rows(values)
     ctx.section("Check of every number the document prints")
     ctx.show(format_table(rows))
     printed = [float(DOCUMENT[f"score_{j}"]) for j in (1, 2, 3)]
@@ -147,22 +227,35 @@ def run(ctx) -> dict:
     gap = printed[2] - printed[1]
     ctx.show(f"\nThe printed weights sum to {weights_sum:g} but are not the softmax of anything printed: scores that "
              f"differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {math.exp(gap):.3g}).")
+    variant = example(**VARIANT)
+    vvalues = variant.evaluate()
+    ctx.section("A variant that does not saturate: Q and K a tenth of the document's")
+    ctx.show(variant.steps_text())
+    ctx.show(f"\nSmallest row maximum of the weights: document's example {saturation(values):.12f} (one-hot rows), "
+             f"variant {saturation(vvalues):.4f}.")
     plt = pyplot()
+    result = {"rows": rows, "values": values, "example": ex, "variant": vvalues}
     if plt is None:
-        return {"rows": rows, "values": values, "example": ex}
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
-    for ax, mat, title in ((axes[0], w.numpy(), "consistent: softmax(Q K^T / 2)"),
-                           (axes[1], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3, "as the document uses them")):
+        return result
+    fig, axes = plt.subplots(1, 3, figsize=(16, 9))
+    vw = [[vvalues[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)]
+    for ax, mat, title in ((axes[0], w.numpy(), "the example, consistent:\nsoftmax(Q K^T / 2), one-hot"),
+                           (axes[1], vw, "variant, Q and K / 10:\nweights spread out"),
+                           (axes[2], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3, "as the document\nuses them")):
         im = ax.imshow(mat, vmin=0, vmax=1, cmap="viridis")
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("key j")
-        ax.set_ylabel("query i")
-        ax.set_xticks([0, 1, 2], ["1", "2", "3"])
-        ax.set_yticks([0, 1, 2], ["1", "2", "3"])
-    fig.colorbar(im, ax=axes, shrink=0.8)
+        for i in range(3):
+            for j in range(3):
+                ax.text(j, i, f"{mat[i][j]:.2f}", ha="center", va="center", fontsize=14, color="w" if mat[i][j] < 0.5 else "k")
+        ax.set_title(title, fontsize=16)
+        ax.set_xlabel("key j", fontsize=14)
+        ax.set_ylabel("query i", fontsize=14)
+        ax.set_xticks([0, 1, 2], ["1", "2", "3"], fontsize=14)
+        ax.set_yticks([0, 1, 2], ["1", "2", "3"], fontsize=14)
+    bar = fig.colorbar(im, ax=axes, shrink=0.6)
+    bar.ax.tick_params(labelsize=14)
     ctx.figure(fig, "attention_worked_example_weights")
     plt.close(fig)
-    return {"rows": rows, "values": values, "example": ex}
+    return result
 
 
 # %% [markdown]

@@ -48,6 +48,9 @@ class Step:
         written: the document's own arithmetic, when it differs from its stated formula, so that
             a "formula differs" mistake is recognised.
         note: what the document does differently (shown with a wrong verdict).
+        fails: when the document's formula cannot produce the printed number at all (shapes that do
+            not fit, a result no input could give), a function of the document's earlier numbers that
+            says why; the verdict is then "not derivable", decided before any arithmetic.
     """
 
     name: str
@@ -55,22 +58,52 @@ class Step:
     doc_fn: Callable[[dict], Any] | None = None
     written: Callable[[dict], Any] | None = None
     note: str = ""
+    fails: Callable[[dict], str] | None = None
+
+
+NUMBER_VERDICTS = ("agrees", "agrees within the document's rounding", "rounding difference", "wrong", "not derivable",
+                   "taken as given")
+CLAIM_VERDICTS = ("holds", "holds with a condition", "wrong", "not testable")
+KINDS = ("number", "claim", "code")
 
 
 @dataclass
 class Row:
-    """One line of a check table (the fields of the JSON report)."""
+    """One line of a check table (the fields of the JSON report).
+
+    Attributes:
+        quantity: the short name of what is checked (``h_2``, ``parameters of the RNN model``).
+        document: what the document prints or asserts, as printed.
+        from_document_steps: for a number, the value from the document's own earlier numbers.
+        recomputed: the value of the consistent computation, or for a claim or code sample the
+            measurement behind the verdict (a number or a short text).
+        verdict: for a number one of :data:`NUMBER_VERDICTS`, for a claim or code one of
+            :data:`CLAIM_VERDICTS`.
+        reason: why.
+        source: the document and section, ``"001 §4.1"``.
+        kind: ``"number"``, ``"claim"`` or ``"code"``.
+    """
 
     quantity: str
     document: str
     from_document_steps: float | None
-    recomputed: float
+    recomputed: float | str | None
     verdict: str
     reason: str
+    source: str = ""
+    kind: str = "number"
 
     def as_dict(self) -> dict:
         return {"quantity": self.quantity, "document": self.document, "from_document_steps": self.from_document_steps,
-                "recomputed": self.recomputed, "verdict": self.verdict, "reason": self.reason}
+                "recomputed": self.recomputed, "verdict": self.verdict, "reason": self.reason,
+                "source": self.source, "kind": self.kind}
+
+
+def claim(source: str, quantity: str, document: str, verdict: str, measured: Any, reason: str, kind: str = "claim") -> Row:
+    """A row for a claim or code sample of a document: its verdict and the measurement behind it."""
+    if verdict not in CLAIM_VERDICTS:
+        raise ValueError(f"claim {quantity!r}: verdict must be one of {CLAIM_VERDICTS}, got {verdict!r}")
+    return Row(quantity, document, None, measured, verdict, reason, source, kind)
 
 
 def _close(a: float, b: float, decimals: int) -> bool:
@@ -119,11 +152,11 @@ class WorkedExample:
             raise KeyError(f"unknown inputs {sorted(unknown)}; this example's inputs are {sorted(self.inputs)}")
         return WorkedExample({**self.inputs, **inputs}, self.steps, self.document, self.given)
 
-    def check_table(self) -> list:
-        """A :class:`Row` for every number the document prints."""
+    def check_table(self, source: str = "") -> list:
+        """A :class:`Row` for every number the document prints (``source``: its document and section)."""
         consistent = self.evaluate()
         doc = {k: Printed.parse(v) for k, v in self.document.items()}
-        rows = [Row(k, doc[k].text, None, consistent[k], "taken as given", why) for k, why in self.given.items() if k in doc]
+        rows = [Row(k, doc[k].text, None, consistent[k], "taken as given", why, source) for k, why in self.given.items() if k in doc]
         earlier_doc = dict(self.inputs)
         for step in self.steps:
             if step.name not in doc:
@@ -132,7 +165,7 @@ class WorkedExample:
             p = doc[step.name]
             from_doc = self._one_step(earlier_doc, step.doc_fn or step.fn)
             verdict, reason = self._verdict(step, p, consistent[step.name], from_doc, earlier_doc)
-            rows.append(Row(step.name, p.text, from_doc, consistent[step.name], verdict, reason))
+            rows.append(Row(step.name, p.text, from_doc, consistent[step.name], verdict, reason, source))
             earlier_doc[step.name] = p.value
         return rows
 
@@ -146,9 +179,16 @@ class WorkedExample:
             return "agrees", ""
         if _close(recomputed, p.value, p.decimals):
             return "agrees within the document's rounding", f"{recomputed:.10g} rounds to {p.text}"
+        if step.fails is not None:
+            return "not derivable", step.fails(earlier_doc)
         if _close(from_doc, p.value, p.decimals):
             return "wrong", (f"carried error: right given the document's earlier numbers, but those were wrong; "
                              f"the consistent value is {recomputed:.10g}{note}")
+        unit = 10.0 ** (-p.decimals)
+        for value, what in ((from_doc, "the document's formula on its own earlier numbers"), (recomputed, "the consistent computation")):
+            if p.decimals > 0 and abs(value - p.value) <= unit * (1 + 1e-9):  # one unit in the last digit: no arithmetic slip
+                return "rounding difference", (f"{what} gives {value:.10g}, which rounds to {value:.{p.decimals}f}; the document "
+                                               f"prints {p.text}, one unit off in the last digit (truncated, not rounded)")
         if step.written is not None:
             as_written = self._one_step(earlier_doc, step.written)
             if _close(as_written, p.value, p.decimals):
@@ -157,26 +197,38 @@ class WorkedExample:
         return "wrong", f"arithmetic slip: the document's formula on its own earlier numbers gives {from_doc:.10g}, not {p.text}{note}"
 
 
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) and not math.isnan(v):
+        return f"{v:.10g}"
+    return str(v)
+
+
 def format_table(rows: list) -> str:
     """A check table as fixed-width text."""
-    head = ("quantity", "document", "from doc. steps", "recomputed", "verdict")
-    fmt = lambda v: "—" if v is None else (f"{v:.10g}" if isinstance(v, float) and not math.isnan(v) else str(v))  # noqa: E731
-    body = [(r.quantity, r.document, fmt(r.from_document_steps), fmt(r.recomputed), r.verdict) for r in rows]
+    head = ("source", "quantity", "document", "from doc. steps", "recomputed", "verdict")
+    body = [(r.source, r.quantity, r.document, _fmt(r.from_document_steps), _fmt(r.recomputed), r.verdict) for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
     out = [line(head), line("-" * w for w in widths)]
     for r, b in zip(rows, body):
         out.append(line(b))
         if r.reason:
-            out.append(" " * (widths[0] + 2) + "↳ " + r.reason)
+            out.append(" " * (widths[0] + widths[1] + 4) + "↳ " + r.reason)
     return "\n".join(out)
 
 
+def _cell(v: Any) -> str:
+    return _fmt(v).replace("|", "\\|").replace("\n", " ")
+
+
 def markdown_table(rows: list) -> str:
-    out = ["| quantity | document | from document's steps | recomputed | verdict | reason |", "|---|---|---|---|---|---|"]
-    fmt = lambda v: "—" if v is None else f"{v:.10g}"  # noqa: E731
+    out = ["| source | kind | quantity | document | from document's steps | recomputed | verdict | reason |",
+           "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        out.append(f"| `{r.quantity}` | {r.document} | {fmt(r.from_document_steps)} | {fmt(r.recomputed)} | {r.verdict} | {r.reason} |")
+        out.append(f"| {r.source} | {r.kind} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
+                   f"{_cell(r.recomputed)} | {r.verdict} | {_cell(r.reason)} |")
     return "\n".join(out)
 
 
@@ -198,6 +250,15 @@ def run_snippet(code: str, lib: str) -> str:
     except Exception as e:  # each library's own message is what the lesson shows
         return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     return "ran without error"
+
+
+def error_of(fn: Callable[[], Any]) -> str:
+    """Call ``fn``; the error it raises as ``"Kind: first line"``, or "no error"."""
+    try:
+        fn()
+    except Exception as e:  # the library's own message is the measurement
+        return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    return "no error"
 
 
 def pyplot() -> Any:

@@ -27,10 +27,23 @@
 from __future__ import annotations
 
 import minigrad as mg
-from lessons.common import Step, WorkedExample, format_table, pyplot
+import math
+
+from lessons.common import Row, Step, WorkedExample, claim, error_of, format_table, pyplot
 
 SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
 SOURCE = "001 §3.1.2, §3.1.3, §4.1"
+MATRICES = {"W_h": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "W_c": [[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]], "W_o": [[13.0, 14.0], [15.0, 16.0]]}
+PSEUDOCODE = """
+def RNN(input_sequence):
+  h = 0
+  c = 0
+  for x in input_sequence:
+    h = activation(W_h * h + W_x * x + b_h)
+    c = tanh(W_c * c + W_x * x + b_c)
+    o = activation(W_o * c + b_o)
+    yield o
+"""
 
 # %% [markdown]
 # ## The example, as a function of its inputs
@@ -96,6 +109,66 @@ def draw_variant(rng) -> dict:
 
 
 # %% [markdown]
+# ## What else §3.1 and §4.1 print
+#
+# Besides the computed numbers, the example prints its weights, and §3.1.2 and §3.1.3 state the model
+# and its pseudocode. Each gets a row: the weight matrices are multiplied by minigrad to show where the
+# shapes fail, the pseudocode is run, and "the output depends on the hidden state" is tested by changing
+# the hidden state's weights.
+
+# %%
+def _pseudocode(x, **weights) -> list:
+    env = {"activation": lambda a: max(a, 0.0), "tanh": math.tanh, **weights}
+    exec(PSEUDOCODE, env)
+    return list(env["RNN"](x))
+
+
+def document_rows(ex: WorkedExample) -> list:
+    """Rows for what §3.1 and §4.1 print besides the steps: weights, the output vector, the model, the code."""
+    v = ex.evaluate()
+    T = sum(1 for k in v if k.startswith("x_"))
+    x = [v[f"x_{t}"] for t in range(1, T + 1)]
+    vec = lambda xs: "[" + ", ".join(f"{a:.4f}" for a in xs) + "]"  # noqa: E731
+    rows = [Row("y", "[24.1533, 24.9850, 25.9997]", None, vec(v[f"o_{t}"] for t in range(1, T + 1)), "wrong",
+                "y = [o_1, o_2, o_3]: its three numbers are the printed o_t, each wrong above; §3.1.2 defines y = o_T "
+                "(one number), §4.1 prints the whole sequence", "001 §4.1")]
+    h = mg.tensor([[v["h_0"]]], dtype=mg.float64)
+    for name, m in MATRICES.items():
+        W = mg.tensor(m, dtype=mg.float64)
+        used = {"W_h": "W_h[0,0] = 1 (times h_{t-1}) and W_h[0,1] = 2 (times x_t)", "W_c": "W_c[0,0] = 7 (times c_{t-1}) and W_c[0,1] = 8 (times x_t)",
+                "W_o": "W_o[0,0] = 13 (times c_t) and W_o[1,0] = 15 (added in place of b_o)"}[name]
+        rows.append(Row(name, str(m), None, error_of(lambda W=W: W @ h), "wrong",
+                        f"{W.shape[0]}x{W.shape[1]} matrix, but the state it multiplies is a scalar: the product is undefined "
+                        f"(minigrad's error above); the arithmetic uses only {used}", "001 §4.1"))
+    rows.append(Row("W_x", "2 and 8", None, f"w_xh = {v['w_xh']:g}, w_xc = {v['w_xc']:g}", "wrong",
+                    "the formulas for h_t and c_t share one input weight W_x, which is never printed; the arithmetic "
+                    f"multiplies x_t by {v['w_xh']:g} for h_t and by {v['w_xc']:g} for c_t: two different weights", "001 §4.1"))
+    rows.append(Row("b_o", "3", None, v["b_o"], "wrong",
+                    "the arithmetic adds 15 where the formula adds b_o = 3 (rows a_o1 to a_o3)", "001 §4.1"))
+    rows.append(Row("x, h_0, c_0, b_h, b_c", "[1, 2, 3], 0, 0, 1, 2", None,
+                    f"{[round(a, 6) for a in x]}, {v['h_0']:g}, {v['c_0']:g}, {v['b_h']:g}, {v['b_c']:g}", "agrees",
+                    "used as printed", "001 §4.1"))
+    changed = ex.with_inputs(w_hh=5.0, w_xh=-3.0, b_h=10.0).evaluate()
+    same = all(changed[f"o_{t}"] == v[f"o_{t}"] for t in range(1, T + 1))
+    rows.append(claim("001 §3.1.2", "c_t is the cell state of the RNN; y = o_T is its hidden state",
+                      "计算细胞状态 c_t = tanh(W_c c_{t-1} + W_x x_t + b_c); o_t = σ(W_o c_t + b_o); y = o_T（隐藏状态）", "wrong",
+                      f"o_T with w_hh, w_xh, b_h changed to 5, -3, 10: {changed[f'o_{T}']:.6g} (was {v[f'o_{T}']:.6g})",
+                      ("the outputs do not change when every weight of h_t changes: " if same else "the outputs change: ")
+                      + "h_t never reaches o_t, and c_t never sees h_t. This is two independent one-unit RNNs, not an RNN "
+                        "with a cell state (only an LSTM has one, gated by h_t); and o_T is the output, not the hidden state"))
+    as_printed = error_of(lambda: _pseudocode(x, W_h=mg.tensor(MATRICES["W_h"]), W_c=mg.tensor(MATRICES["W_c"]),
+                                              W_o=mg.tensor(MATRICES["W_o"]), b_h=1.0, b_c=2.0, b_o=3.0))
+    runs = {w: _pseudocode(x, W_h=v["w_hh"], W_x=w, b_h=v["b_h"], W_c=v["w_cc"], b_c=v["b_c"], W_o=v["w_oc"], b_o=v["b_o"])
+            for w in (v["w_xh"], v["w_xc"])}
+    rows.append(claim("001 §3.1.3", "RNN pseudocode", "def RNN(input_sequence): ... yield o", "holds with a condition",
+                      f"with §4.1's matrices: {as_printed}; with scalar weights: "
+                      + "; ".join(f"W_x = {w:g} gives o = {vec(o)}" for w, o in runs.items()),
+                      "it runs once every weight is a scalar, but W_x is never given, and with one shared W_x it cannot "
+                      "reproduce §4.1, which uses two different input weights; its h is computed and never used", kind="code"))
+    return rows
+
+
+# %% [markdown]
 # ## Step by step
 #
 # Every line below is generated from what minigrad computed (`minigrad.trace`), written the way a
@@ -106,7 +179,9 @@ def run(ctx) -> dict:
     ex = example()
     ctx.section("Step by step (the consistent computation)")
     ctx.show(ex.steps_text())
-    rows = ex.check_table()
+    rows = ex.check_table(source="001 §4.1")
+    figure_rows = list(rows)
+    rows += document_rows(ex)
     ctx.section("Check of every number the document prints")
     ctx.show(format_table(rows))
     values = ex.evaluate()
@@ -119,17 +194,18 @@ def run(ctx) -> dict:
              f"{values[f'o_{T}']:.4f}.")
     plt = pyplot()
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(10, 3.6))
-        xs = range(len(rows))
-        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in rows], width=0.4, label="printed by the document")
-        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in rows], width=0.4, label="consistent computation")
-        for x, r in zip(xs, rows):
+        fig, ax = plt.subplots(figsize=(16, 9))
+        xs = range(len(figure_rows))
+        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in figure_rows], width=0.4, label="printed by the document")
+        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in figure_rows], width=0.4, label="consistent computation")
+        for x, r in zip(xs, figure_rows):
             if r.verdict == "wrong":
-                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color="tab:red")
+                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color="tab:red", fontsize=16)
         ax.margins(y=0.12)
-        ax.set_xticks(list(xs), [r.quantity for r in rows], rotation=60, fontsize=8)
-        ax.set_title("001 §4.1: every printed number next to the consistent value (✗: wrong)")
-        ax.legend()
+        ax.set_xticks(list(xs), [r.quantity for r in figure_rows], rotation=60, fontsize=14)
+        ax.tick_params(axis="y", labelsize=14)
+        ax.set_title("001 §4.1: every printed number next to the consistent value (✗: wrong)", fontsize=16)
+        ax.legend(fontsize=14)
         fig.tight_layout()
         ctx.figure(fig, "rnn_worked_example_check")
         plt.close(fig)

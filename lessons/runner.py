@@ -95,7 +95,7 @@ def markdown_page(name: str, module: Any, ctx: Context, rows: list, folder: Path
         elif kind == "figure":
             flush()
             parts += [f"![{Path(item).stem}](figures/{Path(item).name})", ""]
-        elif not (rows and item.startswith("quantity ")):  # the check table is shown below as a table
+        elif not (rows and item.startswith("source ")):  # the check table is shown below as a table
             block.append(item)
     flush()
     if rows:
