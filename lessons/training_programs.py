@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from lessons.common import optional_torch, pyplot, run_snippet
+from lessons.common import Row, claim, format_table, optional_torch, pyplot, run_snippet
 
 SUMMARY = "The RNN-vs-Transformer training program: its errors shown, then fixed and run on both libraries"
 SOURCE = "001 §5.2, §5.3"
@@ -82,6 +82,38 @@ loss = nn.CrossEntropyLoss()(fc(encoder(emb(x))), y)
 ''',
 }
 
+# §5.2's two models exactly as printed (building them works; their forward passes are what fail)
+PRINTED_MODELS = '''
+import {lib} as torch
+import {lib}.nn as nn
+
+class RNNModel(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super(RNNModel, self).__init__()
+        self.hidden_size = hidden_size
+        self.rnn = nn.RNN(input_size, hidden_size, num_layers=1, batch_first=True)
+        self.fc = nn.Linear(hidden_size, output_size)
+
+class TransformerModel(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size, num_heads):
+        super(TransformerModel, self).__init__()
+        self.hidden_size = hidden_size
+        self.num_heads = num_heads
+        self.embedding = nn.Embedding(input_size, hidden_size)
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=hidden_size, nhead=num_heads), num_layers=1)
+        self.decoder = nn.Linear(hidden_size, output_size)
+
+input_size = 10
+hidden_size = 20
+output_size = 5
+num_heads = 2
+rnn_model = RNNModel(input_size, hidden_size, output_size)
+transformer_model = TransformerModel(input_size, hidden_size, output_size, num_heads)
+x = torch.randint(0, input_size, (100, 20))
+y = torch.randint(0, output_size, (100,))
+'''
+# §5.1's installation and check, as printed
+SETUP_5_1 = "pip install python\npip install torch torchvision"
 FIXED = '''
 import {lib} as torch
 import {lib}.nn as nn
@@ -165,6 +197,98 @@ def train(epochs: int = 100, seed: int = 0) -> dict:
     return runs
 
 
+def count(module) -> int:
+    """The number of parameters of a model."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def document_rows(failures: dict, runs: dict, epochs: int) -> list:
+    """Rows for §5.1 (environment), §5.2 (settings, models, program) and §5.3 (what the text says of it)."""
+    env: dict = {}
+    exec(PRINTED_MODELS.format(lib="minigrad"), env)
+    rnn_m, tr_m = env["rnn_model"], env["transformer_model"]
+    layer = tr_m.encoder.layers[0]
+    ff = count(layer.linear1) + count(layer.linear2)
+    n_rnn, n_tr = count(rnn_m), count(tr_m)
+    program = ORIGINAL + PRINTED_MODELS  # what §5.2 prints (the corrected FIXED is the lesson's)
+    uses_gpu = any(k in program for k in ("cuda", ".to(", "device"))
+    rows = [
+        claim("001 §5.1", "pip install python", SETUP_5_1.splitlines()[0], "wrong", "not run (it needs the network)",
+              "pip installs packages into a Python that is already installed; it cannot install Python itself, and no "
+              "package of that name provides an interpreter", kind="code"),
+        claim("001 §5.1", "pip install torch torchvision", SETUP_5_1.splitlines()[1], "holds with a condition",
+              f"'torchvision' in the program: {'torchvision' in program}",
+              "installs PyTorch; torchvision is never imported by the program"
+              + ("" if "torchvision" not in program else " (it is)"), kind="code"),
+        claim("001 §5.1", "Python 3.7 or later, PyTorch 1.8 or later", "Python 3.7或更高版本; PyTorch 1.8或更高版本", "holds with a condition",
+              "the corrected program passes batch_first=True to nn.TransformerEncoderLayer",
+              "the printed program uses only APIs PyTorch 1.8 has, but it cannot be made right there without transposes: "
+              "batch_first on nn.TransformerEncoderLayer came with PyTorch 1.9"),
+        claim("001 §5.1", "a GPU (NVIDIA recommended)", "GPU（推荐NVIDIA GPU）", "wrong",
+              f"the program moves something to a device: {uses_gpu}",
+              "recommended, but the program never moves a model or a tensor to a GPU: it would run on the CPU alone"),
+        claim("001 §5.1", "print(torch.__version__) checks the installation", "import torch; print(torch.__version__)", "holds",
+              run_snippet("import {lib} as torch\nassert isinstance(torch.__version__, str)", "minigrad"),
+              "it prints the installed version (minigrad has one too)", kind="code"),
+    ]
+    settings = {"input_size": 10, "hidden_size": 20, "output_size": 5, "num_heads": 2}
+    uses = {"input_size": "the RNN's input features and the Transformer's vocabulary: the same number means two different things",
+            "hidden_size": f"the width of both models; the encoder layer's feed-forward width is not set and defaults to "
+                           f"{layer.linear1.out_features}",
+            "output_size": "the number of classes of the random labels",
+            "num_heads": f"heads of size hidden_size / num_heads = {layer.self_attn.head_dim}"}
+    for name, value in settings.items():
+        rows.append(Row(name, str(value), None, env[name], "agrees", uses[name], "001 §5.2"))
+    rows += [
+        Row("lr", "0.001", None, 0.001, "agrees", "Adam's default learning rate, the same for both models", "001 §5.2"),
+        Row("epochs", "100", None, 100, "agrees",
+            f"(this run: {epochs}) 100 full-batch steps: the 100 sequences are one batch, so an 'epoch' is one update", "001 §5.2"),
+        Row("x, y", "torch.randint(0, input_size, (100, 20)); torch.randint(0, output_size, (100,))", None,
+            f"x {tuple(env['x'].shape)}, y {tuple(env['y'].shape)}", "agrees",
+            "100 random sequences of 20 tokens and 100 random labels: there is nothing to learn but the training set itself",
+            "001 §5.2"),
+        claim("001 §5.2", "parameters of RNNModel(10, 20, 5)", "nn.RNN(input_size, hidden_size) + nn.Linear(hidden_size, output_size)",
+              "holds", n_rnn, f"built as printed and counted: nn.RNN {count(rnn_m.rnn)}, nn.Linear {count(rnn_m.fc)}"),
+        claim("001 §5.2", "parameters of TransformerModel(10, 20, 5, 2)",
+              "nn.Embedding + nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=hidden_size, nhead=num_heads)) + nn.Linear",
+              "holds", n_tr, f"built as printed and counted: embedding {count(tr_m.embedding)}, attention {count(layer.self_attn)}, "
+                             f"feed-forward {ff}, layer norms {count(layer.norm1) + count(layer.norm2)}, output {count(tr_m.decoder)}"),
+        claim("001 §5.2", "parameters in the Transformer's feed-forward block", "dim_feedforward not given", "holds with a condition",
+              ff, f"{ff} of {n_tr} parameters ({100 * ff / n_tr:.1f}%) sit in the feed-forward block, because dim_feedforward "
+                  f"defaults to {layer.linear1.out_features} = {layer.linear1.out_features / 20:.1f} x hidden_size; the usual "
+                  f"ratio is 4 x hidden_size"),
+        claim("001 §5.3", "the RNN and the Transformer are compared like for like", "RNN模型 ... Transformer模型 ... 分别计算准确率",
+              "wrong", f"{n_rnn} vs {n_tr} parameters ({n_tr / n_rnn:.0f}x)",
+              "same data, optimiser and epochs, but the Transformer has over a hundred times the parameters, almost all in its "
+              "default-sized feed-forward block, and the RNN model cannot even read token ids (below)"),
+    ]
+    for title, errors in failures.items():
+        rows.append(claim("001 §5.2", f"program: {title}", "the §5.2 program", "wrong", errors["minigrad"],
+                          "the program stops here" + (f"; PyTorch says {errors['torch']}" if "torch" in errors else ""), kind="code"))
+    lib = "torch" if "torch" in runs else "minigrad"
+    r = runs[lib]
+    rows += [
+        claim("001 §5.3", "the data: 100 sequences of length 20, and 100 labels", "生成一个大小为100，长度为20的随机输入序列x和一个大小为100，长度为1的随机输出序列y",
+              "holds", f"x {tuple(env['x'].shape)}, y {tuple(env['y'].shape)}", "as the program builds them"),
+        claim("001 §5.3", "the models: an RNN layer and a linear layer; an embedding, a Transformer encoder and a linear layer",
+              "RNN模型...一个RNN层和一个全连接层; Transformer模型...一个嵌入层、一个Transformer编码器和一个全连接层", "holds",
+              f"RNNModel: {[n for n, _ in rnn_m.named_children()]}; TransformerModel: {[n for n, _ in tr_m.named_children()]}",
+              "the printed classes have these parts (the RNN model lacks the embedding it needs)"),
+        claim("001 §5.3", "both trained with Adam, cross-entropy and backpropagation", "使用Adam优化器; 使用交叉熵损失函数计算损失，并使用反向传播计算梯度",
+              "holds", f"{epochs} epochs run after the fixes", "as the corrected program does"),
+        claim("001 §5.3", "testing the models", "在测试阶段，分别计算RNN模型和Transformer模型的准确率", "wrong",
+              f"{lib}: RNN {r['rnn_accuracy']:.2f}, Transformer {r['transformer_accuracy']:.2f} on the training data (chance: 0.20)",
+              "the 'test' reuses the training sequences and their random labels: accuracy above chance measures memorisation, "
+              "not generalisation; there is no held-out data"),
+        claim("001 §5.3", "the code shows parallel computation accelerating training", "通过上述代码，我们可以看到并行计算在神经网络训练中的应用",
+              "wrong", "the program times nothing and uses no device", "nothing in the program measures or uses parallelism; the "
+              "parallelism lesson measures it (rows of 001 §2.2)"),
+        claim("001 §5.3", "both models are accelerated by parallel computation", "RNN模型和Transformer模型在不同的训练阶段都能够通过并行计算加速训练过程",
+              "not testable", "not measured by the program", "the program gives no timing; see the parallelism lesson's measurements"),
+    ]
+    return rows
+
+
 # %%
 def run(ctx) -> dict:
     torch = optional_torch()
@@ -188,21 +312,25 @@ def run(ctx) -> dict:
     for lib in libs:
         ctx.show(f"{lib}: RNN accuracy {runs[lib]['rnn_accuracy']:.2f}, Transformer accuracy {runs[lib]['transformer_accuracy']:.2f}")
     ctx.show("\nThe labels are random, so accuracy above 1/5 only measures memorising 100 sequences.")
+    rows = document_rows(failures, runs, epochs)
+    ctx.section("Check of every setting and claim of §5")
+    ctx.show(format_table(rows))
     plt = pyplot()
     if plt is None:
-        return {"runs": runs, "failures": failures}
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+        return {"runs": runs, "failures": failures, "rows": rows}
+    fig, ax = plt.subplots(figsize=(16, 9))
     for lib, style in zip(libs, ("-", "--")):
         h = np.array(runs[lib]["history"])
         ax.plot(h[:, 0], style, label=f"{lib} RNN")
         ax.plot(h[:, 1], style, label=f"{lib} Transformer")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy")
-    ax.set_title("001 §5.2, corrected: training loss")
-    ax.legend()
+    ax.set_xlabel("epoch", fontsize=14)
+    ax.set_ylabel("cross-entropy", fontsize=14)
+    ax.tick_params(labelsize=14)
+    ax.set_title("001 §5.2, corrected: training loss", fontsize=16)
+    ax.legend(fontsize=14)
     ctx.figure(fig, "training_programs_loss")
     plt.close(fig)
-    return {"runs": runs, "failures": failures}
+    return {"runs": runs, "failures": failures, "rows": rows}
 
 
 # %% [markdown]

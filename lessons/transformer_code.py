@@ -31,10 +31,10 @@ import warnings
 import numpy as np
 
 import minigrad as mg
-from lessons.common import optional_torch, run_snippet
+from lessons.common import Row, claim, error_of, format_table, optional_torch, run_snippet
 
 SUMMARY = "The attention formula step by step, the encoder layer and encoder-decoder code fixed and run on both libraries"
-SOURCE = "000 §4.2, §4.3, §5.2-§5.4"
+SOURCE = "000 §4.1-§4.3, §5.1-§5.4"
 
 LAYER_4_3 = '''
 import {lib} as torch
@@ -89,6 +89,11 @@ SNIPPETS = {
     "3. §5.2 model: an encoder layer called as a decoder layer": LAYER_4_3.replace("self.fc = nn.Linear(d_model, d_ff)", "self.fc = nn.Linear(d_model, d_model)")
     + "\nsrc_vocab_size = tgt_vocab_size = 10\n" + MODEL_5_2 + RUN_5_4 + "\nTransformerModel(d_model=16, n_heads=2, d_ff=32, num_layers=1)(src, tgt)\n",
 }
+
+# §4.3's class repaired in place: the feed-forward block becomes Linear, ReLU, Linear back to d_model
+LAYER_4_3_REPAIRED = LAYER_4_3.replace(
+    "self.fc = nn.Linear(d_model, d_ff)",
+    "self.fc = nn.Sequential(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Linear(d_ff, d_model))")
 
 FIXED = '''
 import math
@@ -174,6 +179,108 @@ def attention_by_hand():
     return tr, O, reference
 
 
+def repaired_layer(d_model: int = 512, heads: int = 8, d_ff: int = 2048, seed: int = 0) -> dict:
+    """§4.3's class as printed (its error), repaired in place, and compared with nn.TransformerEncoderLayer
+    carrying the same weights (eval mode: no dropout)."""
+    mg.manual_seed(seed)
+    x = mg.randn(4, 2, d_model)  # (sequence, batch, features): the layout the printed class expects
+    env: dict = {}
+    exec(LAYER_4_3.format(lib="minigrad"), env)
+    printed = env["TransformerEncoderLayer"](d_model, heads, d_ff)
+    as_printed = error_of(lambda: printed(x))
+    exec(LAYER_4_3_REPAIRED.format(lib="minigrad"), env)
+    layer = env["TransformerEncoderLayer"](d_model, heads, d_ff).eval()
+    reference = mg.nn.TransformerEncoderLayer(d_model, heads, d_ff).eval()
+    names = {"attention.": "self_attn.", "fc.0.": "linear1.", "fc.2.": "linear2."}
+    state = {}
+    for k, v in layer.state_dict().items():
+        for old, new in names.items():
+            k = k.replace(old, new) if k.startswith(old) else k
+        state[k] = v
+    reference.load_state_dict(state)
+    with mg.no_grad():
+        out, ref = layer(x), reference(x)
+    return {"as_printed": as_printed, "shape": tuple(out.shape), "difference": float((out - ref).abs().max().item())}
+
+
+def formula_4_1(d_model: int = 16, heads: int = 2, seed: int = 0) -> dict:
+    r"""§4.1's :math:`\mathrm{FFN}(\mathrm{Attention}(X))` against an encoder layer with the same weights, and the
+    layer rebuilt with its residual connections and layer norms, :math:`\mathrm{LN}(h + \mathrm{FFN}(h))`,
+    :math:`h = \mathrm{LN}(X + \mathrm{Attention}(X))`."""
+    mg.manual_seed(seed)
+    layer = mg.nn.TransformerEncoderLayer(d_model, heads, 4 * d_model, batch_first=True).eval()
+    x = mg.randn(2, 5, d_model)
+    with mg.no_grad():
+        attn = lambda z: layer.self_attn(z, z, z, need_weights=False)[0]  # noqa: E731
+        ffn = lambda z: layer.linear2(mg.relu(layer.linear1(z)))  # noqa: E731
+        full = layer(x)
+        as_printed = ffn(attn(x))
+        h = layer.norm1(x + attn(x))
+        rebuilt = layer.norm2(h + ffn(h))
+    return {"formula": float((as_printed - full).abs().max().item()), "with_residuals": float((rebuilt - full).abs().max().item())}
+
+
+def document_rows(attention_diff: float, failures: dict, repaired: dict, formula: dict, outputs: dict, size: dict) -> list:
+    """Rows for 000 §4.1 to §5.4: the formulas, the code samples and what the text says of them."""
+    fixed = FIXED
+    rows = [
+        claim("000 §4.1", "Transformer(X) = FFN(Attention(X))", "Transformer(X) = FFN(Attention(X))", "wrong",
+              f"max |FFN(Attention(X)) - encoder layer| = {formula['formula']:.3g}; with residuals and layer norms: "
+              f"{formula['with_residuals']:.3g}",
+              "the formula drops the residual connections and the layer norms (and the decoder); rebuilt as "
+              "LN(h + FFN(h)), h = LN(X + Attention(X)) it matches nn.TransformerEncoderLayer"),
+        claim("000 §4.2", "Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) V", "Attention(Q,K,V) = softmax(QK^T/√d_k) V", "holds",
+              f"max |by hand - scaled_dot_product_attention| = {attention_diff:.3g}",
+              "the formula of Vaswani et al. (2017), Eq. 1; d_k is the width of queries and keys"),
+        claim("000 §4.3", "TransformerEncoderLayer(d_model, n_heads, d_ff)", "class TransformerEncoderLayer(nn.Module): ...", "wrong",
+              f"as printed: {repaired['as_printed']}; repaired in place: output {repaired['shape']}, max |difference| from "
+              f"nn.TransformerEncoderLayer with the same weights {repaired['difference']:.3g}",
+              "the feed-forward block is one Linear(d_model, d_ff), whose d_ff-wide output is added to the d_model-wide "
+              "residual and normalised over d_model: it fails; with Linear(d_model, d_ff), ReLU, Linear(d_ff, d_model) the "
+              "class is the standard post-norm encoder layer", kind="code"),
+        claim("000 §4.3", "the layer contains self-attention, a feed-forward network and normalisation",
+              "包含了自注意力机制、前馈神经网络和归一化层", "wrong", repaired["as_printed"],
+              "its 'feed-forward network' is a single linear map with no activation, so the block is linear and cannot "
+              "even be added back to its input"),
+        claim("000 §5.1", "Python 3.x, PyTorch 1.8.x, NumPy 1.19.x", "Python 3.x; PyTorch 1.8.x; Numpy 1.19.x", "holds with a condition",
+              f"the corrected code passes batch_first: {'batch_first=True' in fixed}, tgt_is_causal: {'tgt_is_causal' in fixed}",
+              "the printed code only uses what PyTorch 1.8 has, but attends across the batch; making it right needs "
+              "batch_first (PyTorch 1.9 and later) or transposes, and the causal hint tgt_is_causal needs PyTorch 2.1; "
+              "NumPy 1.19 and PyTorch 1.8 have no wheels for Python 3.10 and later, so 'Python 3.x' means 3.6 to 3.9"),
+    ]
+    titles = list(failures)
+    rows.append(claim("000 §5.2", "TransformerModel(d_model, n_heads, d_ff, num_layers)", "class TransformerModel(nn.Module): ...",
+                      "wrong", failures[titles[1]]["minigrad"],
+                      "src_vocab_size and tgt_vocab_size are never defined: building the model raises NameError", kind="code"))
+    rows.append(claim("000 §5.2", "the decoder calls layer(tgt_emb, src_emb)", "tgt_emb = layer(tgt_emb, src_emb)", "wrong",
+                      failures[titles[2]]["minigrad"],
+                      "the 'decoder' is built from encoder layers, whose forward takes one argument: two arguments raise "
+                      "TypeError; a decoder layer needs masked self-attention and attention over the encoder output", kind="code"))
+    rows.append(claim("000 §5.2", "output = fc_out(tgt_emb[-1])", "output = self.fc_out(tgt_emb[-1])", "wrong",
+                      "tgt_emb has shape (batch 2, sequence 4, d_model): index -1 is the last sequence",
+                      "with (batch, sequence) input, as §5.4 passes it, [-1] takes the last sequence of the batch, not the last "
+                      "position; and nn.MultiheadAttention, sequence-first by default, attends across the batch"))
+    rows.append(claim("000 §5.3", "encoder and decoder both use TransformerEncoderLayer", "编码器和解码器都使用了TransformerEncoderLayer",
+                      "holds with a condition", failures[titles[2]]["minigrad"],
+                      "true of the code, and the reason it cannot work: a decoder needs a causal mask and cross-attention "
+                      "(nn.TransformerDecoderLayer); there is no positional encoding either"))
+    d_model, heads, d_ff, layers = (size.get(k, v) for k, v in (("d_model", 512), ("heads", 8), ("d_ff", 2048), ("layers", 6)))
+    rows.append(Row("d_model, n_heads, d_ff, num_layers", "512, 8, 2048, 6", None, f"{d_model}, {heads}, {d_ff}, {layers}",
+                    "agrees", "the base model of Vaswani et al. (2017), Table 3" + ("" if not size else " (this run is small: --quick)"),
+                    "000 §5.4"))
+    src, tgt = mg.tensor([[1, 2, 3, 4], [2, 3, 4, 5]]), mg.tensor([[5, 4, 3, 2], [4, 3, 2, 1]])
+    rows.append(Row("src, tgt", "[[1, 2, 3, 4], [2, 3, 4, 5]], [[5, 4, 3, 2], [4, 3, 2, 1]]", None,
+                    f"{tuple(src.shape)} and {tuple(tgt.shape)}", "agrees", "two sequences of four tokens each: batch 2, length 4", "000 §5.4"))
+    rows.append(claim("000 §5.4", "model(src, tgt); print(output)", "output = model(src, tgt)", "wrong",
+                      failures[titles[1]]["minigrad"], "the run stops where building the model does (NameError)", kind="code"))
+    out = outputs["minigrad"]
+    rows.append(claim("000 §5.4", "the example translates a sequence to a sequence", "这个示例展示了如何使用Transformer模型进行序列到序列的翻译",
+                      "wrong", f"corrected output: shape {out.shape}, untrained",
+                      "one forward pass of untrained weights with the target given (teacher forcing) yields one vector of "
+                      "vocabulary scores per sequence; nothing is trained, decoded token by token or translated"))
+    return rows
+
+
 # %%
 def run(ctx) -> dict:
     ctx.section("§4.2: the attention formula, step by step")
@@ -196,7 +303,19 @@ def run(ctx) -> dict:
     if "torch" in outputs:
         diff = float(np.abs(outputs["minigrad"] - outputs["torch"]).max())
         ctx.show(f"largest difference between the libraries: {diff:.2e} (float32 round-off)")
-    return {"runs": {k: v.tolist() for k, v in outputs.items()}, "failures": failures}
+    ctx.section("§4.3's class repaired in place, and §4.1's formula against an encoder layer")
+    layer_size = dict(d_model=32, heads=4, d_ff=64) if ctx.quick else {}
+    repaired = repaired_layer(**layer_size)
+    formula = formula_4_1()
+    ctx.show(f"as printed: {repaired['as_printed']}\nrepaired (Linear, ReLU, Linear): output {repaired['shape']}, largest difference "
+             f"from nn.TransformerEncoderLayer with the same weights {repaired['difference']:.2e}\n"
+             f"§4.1, FFN(Attention(X)) against the layer: {formula['formula']:.3g}; with residuals and layer norms: "
+             f"{formula['with_residuals']:.2e}")
+    attention_diff = float(np.abs(O.numpy() - reference.numpy()).max())
+    rows = document_rows(attention_diff, failures, repaired, formula, outputs, size)
+    ctx.section("Check of every formula, code sample and claim of §4 and §5")
+    ctx.show(format_table(rows))
+    return {"runs": {k: v.tolist() for k, v in outputs.items()}, "failures": failures, "rows": rows}
 
 
 # %% [markdown]
