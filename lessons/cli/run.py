@@ -54,7 +54,7 @@ def main(argv: list | None = None) -> int:
             "source": mod.SOURCE,
             "checks": [r.as_dict() for r in result.get("rows", [])],
             "figures": [str(f) for f in ctx.figures],
-            **{k: v for k, v in result.items() if k in ("runs", "failures")},
+            **{k: v for k, v in result.items() if k in ("runs", "failures", "records")},
         }
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=float))
