@@ -48,9 +48,8 @@ DOCUMENT = {
     "context_1": "48.1840", "context_2": "63.5680", "context_3": "78.9520",
     "output_1": "1204.6", "output_2": "1584.2", "output_3": "1973.8",
 }
-MATRICES = {"W_Q": [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]], "W_K": [[9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, 16.0]],
-            "W_V": [[17.0, 18.0, 19.0, 20.0], [21.0, 22.0, 23.0, 24.0]]}
-W_F = [[25.0, 26.0], [27.0, 28.0]]
+MATRICES = {"W_Q": [[1, 2, 3, 4], [5, 6, 7, 8]], "W_K": [[9, 10, 11, 12], [13, 14, 15, 16]], "W_V": [[17, 18, 19, 20], [21, 22, 23, 24]]}
+W_F = [[25, 26], [27, 28]]
 D_MODEL, HEADS = 4, 2
 # a variant whose softmax does not saturate: queries and keys a tenth of the document's
 VARIANT = {"Q": (0.7, 1.5, 2.3), "K": (2.2, 3.8, 5.4), "V": (40.0, 62.0, 84.0)}
@@ -188,7 +187,7 @@ def document_rows(values: dict) -> list:
     P = mg.tensor([[values[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)], dtype=mg.float64)
     K = mg.tensor([values[f"K_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
     V = mg.tensor([values[f"V_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
-    rows.append(claim("001 §3.2.2", "context_i = sum_j weight_i K_j", "context_i = Σ_j weight_i · K_j", "wrong",
+    rows.append(claim("001 §3.2.2", "context_i = sum_j weight_i K_j", r"\text{context}_i = \sum_{j=1}^{T} \text{weight}_i \cdot K_j", "wrong",
                       f"P K = {vec((P @ K).numpy())}, P V = {vec((P @ V).numpy())}",
                       "attention sums the values V_j, as §4.2 does; §3.2.2 (encoder and decoder) sums the keys, which "
                       "gives other numbers; it also writes weight_i where the weight depends on i and j"))

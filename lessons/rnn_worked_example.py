@@ -33,7 +33,7 @@ from lessons.common import Row, Step, WorkedExample, claim, error_of, format_tab
 
 SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
 SOURCE = "001 §3.1.2, §3.1.3, §4.1"
-MATRICES = {"W_h": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "W_c": [[7.0, 8.0, 9.0], [10.0, 11.0, 12.0]], "W_o": [[13.0, 14.0], [15.0, 16.0]]}
+MATRICES = {"W_h": [[1, 2, 3], [4, 5, 6]], "W_c": [[7, 8, 9], [10, 11, 12]], "W_o": [[13, 14], [15, 16]]}
 PSEUDOCODE = """
 def RNN(input_sequence):
   h = 0
@@ -151,7 +151,7 @@ def document_rows(ex: WorkedExample) -> list:
     changed = ex.with_inputs(w_hh=5.0, w_xh=-3.0, b_h=10.0).evaluate()
     same = all(changed[f"o_{t}"] == v[f"o_{t}"] for t in range(1, T + 1))
     rows.append(claim("001 §3.1.2", "c_t is the cell state of the RNN; y = o_T is its hidden state",
-                      "计算细胞状态 c_t = tanh(W_c c_{t-1} + W_x x_t + b_c); o_t = σ(W_o c_t + b_o); y = o_T（隐藏状态）", "wrong",
+                      r"c_t = \text{tanh}(W_c c_{t-1} + W_x x_t + b_c)（计算细胞状态）; o_t = \sigma(W_o c_t + b_o)（生成输出）; y = o_T（隐藏状态）", "wrong",
                       f"o_T with w_hh, w_xh, b_h changed to 5, -3, 10: {changed[f'o_{T}']:.6g} (was {v[f'o_{T}']:.6g})",
                       ("the outputs do not change when every weight of h_t changes: " if same else "the outputs change: ")
                       + "h_t never reaches o_t, and c_t never sees h_t. This is two independent one-unit RNNs, not an RNN "

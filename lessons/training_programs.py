@@ -114,6 +114,12 @@ y = torch.randint(0, output_size, (100,))
 '''
 # §5.1's installation and check, as printed
 SETUP_5_1 = "pip install python\npip install torch torchvision"
+# the printed line where each bug strikes
+FAILING_LINE = {
+    "1. token ids into nn.RNN": "out, _ = self.rnn(x, h0)",
+    "2. out[-1] is the last sequence, not the last step": "out = self.fc(out[-1, :, :])",
+    "3. one prediction per token for one label per sequence": "transformer_loss = nn.CrossEntropyLoss()(transformer_output, y)",
+}
 FIXED = '''
 import {lib} as torch
 import {lib}.nn as nn
@@ -247,13 +253,13 @@ def document_rows(failures: dict, runs: dict, epochs: int) -> list:
             f"x {tuple(env['x'].shape)}, y {tuple(env['y'].shape)}", "agrees",
             "100 random sequences of 20 tokens and 100 random labels: there is nothing to learn but the training set itself",
             "001 §5.2"),
-        claim("001 §5.2", "parameters of RNNModel(10, 20, 5)", "nn.RNN(input_size, hidden_size) + nn.Linear(hidden_size, output_size)",
+        claim("001 §5.2", "parameters of RNNModel(10, 20, 5)", "self.rnn = nn.RNN(input_size, hidden_size, num_layers=1, batch_first=True)",
               "holds", n_rnn, f"built as printed and counted: nn.RNN {count(rnn_m.rnn)}, nn.Linear {count(rnn_m.fc)}"),
         claim("001 §5.2", "parameters of TransformerModel(10, 20, 5, 2)",
               "nn.Embedding + nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=hidden_size, nhead=num_heads)) + nn.Linear",
               "holds", n_tr, f"built as printed and counted: embedding {count(tr_m.embedding)}, attention {count(layer.self_attn)}, "
                              f"feed-forward {ff}, layer norms {count(layer.norm1) + count(layer.norm2)}, output {count(tr_m.decoder)}"),
-        claim("001 §5.2", "parameters in the Transformer's feed-forward block", "dim_feedforward not given", "holds with a condition",
+        claim("001 §5.2", "parameters in the Transformer's feed-forward block", "nn.TransformerEncoderLayer(d_model=hidden_size, nhead=num_heads)", "holds with a condition",
               ff, f"{ff} of {n_tr} parameters ({100 * ff / n_tr:.1f}%) sit in the feed-forward block, because dim_feedforward "
                   f"defaults to {layer.linear1.out_features} = {layer.linear1.out_features / 20:.1f} x hidden_size; the usual "
                   f"ratio is 4 x hidden_size"),
@@ -263,7 +269,7 @@ def document_rows(failures: dict, runs: dict, epochs: int) -> list:
               "default-sized feed-forward block, and the RNN model cannot even read token ids (below)"),
     ]
     for title, errors in failures.items():
-        rows.append(claim("001 §5.2", f"program: {title}", "the §5.2 program", "wrong", errors["minigrad"],
+        rows.append(claim("001 §5.2", f"program: {title}", FAILING_LINE[title], "wrong", errors["minigrad"],
                           "the program stops here" + (f"; PyTorch says {errors['torch']}" if "torch" in errors else ""), kind="code"))
     lib = "torch" if "torch" in runs else "minigrad"
     r = runs[lib]

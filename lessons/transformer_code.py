@@ -224,12 +224,12 @@ def document_rows(attention_diff: float, failures: dict, repaired: dict, formula
     """Rows for 000 §4.1 to §5.4: the formulas, the code samples and what the text says of them."""
     fixed = FIXED
     rows = [
-        claim("000 §4.1", "Transformer(X) = FFN(Attention(X))", "Transformer(X) = FFN(Attention(X))", "wrong",
+        claim("000 §4.1", "Transformer(X) = FFN(Attention(X))", r"\text{Transformer}(\mathbf{X}) = \text{FFN}(\text{Attention}(\mathbf{X}))", "wrong",
               f"max |FFN(Attention(X)) - encoder layer| = {formula['formula']:.3g}; with residuals and layer norms: "
               f"{formula['with_residuals']:.3g}",
               "the formula drops the residual connections and the layer norms (and the decoder); rebuilt as "
               "LN(h + FFN(h)), h = LN(X + Attention(X)) it matches nn.TransformerEncoderLayer"),
-        claim("000 §4.2", "Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) V", "Attention(Q,K,V) = softmax(QK^T/√d_k) V", "holds",
+        claim("000 §4.2", "Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) V", r"\text{Attention}(\mathbf{Q}, \mathbf{K}, \mathbf{V}) = \text{softmax}(\frac{\mathbf{QK}^T}{\sqrt{d_k}}) \mathbf{V}", "holds",
               f"max |by hand - scaled_dot_product_attention| = {attention_diff:.3g}",
               "the formula of Vaswani et al. (2017), Eq. 1; d_k is the width of queries and keys"),
         claim("000 §4.3", "TransformerEncoderLayer(d_model, n_heads, d_ff)", "class TransformerEncoderLayer(nn.Module): ...", "wrong",

@@ -55,6 +55,8 @@ def test_rnn_check_table_against_numpy():
     assert rows["a_h3"].from_document_steps == 14  # 7 + 6 + 1 from the document's own h_2 = 7
     assert "adds 15" in rows["a_o1"].reason
     assert rows["c_1"].from_document_steps == pytest.approx(math.tanh(10), rel=1e-12)
+    assert rows["c_3"].verdict == "rounding difference"  # tanh(32.965) rounds to 1.0000, printed 0.9999
+    assert rows["c_2"].verdict == "wrong"  # 0.9950 is no rounding of 1
     assert len(rows) == len(rnn.DOCUMENT)
 
 
@@ -80,9 +82,11 @@ def test_attention_check_table_against_numpy():
     soft /= soft.sum()
     for j in range(3):
         assert rows[f"weight_{j + 1}"].from_document_steps == pytest.approx(soft[j], rel=1e-9)
-        assert rows[f"weight_{j + 1}"].verdict == "wrong"
+        assert rows[f"weight_{j + 1}"].verdict == "not derivable"
+        assert "cannot be derived from the printed scores" in rows[f"weight_{j + 1}"].reason
     assert rows["Q_1"].verdict == "taken as given" and "shape impossible" in rows["Q_1"].reason
     assert "983" in rows["score_1"].reason  # (7*22 + 15*38 + 23*54) / 2
+    assert rows["score_1"].verdict == "not derivable" and rows["score_1"].reason.startswith("the formula fails on shapes")
     assert rows["output_1"].from_document_steps == pytest.approx(25 * 48.184)
     assert rows["output_2"].from_document_steps == pytest.approx(25 * 63.568)  # the document printed 1584.2
     assert rows["output_2"].reason.startswith("arithmetic slip")
@@ -112,5 +116,6 @@ def test_cli_list_check_and_json():
     rep = _cli("rnn_worked_example", "--json")
     data = json.loads(rep.stdout)
     row = data["rnn_worked_example"]["checks"][0]
-    assert set(row) == {"quantity", "document", "from_document_steps", "recomputed", "verdict", "reason"}
+    assert set(row) == {"quantity", "document", "from_document_steps", "recomputed", "verdict", "reason", "source", "kind"}
+    assert row["source"] == "001 §4.1" and row["kind"] == "number"
     assert _cli("no_such_lesson").returncode == 2
