@@ -1,5 +1,5 @@
 # %% [markdown]
-# # The attention example of document 001, §3.2.2, §3.2.3 and §4.2
+# # The attention example of document 001, §3.2.2 and §4.2
 #
 # Document 001 computes one attention step by hand (§4.2) with $x = [1, 2, 3]$, $d = 4$, two heads,
 # $W_Q = \begin{bmatrix}1&2&3&4\\5&6&7&8\end{bmatrix}$, $W_K = \begin{bmatrix}9&10&11&12\\13&14&15&16\end{bmatrix}$,
@@ -39,7 +39,7 @@ import minigrad as mg
 from lessons.common import Row, Step, WorkedExample, claim, error_of, format_table, pyplot
 
 SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
-SOURCE = "001 §3.2.2, §3.2.3, §4.2"
+SOURCE = "001 §3.2.2, §4.2"
 
 DOCUMENT = {
     "Q_1": "7", "Q_2": "15", "Q_3": "23", "K_1": "22", "K_2": "38", "K_3": "54", "V_1": "40", "V_2": "62", "V_3": "84",

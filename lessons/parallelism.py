@@ -28,7 +28,11 @@
 # %%
 from __future__ import annotations
 
+import gc
+import json
 import os
+import subprocess
+import sys
 import time
 import tracemalloc
 
@@ -40,7 +44,7 @@ from minigrad import backend, nn
 from minigrad.analysis import analyze
 
 SUMMARY = "RNN vs attention over sequence length: time, memory, FLOPs and critical path, fitted and plotted"
-SOURCE = "001 §1.1, §5.3; 000 §1.3, §3.3; Vaswani et al. (2017) Table 1"
+SOURCE = "000 §1.2-§3.3, §8.1, §9; 001 §1.4.1, §2.2, §9.2; Vaswani et al. (2017) Table 1"
 B, D = 4, 64
 
 
@@ -84,11 +88,16 @@ def measure(lengths: list, device: str = "cpu", repeats: int = 5, show=print) ->
             report = analyze(fn(x))
             fn(x).backward()  # warm-up
             times = []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                fn(x).backward()
-                backend.synchronize(dev)
-                times.append(time.perf_counter() - t0)
+            gc.collect()
+            gc.disable()  # as timeit does: a collection of the whole heap inside one timed run is not the model's cost
+            try:
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    fn(x).backward()
+                    backend.synchronize(dev)
+                    times.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
             memory = None
             if device == "cpu":  # tracemalloc sees NumPy's allocations
                 tracemalloc.start()
@@ -104,10 +113,34 @@ def measure(lengths: list, device: str = "cpu", repeats: int = 5, show=print) ->
     return results
 
 
-def records(results: dict) -> list:
-    """One record per workload and T (the ``--json`` report)."""
-    return [{"model": name, "T": r["T"], "critical_path_ops": r["critical_path"], "total_ops": r["ops"], "seconds": r["time"],
-             "flops": r["flops"], "peak_memory_bytes": r["memory"]} for name, rows in results.items() for r in rows]
+_ONE_THREAD = """
+import json
+from lessons.parallelism import measure
+results = measure([{T}], "cpu", repeats={repeats}, show=lambda *a: None)
+print(json.dumps({{name: rows[0]["time"] for name, rows in results.items()}}))
+"""
+
+
+def one_thread_times(T: int, repeats: int = 3) -> dict | None:
+    """Forward + backward times at one T with NumPy's BLAS held to one thread (a fresh process: the thread
+    count is read when NumPy loads), or None when that process fails."""
+    env = {**os.environ, **{k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
+    proc = subprocess.run([sys.executable, "-c", _ONE_THREAD.format(T=T, repeats=repeats)], env=env, capture_output=True,
+                          text=True, timeout=1800)
+    return json.loads(proc.stdout.splitlines()[-1]) if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def records(results: dict, one_thread: dict | None = None, T_one: int | None = None) -> list:
+    """One record per workload and T (the ``--json`` report); at ``T_one`` also the time on one thread."""
+    out = []
+    for name, rows in results.items():
+        for r in rows:
+            rec = {"model": name, "T": r["T"], "critical_path_ops": r["critical_path"], "total_ops": r["ops"], "seconds": r["time"],
+                   "flops": r["flops"], "peak_memory_bytes": r["memory"]}
+            if one_thread and r["T"] == T_one:
+                rec["seconds_one_thread"] = one_thread[name]
+            out.append(rec)
+    return out
 
 
 def comparison(results: dict, model: str, baseline: str = "tanh RNN") -> str:
@@ -133,7 +166,7 @@ def exponent(rows: list, key: str, last: int = 3) -> float | None:
 
 
 # %%
-def explanation(results: dict, exps: dict, device: str) -> list:
+def explanation(results: dict, exps: dict, device: str, one_thread: dict | None = None, T_one: int | None = None) -> list:
     """What this run measured, in sentences (nothing here is assumed about the machine)."""
     rnn, lstm, att = exps["tanh RNN"], exps["LSTM"], exps["attention (1 head)"]
     largest = {name: rows[-1] for name, rows in results.items()}
@@ -149,6 +182,11 @@ def explanation(results: dict, exps: dict, device: str) -> list:
         f"At T = {T}, forward FLOPs per second of forward + backward time: " + ", ".join(f"{name} {g:.2f} GFLOP/s" for name, g in rate.items())
         + ": a short critical path pays only as far as the machine runs the independent ops at once.",
     ]
+    if one_thread:
+        times = {name: next(r["time"] for r in rows if r["T"] == T_one) for name, rows in results.items()}
+        lines.append(f"With NumPy's BLAS on one thread instead of all, at T = {T_one}, time changes by a factor of "
+                     + ", ".join(f"{name} {one_thread[name] / times[name]:.2f}" for name in times)
+                     + " (above 1: the model used the extra cores).")
     lines += [comparison(results, m) + "." for m in ("attention (1 head)", "multi-head attention (8 heads)", "encoder layer")]
     return lines
 
@@ -223,12 +261,14 @@ def run(ctx) -> dict:
         ctx.show(f"{name:32s} " + " ".join(f"{round(exps[name][k], 2) + 0.0:14.2f}" if exps[name][k] is not None else f"{'—':>14s}" for k in keys))
     ctx.show("\nTable 1 predicts: FLOPs k = 1 for the RNN and 2 for attention (at T >> d); critical path k = 1 "
              "for the RNN, 0 for attention.")
+    T_one = lengths[-2]
+    one_thread = one_thread_times(T_one, repeats=1 if ctx.quick else 3) if ctx.device == "cpu" else None
     ctx.section("What this run shows")
-    ctx.show("\n".join(explanation(results, exps, ctx.device)))
+    ctx.show("\n".join(explanation(results, exps, ctx.device, one_thread, T_one)))
     rows = claim_rows(results, exps, ctx.device)
     ctx.section("The documents' claims about parallelism, decided by this run")
     ctx.show(format_table(rows))
-    out = {"results": results, "exponents": exps, "records": records(results), "rows": rows}
+    out = {"results": results, "exponents": exps, "records": records(results, one_thread, T_one), "rows": rows}
     plt = pyplot()
     if plt is None:
         return out

@@ -32,7 +32,7 @@ import minigrad as mg
 from lessons.common import Row, claim, format_table, optional_torch, pyplot, run_snippet
 
 SUMMARY = "The RNN-vs-Transformer training program: its errors shown, then fixed and run on both libraries"
-SOURCE = "001 §5.2, §5.3"
+SOURCE = "001 §5.1-§5.3"
 
 ORIGINAL = '''
 import {lib} as torch

@@ -356,6 +356,8 @@ def test_parallelism_records_measure_the_critical_path(rows):
         paths = [r["critical_path_ops"] for r in sorted(by_model[name], key=lambda r: r["T"])]
         assert len(paths) >= 3 and all(b > a for a, b in zip(paths, paths[1:])), (name, paths)
     assert len({r["critical_path_ops"] for r in by_model["attention (1 head)"]}) == 1
+    one_thread = [r for r in records if "seconds_one_thread" in r]
+    assert {r["model"] for r in one_thread} == set(by_model) and all(r["seconds_one_thread"] > 0 for r in one_thread)
 
 
 def test_parallelism_explanation_follows_the_measurements():
@@ -392,3 +394,14 @@ def test_encoder_layer_of_000_fails_then_is_repaired_in_place():
     assert repaired["shape"] == (4, 2, 16) and repaired["difference"] < 1e-5
     formula = transformer_code.formula_4_1()
     assert formula["formula"] > 0.1 and formula["with_residuals"] < 1e-5
+
+
+def test_errata_lists_rows_by_document_and_section_in_numeric_order():
+    from lessons.common import Row
+    from lessons.runner import errata_page
+
+    rows = [Row(q, "1", None, 2.0, "wrong", "why", s) for q, s in (("a", "001 §10.1"), ("b", "001 §4.2"), ("c", "000 §3.3"), ("d", "001 §4.1"))]
+    page = errata_page({"some_lesson": (None, rows)})
+    heads = [line for line in page.splitlines() if line.startswith("#")]
+    assert heads[1:] == ["## 000", "### 000 §3.3", "## 001", "### 001 §4.1", "### 001 §4.2", "### 001 §10.1"]
+    assert "[some_lesson](lessons/some_lesson.md)" in page and "3 rows: 3 wrong" in page
