@@ -184,9 +184,14 @@ def explanation(results: dict, exps: dict, device: str, one_thread: dict | None 
     ]
     if one_thread:
         times = {name: next(r["time"] for r in rows if r["T"] == T_one) for name, rows in results.items()}
-        lines.append(f"With NumPy's BLAS on one thread instead of all, at T = {T_one}, time changes by a factor of "
-                     + ", ".join(f"{name} {one_thread[name] / times[name]:.2f}" for name in times)
-                     + " (above 1: the model used the extra cores).")
+        factor = {name: one_thread[name] / times[name] for name in times}
+        helped = [n for n, f in factor.items() if f > 1.1]
+        hurt = [n for n, f in factor.items() if f < 0.9]
+        lines.append(f"Time on one BLAS thread divided by time on all threads, at T = {T_one}: "
+                     + ", ".join(f"{name} {f:.2f}" for name, f in factor.items()) + ". "
+                     + (f"The extra threads sped up {', '.join(helped)}. " if helped else "The extra threads sped up no model. ")
+                     + (f"They slowed down {', '.join(hurt)}: threads that wait for each other lose when the cores are "
+                        f"busy with other work or the products are small." if hurt else ""))
     lines += [comparison(results, m) + "." for m in ("attention (1 head)", "multi-head attention (8 heads)", "encoder layer")]
     return lines
 
