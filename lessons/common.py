@@ -187,8 +187,9 @@ class WorkedExample:
         unit = 10.0 ** (-p.decimals)
         for value, what in ((from_doc, "the document's formula on its own earlier numbers"), (recomputed, "the consistent computation")):
             if p.decimals > 0 and abs(value - p.value) <= unit * (1 + 1e-9):  # one unit in the last digit: no arithmetic slip
+                how = "cut off instead of rounded" if abs(p.value) < abs(value) else "rounded up one unit too many"
                 return "rounding difference", (f"{what} gives {value:.10g}, which rounds to {value:.{p.decimals}f}; the document "
-                                               f"prints {p.text}, one unit off in the last digit (truncated, not rounded)")
+                                               f"prints {p.text}, one unit off in the last digit ({how})")
         if step.written is not None:
             as_written = self._one_step(earlier_doc, step.written)
             if _close(as_written, p.value, p.decimals):
