@@ -172,7 +172,7 @@ def run(ctx) -> dict:
     axes[0].set_xlabel("time step t", fontsize=14)
     axes[0].set_ylabel("||dL/dh_t||", fontsize=14)
     axes[0].set_title(f"gradient reaching each step, loss at t = {T}", fontsize=16)
-    axes[0].legend(fontsize=12)
+    axes[0].legend(fontsize=14)
     for k, r in runs.items():
         axes[1].semilogy(r["norms"], label=f"{k}: gradient norm", linewidth=2)
         axes[1].semilogy(r["losses"], "--", label=f"{k}: loss", linewidth=2)
