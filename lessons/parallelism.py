@@ -193,6 +193,11 @@ def explanation(results: dict, exps: dict, device: str, one_thread: dict | None 
                      + (f"They slowed down {', '.join(hurt)}: threads that wait for each other lose when the cores are "
                         f"busy with other work or the products are small." if hurt else ""))
     lines += [comparison(results, m) + "." for m in ("attention (1 head)", "multi-head attention (8 heads)", "encoder layer")]
+    if hasattr(os, "getloadavg"):
+        load, cpus = os.getloadavg()[0], os.cpu_count() or 1
+        lines.append(f"Load average at the end of the run: {load:.1f} on {cpus} logical CPUs"
+                     + (": other programs held the cores, so the times above are disturbed; rerun on an idle machine "
+                        "before drawing conclusions from them." if load > 0.8 * cpus else "."))
     return lines
 
 
