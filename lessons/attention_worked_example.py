@@ -35,8 +35,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import minigrad as mg
-from lessons.common import Step, WorkedExample, format_table, pyplot
+from lessons import figures
+from lessons.common import Step, WorkedExample
 
 SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
 SOURCE = "001 §3.2.2, §3.2.3, §4.2"
@@ -141,25 +144,30 @@ def run(ctx) -> dict:
     ctx.show("weights P =\n" + str(w.numpy()) + "\ncontexts = " + str(out.numpy().ravel()))
     rows = ex.check_table()
     ctx.section("Check of every number the document prints")
-    ctx.show(format_table(rows))
+    ctx.table(rows)
     printed = [float(DOCUMENT[f"score_{j}"]) for j in (1, 2, 3)]
     weights_sum = _printed_weight_sum()
     gap = printed[2] - printed[1]
     ctx.show(f"\nThe printed weights sum to {weights_sum:g} but are not the softmax of anything printed: scores that "
              f"differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {math.exp(gap):.3g}).")
-    plt = pyplot()
+    plt = ctx.pyplot()
     if plt is None:
         return {"rows": rows, "values": values, "example": ex}
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
-    for ax, mat, title in ((axes[0], w.numpy(), "consistent: softmax(Q K^T / 2)"),
-                           (axes[1], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3, "as the document uses them")):
-        im = ax.imshow(mat, vmin=0, vmax=1, cmap="viridis")
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel("key j")
-        ax.set_ylabel("query i")
+    fig, axes = figures.subplots(1, 2)
+    for ax, mat, title in ((axes[0], w.numpy(), figures.label("consistent: softmax(Q Kᵀ / 2), one row per query")),
+                           (axes[1], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3,
+                            figures.label("as the document uses them: query 1's row for all"))):
+        im = ax.imshow(mat, vmin=0, vmax=1, cmap=figures.CMAP)
+        ax.set_title(title, fontsize=16)
+        ax.set_xlabel(figures.label("key j"))
+        ax.set_ylabel(figures.label("query i"))
         ax.set_xticks([0, 1, 2], ["1", "2", "3"])
         ax.set_yticks([0, 1, 2], ["1", "2", "3"])
-    fig.colorbar(im, ax=axes, shrink=0.8)
+        ax.grid(False)
+        for (i, j), value in np.ndenumerate(np.asarray(mat, dtype=float)):
+            ax.text(j, i, f"{value:.3g}", ha="center", va="center", fontsize=14, color="white" if value < 0.6 else "black")
+    fig.colorbar(im, ax=axes, shrink=0.6, label=figures.label("attention weight"))
+    fig.suptitle(figures.label("001 §4.2: the scores put all the weight on the last key; the printed weights do not"))
     ctx.figure(fig, "attention_worked_example_weights")
     plt.close(fig)
     return {"rows": rows, "values": values, "example": ex}

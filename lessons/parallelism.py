@@ -34,13 +34,16 @@ import tracemalloc
 import numpy as np
 
 import minigrad as mg
-from lessons.common import pyplot
+from lessons import figures
+from lessons.common import machine
+from lessons.i18n import domain
 from minigrad import backend, nn
 from minigrad.analysis import analyze
 
 SUMMARY = "RNN vs attention over sequence length: time, memory, FLOPs and critical path, fitted and plotted"
 SOURCE = "001 §1.1, §5.3; 000 §1.3, §3.3; Vaswani et al. (2017) Table 1"
 B, D = 4, 64
+_ = domain("lessons")
 
 
 def _models(device: str) -> dict:
@@ -108,6 +111,7 @@ def exponent(rows: list, key: str, last: int = 3) -> float | None:
 def run(ctx) -> dict:
     lengths = [16, 32, 64] if ctx.quick else [16, 32, 64, 128, 256, 512, 1024]
     ctx.section(f"Forward + backward, batch {B}, width {D}, on {ctx.device}")
+    ctx.show(_("Times and memory depend on the machine; these were measured on: {machine}").format(machine=machine(ctx.device)))
     results = measure(lengths, ctx.device, repeats=1 if ctx.quick else 5, show=ctx.show)
     ctx.section("Growth exponents k (y grows like T^k, fitted on the largest T)")
     keys = ("time", "memory", "flops", "critical_path")
@@ -123,23 +127,26 @@ def run(ctx) -> dict:
     ctx.show("On this device attention stays faster than the RNN at every measured T." if crossing is None
              else f"On this device attention becomes slower than the RNN from T = {crossing} on: here time follows "
                   f"the work, not the critical path.")
-    plt = pyplot()
+    plt = ctx.pyplot()
     if plt is None:
         return {"results": results, "exponents": exps}
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-    labels = {"time": "forward + backward time (s)", "memory": "peak memory (bytes)", "flops": "forward FLOPs",
-              "critical_path": "critical path (dependent ops)"}
+    fig, axes = figures.subplots(2, 2)
+    labels = {"time": figures.label("forward + backward time (s)"), "memory": figures.label("peak memory (bytes)"),
+              "flops": figures.label("forward FLOPs"), "critical_path": figures.label("critical path (dependent ops)")}
     for ax, key in zip(axes.ravel(), keys):
-        for name, rows in results.items():
+        for (name, rows), marker in zip(results.items(), figures.MARKERS):  # markers tell apart curves that coincide
             pts = [(r["T"], r[key]) for r in rows if r[key]]
             if pts:
-                ax.loglog(*zip(*pts), "o-", label=name, markersize=3)
-        ax.set_xlabel("sequence length T")
+                ax.loglog(*zip(*pts), marker=marker, label=name)
+        ax.set_xticks(lengths, [str(T) for T in lengths], minor=False)
+        ax.set_xticks([], minor=True)
+        ax.yaxis.set_minor_formatter(plt.NullFormatter())  # decades only: minor labels crowd a short axis
+        ax.set_xlabel(figures.label("sequence length T"))
         ax.set_ylabel(labels[key])
         ax.grid(True, which="both", alpha=0.3)
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"RNN vs attention on {ctx.device}: the critical path favours attention, the work favours the RNN")
-    fig.tight_layout()
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right center", fontsize=12)
+    fig.suptitle(figures.label("RNN vs attention on {device}: the critical path favours attention, the work favours the RNN")
+                 .format(device=ctx.device))
     ctx.figure(fig, "parallelism")
     plt.close(fig)
     return {"results": results, "exponents": exps}

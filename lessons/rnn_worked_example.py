@@ -27,7 +27,8 @@
 from __future__ import annotations
 
 import minigrad as mg
-from lessons.common import Step, WorkedExample, format_table, pyplot
+from lessons import figures
+from lessons.common import Step, WorkedExample
 
 SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
 SOURCE = "001 §3.1.2, §3.1.3, §4.1"
@@ -108,7 +109,7 @@ def run(ctx) -> dict:
     ctx.show(ex.steps_text())
     rows = ex.check_table()
     ctx.section("Check of every number the document prints")
-    ctx.show(format_table(rows))
+    ctx.table(rows)
     values = ex.evaluate()
     ctx.section("Result")
     ctx.show(f"y = [o_1, o_2, o_3] = [{values['o_1']:.4f}, {values['o_2']:.4f}, {values['o_3']:.4f}]   "
@@ -117,20 +118,22 @@ def run(ctx) -> dict:
     ctx.show(f"tanh saturates: a_c1 = {values['a_c1']:g} already gives 1 - c_1 = {1 - values['c_1']:.2e}, so every c_t "
              f"is 1 to four decimals and every o_t is w_oc + b_o = {values['w_oc']:g} + {values['b_o']:g} = "
              f"{values[f'o_{T}']:.4f}.")
-    plt = pyplot()
+    plt = ctx.pyplot()
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(10, 3.6))
+        fig, ax = figures.subplots()
         xs = range(len(rows))
-        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in rows], width=0.4, label="printed by the document")
-        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in rows], width=0.4, label="consistent computation")
+        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in rows], width=0.4, label=figures.label("printed by the document"))
+        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in rows], width=0.4, label=figures.label("consistent computation"))
         for x, r in zip(xs, rows):
             if r.verdict == "wrong":
-                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color="tab:red")
+                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color=figures.WRONG,
+                            fontsize=18, fontweight="bold")
         ax.margins(y=0.12)
-        ax.set_xticks(list(xs), [r.quantity for r in rows], rotation=60, fontsize=8)
-        ax.set_title("001 §4.1: every printed number next to the consistent value (✗: wrong)")
-        ax.legend()
-        fig.tight_layout()
+        ax.set_xticks(list(xs), [r.quantity for r in rows], rotation=60)
+        ax.set_ylabel(figures.label("value"))
+        wrong = sum(r.verdict == "wrong" for r in rows)
+        ax.set_title(figures.label("001 §4.1: {wrong} of {total} printed numbers are wrong (✗)").format(wrong=wrong, total=len(rows)))
+        ax.legend(loc="upper left")
         ctx.figure(fig, "rnn_worked_example_check")
         plt.close(fig)
     return {"rows": rows, "values": values, "example": ex}

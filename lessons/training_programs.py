@@ -29,7 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from lessons.common import optional_torch, pyplot, run_snippet
+from lessons import figures
+from lessons.common import optional_torch, run_snippet
 
 SUMMARY = "The RNN-vs-Transformer training program: its errors shown, then fixed and run on both libraries"
 SOURCE = "001 §5.2, §5.3"
@@ -167,7 +168,7 @@ def train(epochs: int = 100, seed: int = 0) -> dict:
 
 # %%
 def run(ctx) -> dict:
-    torch = optional_torch()
+    torch = ctx.torch()
     ctx.section("What fails (each error with the other bugs fixed)")
     failures = {}
     for title, code in BUG_SNIPPETS.items():
@@ -188,17 +189,18 @@ def run(ctx) -> dict:
     for lib in libs:
         ctx.show(f"{lib}: RNN accuracy {runs[lib]['rnn_accuracy']:.2f}, Transformer accuracy {runs[lib]['transformer_accuracy']:.2f}")
     ctx.show("\nThe labels are random, so accuracy above 1/5 only measures memorising 100 sequences.")
-    plt = pyplot()
+    plt = ctx.pyplot()
     if plt is None:
         return {"runs": runs, "failures": failures}
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = figures.subplots()
     for lib, style in zip(libs, ("-", "--")):
         h = np.array(runs[lib]["history"])
-        ax.plot(h[:, 0], style, label=f"{lib} RNN")
-        ax.plot(h[:, 1], style, label=f"{lib} Transformer")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("cross-entropy")
-    ax.set_title("001 §5.2, corrected: training loss")
+        ax.plot(np.arange(1, epochs + 1), h[:, 0], style, color=figures.PALETTE[0], label=f"{lib} RNN")
+        ax.plot(np.arange(1, epochs + 1), h[:, 1], style, color=figures.PALETTE[1], label=f"{lib} Transformer")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(figures.label("epoch"))
+    ax.set_ylabel(figures.label("training loss (cross-entropy)"))
+    ax.set_title(figures.label("001 §5.2, corrected: the training loss of both models falls"))
     ax.legend()
     ctx.figure(fig, "training_programs_loss")
     plt.close(fig)

@@ -183,9 +183,10 @@ def run(ctx) -> dict:
              f"{'the same' if np.allclose(O.numpy(), reference.numpy(), rtol=0, atol=1e-15) else 'DIFFERENT'}")
     ctx.section("What fails (each error with the earlier bugs removed)")
     failures = {}
+    torch = ctx.torch()
     for title, code in SNIPPETS.items():
         failures[title] = {"minigrad": run_snippet(code, "minigrad")}
-        if optional_torch() is not None:
+        if torch is not None:
             failures[title]["torch"] = run_snippet(code, "torch")
         ctx.show(f"{title}\n" + "\n".join(f"    {lib:8s} {msg}" for lib, msg in failures[title].items()))
     size = dict(d_model=32, heads=4, d_ff=64, layers=2) if ctx.quick else {}

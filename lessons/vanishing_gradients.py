@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from lessons.common import pyplot
+from lessons import figures
 from minigrad import nn
 
 SUMMARY = "Norms of dL/dh_t against t for RNN, LSTM and GRU; gradient clipping during training"
@@ -94,23 +94,22 @@ def run(ctx) -> dict:
         applied = max(min(n, 1.0) for n in r["norms"]) if k != "no clipping" else max(r["norms"])
         ctx.show(f"{k:22s} largest gradient norm {max(r['norms']):10.3e}   largest applied {applied:10.3e}   "
                  f"final loss {r['losses'][-1]:.4f}")
-    plt = pyplot()
+    plt = ctx.pyplot()
     if plt is None:
         return {"curves": curves, "runs": runs}
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, axes = figures.subplots(1, 2)
     for k, v in curves.items():
         axes[0].semilogy(np.arange(1, T + 1), v, label=k)
-    axes[0].set_xlabel("time step t")
-    axes[0].set_ylabel("||dL/dh_t||")
-    axes[0].set_title(f"gradient reaching each step, loss at t = {T}")
-    axes[0].legend(fontsize=8)
-    for k, r in runs.items():
-        axes[1].semilogy(r["norms"], label=f"{k}: gradient norm")
-        axes[1].semilogy(r["losses"], "--", label=f"{k}: loss")
-    axes[1].set_xlabel("training step")
-    axes[1].set_title("gradient norm (before clipping) and loss")
-    axes[1].legend(fontsize=8)
-    fig.tight_layout()
+    axes[0].set_xlabel(figures.label("time step t"))
+    axes[0].set_ylabel(r"$\Vert\partial L/\partial h_t\Vert$")
+    axes[0].set_title(figures.label("Far from the loss the tanh RNN's gradient vanishes or explodes"), fontsize=16)
+    axes[0].legend(fontsize=12)
+    for (k, r), colour in zip(runs.items(), figures.PALETTE):
+        axes[1].semilogy(np.arange(1, len(r["norms"]) + 1), r["norms"], color=colour, label=figures.label("{run}: gradient norm").format(run=k))
+        axes[1].semilogy(np.arange(1, len(r["losses"]) + 1), r["losses"], "--", color=colour, label=figures.label("{run}: loss").format(run=k))
+    axes[1].set_xlabel(figures.label("training step"))
+    axes[1].set_title(figures.label("Clipping bounds the update, not the gradient"), fontsize=16)
+    axes[1].legend(fontsize=12)
     ctx.figure(fig, "vanishing_gradients")
     plt.close(fig)
     return {"curves": {k: v.tolist() for k, v in curves.items()}, "runs": runs}
