@@ -14,10 +14,12 @@ import numpy as np
 
 import minigrad as mg
 from lessons import figures
+from lessons.i18n import domain
 from minigrad import nn
 
 SUMMARY = "Train a two-head attention layer to shift a sequence and look at each head's weights"
 SOURCE = "001 §3.2, 000 §2.3 (extension)"
+_ = domain("lessons")
 VOCAB, T, D = 8, 8, 32
 
 
@@ -63,11 +65,12 @@ def run(ctx) -> dict:
         logits, w = model(mg.tensor(x, device=ctx.device), need_weights=True)
     weights = w.cpu().numpy()[0]  # (heads, T, T)
     pred = logits.argmax(dim=-1).cpu().numpy()[0]
-    ctx.section(f"Training ({steps} Adam steps)")
-    ctx.show(f"loss: first {losses[0]:.3f}, last {losses[-1]:.3f}")
-    ctx.show(f"input      {x[0].tolist()}\nprediction {pred.tolist()}   (expected {[VOCAB] + x[0, :-1].tolist()})")
+    ctx.section(_("Training ({steps} Adam steps)").format(steps=steps))
+    ctx.show(_("loss: first {first:.3f}, last {last:.3f}").format(first=losses[0], last=losses[-1]))
+    ctx.show(_("input      {x}\nprediction {pred}   (expected {expected})").format(
+        x=x[0].tolist(), pred=pred.tolist(), expected=[VOCAB] + x[0, :-1].tolist()))
     on_prev = [float(np.mean([weights[h, i, i - 1] for i in range(1, T)])) for h in range(2)]
-    ctx.show("mean weight from position i to i-1: " + ", ".join(f"head {h}: {p:.2f}" for h, p in enumerate(on_prev)))
+    ctx.show(_("mean weight from position i to i-1: ") + ", ".join(_("head {h}: {p:.2f}").format(h=h, p=p) for h, p in enumerate(on_prev)))
     plt = ctx.pyplot()
     if plt is None:
         return {"losses": losses, "weights": weights.tolist()}

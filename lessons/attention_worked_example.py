@@ -40,9 +40,11 @@ import numpy as np
 import minigrad as mg
 from lessons import figures
 from lessons.common import Step, WorkedExample
+from lessons.i18n import domain
 
 SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
 SOURCE = "001 §3.2.2, §3.2.3, §4.2"
+_ = domain("lessons")
 
 DOCUMENT = {
     "Q_1": "7", "Q_2": "15", "Q_3": "23", "K_1": "22", "K_2": "38", "K_3": "54", "V_1": "40", "V_2": "62", "V_3": "84",
@@ -51,7 +53,7 @@ DOCUMENT = {
     "context_1": "48.1840", "context_2": "63.5680", "context_3": "78.9520",
     "output_1": "1204.6", "output_2": "1584.2", "output_3": "1973.8",
 }
-GIVEN = "shape impossible: W_Q, W_K, W_V are 2x4 and x is 3x1, so W x is undefined; the printed value is taken as given"
+GIVEN = "shape impossible: W_Q, W_K, W_V are 2x4 and x is 3x1, so W x is undefined; the printed value is taken as given"  # translated where shown
 
 # the document's own arithmetic, where it differs from its formulas
 _SCORE_AS_WRITTEN = {1: ((1, 1), (2, 2), (3, 3)), 2: ((1, 2), (2, 3), (3, None)), 3: ((1, 3), (2, None), (3, 1))}
@@ -104,13 +106,14 @@ def example(Q: tuple[float, float, float] = (7.0, 15.0, 23.0), K: tuple[float, f
         steps.append(Step(f"z_{i}", lambda v, i=i: v[f"e_{i}1"] + v[f"e_{i}2"] + v[f"e_{i}3"]))
         steps += [Step(f"P_{i}{j}", lambda v, i=i, j=j: v[f"e_{i}{j}"] / v[f"z_{i}"]) for j in pos]
     steps += [Step(f"weight_{j}", lambda v, j=j: v[f"P_1{j}"].clone(), doc_fn=_softmax_of_printed_scores(j),
-                   note=f"the printed weights sum to {_printed_weight_sum():g} but are not the softmax of the printed scores")
+                   note=_("the printed weights sum to {total:g} but are not the softmax of the printed scores").format(
+                       total=_printed_weight_sum()))
               for j in pos]
     steps += [Step(f"context_{i}", _context(f"P_{i}{{}}", pos), doc_fn=_context("weight_{}", pos),
                    written=_context("weight_{}", _V_ORDER[i]),
-                   note="the document reuses query 1's weights for every query") for i in pos]
+                   note=_("the document reuses query 1's weights for every query")) for i in pos]
     steps += [Step(f"output_{i}", lambda v, i=i: mg.relu(v["w_F"] * v[f"context_{i}"] + v["b_F"])) for i in pos]
-    given = {f"{n}_{i}": GIVEN for n in "QKV" for i in pos}
+    given = {f"{n}_{i}": _(GIVEN) for n in "QKV" for i in pos}
     return WorkedExample(inputs, steps, DOCUMENT, given)
 
 
@@ -134,22 +137,23 @@ def draw_variant(rng) -> dict:
 def run(ctx) -> dict:
     ex = example()
     values = ex.evaluate()
-    ctx.section("Step by step (the consistent computation)")
+    ctx.section(_("Step by step (the consistent computation)"))
     ctx.show(ex.steps_text())
-    ctx.section("The same with minigrad's attention op")
+    ctx.section(_("The same with minigrad's attention op"))
     q = mg.tensor([[values["Q_1"]], [values["Q_2"]], [values["Q_3"]]], dtype=mg.float64)
     k = mg.tensor([[values["K_1"]], [values["K_2"]], [values["K_3"]]], dtype=mg.float64)
     v = mg.tensor([[values["V_1"]], [values["V_2"]], [values["V_3"]]], dtype=mg.float64)
     out, w = mg.nn.functional.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(4), return_weights=True)
-    ctx.show("weights P =\n" + str(w.numpy()) + "\ncontexts = " + str(out.numpy().ravel()))
+    ctx.show(_("weights P =") + "\n" + str(w.numpy()) + "\n" + _("contexts =") + " " + str(out.numpy().ravel()))
     rows = ex.check_table()
-    ctx.section("Check of every number the document prints")
+    ctx.section(_("Check of every number the document prints"))
     ctx.table(rows)
     printed = [float(DOCUMENT[f"score_{j}"]) for j in (1, 2, 3)]
     weights_sum = _printed_weight_sum()
     gap = printed[2] - printed[1]
-    ctx.show(f"\nThe printed weights sum to {weights_sum:g} but are not the softmax of anything printed: scores that "
-             f"differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {math.exp(gap):.3g}).")
+    ctx.show("\n" + _("The printed weights sum to {total:g} but are not the softmax of anything printed: scores that "
+                      "differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {ratio:.3g}).").format(
+        total=weights_sum, gap=gap, ratio=math.exp(gap)))
     plt = ctx.pyplot()
     if plt is None:
         return {"rows": rows, "values": values, "example": ex}

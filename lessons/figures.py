@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import sys
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from lessons.i18n import current, domain
@@ -32,6 +33,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # with the colours, so that 
 CMAP = "viridis"
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Micro Hei",
              "WenQuanYi Zen Hei", "Noto Serif CJK SC", "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC")
+CJK_FILES = ("cjk", "wqy", "sourcehan", "simhei", "msyh", "pingfang", "uming")  # how their files are named
 STYLE = {
     "font.size": 16,
     "axes.titlesize": 18,
@@ -59,8 +61,19 @@ def cjk_font() -> str | None:
     """The first installed font of :data:`CJK_FONTS`, or None (said once on stderr)."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((name for name in CJK_FONTS if name in installed), None)
+    def first_installed() -> str | None:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        return next((name for name in CJK_FONTS if name in installed), None)
+
+    found = first_installed()
+    if found is None:  # matplotlib's font cache predates a font installed since: look at the system's fonts once
+        for path in font_manager.findSystemFonts():
+            if any(key in Path(path).name.lower() for key in CJK_FILES):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # a font file FreeType cannot read: skip it
+                    continue
+        found = first_installed()
     if found is None:
         print(_("no Chinese font found (e.g. apt-get install fonts-noto-cjk): figure labels stay in English"),
               file=sys.stderr)

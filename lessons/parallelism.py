@@ -110,23 +110,24 @@ def exponent(rows: list, key: str, last: int = 3) -> float | None:
 # %%
 def run(ctx) -> dict:
     lengths = [16, 32, 64] if ctx.quick else [16, 32, 64, 128, 256, 512, 1024]
-    ctx.section(f"Forward + backward, batch {B}, width {D}, on {ctx.device}")
+    ctx.section(_("Forward + backward, batch {B}, width {D}, on {device}").format(B=B, D=D, device=ctx.device))
     ctx.show(_("Times and memory depend on the machine; these were measured on: {machine}").format(machine=machine(ctx.device)))
     results = measure(lengths, ctx.device, repeats=1 if ctx.quick else 5, show=ctx.show)
-    ctx.section("Growth exponents k (y grows like T^k, fitted on the largest T)")
+    ctx.section(_("Growth exponents k (y grows like T^k, fitted on the largest T)"))
     keys = ("time", "memory", "flops", "critical_path")
-    ctx.show(f"{'workload':32s} " + " ".join(f"{k:>14s}" for k in keys))
+    head = {"time": _("time"), "memory": _("memory"), "flops": _("FLOPs"), "critical_path": _("critical path")}
+    ctx.show(_("workload").ljust(32) + " " + " ".join(f"{head[k]:>14s}" for k in keys))
     exps = {}
     for name, rows in results.items():
         exps[name] = {k: exponent(rows, k) for k in keys}
         ctx.show(f"{name:32s} " + " ".join(f"{round(exps[name][k], 2) + 0.0:14.2f}" if exps[name][k] is not None else f"{'—':>14s}" for k in keys))
-    ctx.show("\nTable 1 predicts: FLOPs k = 1 for the RNN and 2 for attention (at T >> d); critical path k = 1 "
-             "for the RNN, 0 for attention.")
+    ctx.show("\n" + _("Table 1 predicts: FLOPs k = 1 for the RNN and 2 for attention (at T >> d); critical path k = 1 "
+                      "for the RNN, 0 for attention."))
     rnn_t, att_t = results["tanh RNN"], results["attention (1 head)"]
     crossing = next((r["T"] for r, a in zip(rnn_t, att_t) if a["time"] > r["time"]), None)
-    ctx.show("On this device attention stays faster than the RNN at every measured T." if crossing is None
-             else f"On this device attention becomes slower than the RNN from T = {crossing} on: here time follows "
-                  f"the work, not the critical path.")
+    ctx.show(_("On this device attention stays faster than the RNN at every measured T.") if crossing is None
+             else _("On this device attention becomes slower than the RNN from T = {T} on: here time follows the work, "
+                    "not the critical path.").format(T=crossing))
     plt = ctx.pyplot()
     if plt is None:
         return {"results": results, "exponents": exps}
@@ -141,6 +142,9 @@ def run(ctx) -> dict:
         ax.set_xticks(lengths, [str(T) for T in lengths], minor=False)
         ax.set_xticks([], minor=True)
         ax.yaxis.set_minor_formatter(plt.NullFormatter())  # decades only: minor labels crowd a short axis
+        if key == "critical_path":  # a few small integers: label them
+            values = sorted({r[key] for rows in results.values() for r in rows if r[key]})
+            ax.set_yticks(values, [str(v) for v in values])
         ax.set_xlabel(figures.label("sequence length T"))
         ax.set_ylabel(labels[key])
         ax.grid(True, which="both", alpha=0.3)

@@ -29,9 +29,11 @@ from __future__ import annotations
 import minigrad as mg
 from lessons import figures
 from lessons.common import Step, WorkedExample
+from lessons.i18n import domain
 
 SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
 SOURCE = "001 §3.1.2, §3.1.3, §4.1"
+_ = domain("lessons")
 
 # %% [markdown]
 # ## The example, as a function of its inputs
@@ -75,7 +77,7 @@ def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), w_hh: float = 1.0, w_xh: flo
         steps += [
             Step(f"a_o{t}", lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + v["b_o"],
                  written=lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + 15.0,
-                 note="the document adds 15 (W_o[1,0]) where its formula W_o c_t + b_o adds b_o = 3"),
+                 note=_("the document adds 15 (W_o[1,0]) where its formula W_o c_t + b_o adds b_o = 3")),
             Step(f"o_{t}", lambda v, t=t: mg.relu(v[f"a_o{t}"])),
         ]
     return WorkedExample(inputs, steps, DOCUMENT)
@@ -105,19 +107,19 @@ def draw_variant(rng) -> dict:
 # %%
 def run(ctx) -> dict:
     ex = example()
-    ctx.section("Step by step (the consistent computation)")
+    ctx.section(_("Step by step (the consistent computation)"))
     ctx.show(ex.steps_text())
     rows = ex.check_table()
-    ctx.section("Check of every number the document prints")
+    ctx.section(_("Check of every number the document prints"))
     ctx.table(rows)
     values = ex.evaluate()
-    ctx.section("Result")
-    ctx.show(f"y = [o_1, o_2, o_3] = [{values['o_1']:.4f}, {values['o_2']:.4f}, {values['o_3']:.4f}]   "
-             f"(the document prints y = [24.1533, 24.9850, 25.9997])")
+    ctx.section(_("Result"))
+    ctx.show(_("y = [o_1, o_2, o_3] = [{o_1:.4f}, {o_2:.4f}, {o_3:.4f}]   (the document prints y = [24.1533, 24.9850, 25.9997])")
+             .format(o_1=values["o_1"], o_2=values["o_2"], o_3=values["o_3"]))
     T = sum(1 for k in values if k.startswith("x_"))
-    ctx.show(f"tanh saturates: a_c1 = {values['a_c1']:g} already gives 1 - c_1 = {1 - values['c_1']:.2e}, so every c_t "
-             f"is 1 to four decimals and every o_t is w_oc + b_o = {values['w_oc']:g} + {values['b_o']:g} = "
-             f"{values[f'o_{T}']:.4f}.")
+    ctx.show(_("tanh saturates: a_c1 = {a_c1:g} already gives 1 - c_1 = {gap:.2e}, so every c_t is 1 to four decimals "
+               "and every o_t is w_oc + b_o = {w_oc:g} + {b_o:g} = {o_T:.4f}.").format(
+        a_c1=values["a_c1"], gap=1 - values["c_1"], w_oc=values["w_oc"], b_o=values["b_o"], o_T=values[f"o_{T}"]))
     plt = ctx.pyplot()
     if plt is not None:
         fig, ax = figures.subplots()

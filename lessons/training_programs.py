@@ -31,9 +31,11 @@ import numpy as np
 import minigrad as mg
 from lessons import figures
 from lessons.common import optional_torch, run_snippet
+from lessons.i18n import domain
 
 SUMMARY = "The RNN-vs-Transformer training program: its errors shown, then fixed and run on both libraries"
 SOURCE = "001 §5.2, §5.3"
+_ = domain("lessons")
 
 ORIGINAL = '''
 import {lib} as torch
@@ -169,26 +171,27 @@ def train(epochs: int = 100, seed: int = 0) -> dict:
 # %%
 def run(ctx) -> dict:
     torch = ctx.torch()
-    ctx.section("What fails (each error with the other bugs fixed)")
+    ctx.section(_("What fails (each error with the other bugs fixed)"))
     failures = {}
     for title, code in BUG_SNIPPETS.items():
         failures[title] = {"minigrad": run_snippet(code, "minigrad")}
         if torch is not None:
             failures[title]["torch"] = run_snippet(code, "torch")
-        ctx.show(f"{title}\n" + "\n".join(f"    {lib:8s} {msg}" for lib, msg in failures[title].items()))
+        ctx.show(f"{_(title)}\n" + "\n".join(f"    {lib:8s} {_(msg)}" for lib, msg in failures[title].items()))
     epochs = 3 if ctx.quick else 100
-    ctx.section(f"The corrected program, {epochs} epochs (dropout 0.1 is active in the Transformer, so the "
-                f"two libraries' Transformer losses differ slightly: their random masks differ)")
+    ctx.section(_("The corrected program, {epochs} epochs (dropout 0.1 is active in the Transformer, so the two libraries' "
+                  "Transformer losses differ slightly: their random masks differ)").format(epochs=epochs))
     runs = train(epochs)
     libs = list(runs)
-    header = "epoch  " + "  ".join(f"{lib + ' RNN':>14s}  {lib + ' Transformer':>22s}" for lib in libs)
+    header = _("epoch").ljust(5) + "  " + "  ".join(f"{lib + ' RNN':>14s}  {lib + ' Transformer':>22s}" for lib in libs)
     ctx.show(header)
     for e in range(epochs):
         if e < 3 or (e + 1) % 10 == 0 or e == epochs - 1:
             ctx.show(f"{e + 1:5d}  " + "  ".join(f"{runs[lib]['history'][e][0]:14.6f}  {runs[lib]['history'][e][1]:22.6f}" for lib in libs))
     for lib in libs:
-        ctx.show(f"{lib}: RNN accuracy {runs[lib]['rnn_accuracy']:.2f}, Transformer accuracy {runs[lib]['transformer_accuracy']:.2f}")
-    ctx.show("\nThe labels are random, so accuracy above 1/5 only measures memorising 100 sequences.")
+        ctx.show(_("{lib}: RNN accuracy {rnn:.2f}, Transformer accuracy {transformer:.2f}").format(
+            lib=lib, rnn=runs[lib]["rnn_accuracy"], transformer=runs[lib]["transformer_accuracy"]))
+    ctx.show("\n" + _("The labels are random, so accuracy above 1/5 only measures memorising 100 sequences."))
     plt = ctx.pyplot()
     if plt is None:
         return {"runs": runs, "failures": failures}

@@ -32,9 +32,11 @@ import numpy as np
 
 import minigrad as mg
 from lessons.common import optional_torch, run_snippet
+from lessons.i18n import domain
 
 SUMMARY = "The attention formula step by step, the encoder layer and encoder-decoder code fixed and run on both libraries"
 SOURCE = "000 §4.2, §4.3, §5.2-§5.4"
+_ = domain("lessons")
 
 LAYER_4_3 = '''
 import {lib} as torch
@@ -176,27 +178,28 @@ def attention_by_hand():
 
 # %%
 def run(ctx) -> dict:
-    ctx.section("§4.2: the attention formula, step by step")
+    ctx.section(_("§4.2: the attention formula, step by step"))
     tr, O, reference = attention_by_hand()
     ctx.show(tr.render())
-    ctx.show(f"minigrad.nn.functional.scaled_dot_product_attention gives {reference.numpy().tolist()}: "
-             f"{'the same' if np.allclose(O.numpy(), reference.numpy(), rtol=0, atol=1e-15) else 'DIFFERENT'}")
-    ctx.section("What fails (each error with the earlier bugs removed)")
+    same = np.allclose(O.numpy(), reference.numpy(), rtol=0, atol=1e-15)
+    ctx.show(_("minigrad.nn.functional.scaled_dot_product_attention gives {result}: {verdict}").format(
+        result=reference.numpy().tolist(), verdict=_("the same") if same else _("DIFFERENT")))
+    ctx.section(_("What fails (each error with the earlier bugs removed)"))
     failures = {}
     torch = ctx.torch()
     for title, code in SNIPPETS.items():
         failures[title] = {"minigrad": run_snippet(code, "minigrad")}
         if torch is not None:
             failures[title]["torch"] = run_snippet(code, "torch")
-        ctx.show(f"{title}\n" + "\n".join(f"    {lib:8s} {msg}" for lib, msg in failures[title].items()))
+        ctx.show(f"{_(title)}\n" + "\n".join(f"    {lib:8s} {_(msg)}" for lib, msg in failures[title].items()))
     size = dict(d_model=32, heads=4, d_ff=64, layers=2) if ctx.quick else {}
-    ctx.section("The corrected §5.4 run (eval mode, same weights in both libraries)" + (" at small size" if ctx.quick else ""))
+    ctx.section(_("The corrected §5.4 run (eval mode, same weights in both libraries)") + (_(" at small size") if ctx.quick else ""))
     outputs = run_fixed(**size)
     for lib, out in outputs.items():
-        ctx.show(f"{lib}: output shape {out.shape}, first row [" + ", ".join(f"{v:.4f}" for v in out[0]) + "]")
+        ctx.show(_("{lib}: output shape {shape}, first row [{row}]").format(lib=lib, shape=out.shape, row=", ".join(f"{v:.4f}" for v in out[0])))
     if "torch" in outputs:
         diff = float(np.abs(outputs["minigrad"] - outputs["torch"]).max())
-        ctx.show(f"largest difference between the libraries: {diff:.2e} (float32 round-off)")
+        ctx.show(_("largest difference between the libraries: {diff:.2e} (float32 round-off)").format(diff=diff))
     return {"runs": {k: v.tolist() for k, v in outputs.items()}, "failures": failures}
 
 

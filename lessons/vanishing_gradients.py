@@ -19,10 +19,12 @@ import numpy as np
 
 import minigrad as mg
 from lessons import figures
+from lessons.i18n import domain
 from minigrad import nn
 
 SUMMARY = "Norms of dL/dh_t against t for RNN, LSTM and GRU; gradient clipping during training"
 SOURCE = "001 §1.2, 000 §1.2 (extension)"
+_ = domain("lessons")
 
 
 def step_gradient_norms(T: int = 100, hidden: int = 32, seed: int = 0) -> dict:
@@ -79,7 +81,7 @@ def clipping_run(steps: int = 60, T: int = 40, clip: float | None = None, seed: 
 def run(ctx) -> dict:
     T = 30 if ctx.quick else 100
     curves = step_gradient_norms(T=T)
-    ctx.section(f"||dL/dh_t|| for a loss on step {T} (every 10th step shown)")
+    ctx.section(_("||dL/dh_t|| for a loss on step {T} (every 10th step shown)").format(T=T))
     labels = list(curves)
     ctx.show("t      " + "  ".join(f"{k:>26s}" for k in labels))
     for t in list(range(0, T, 10)) + [T - 1]:
@@ -88,12 +90,12 @@ def run(ctx) -> dict:
     ctx.show("\n||dL/dh_1|| / ||dL/dh_T||: " + ", ".join(f"{k}: {r:.1e}" for k, r in ratio.items()))
     steps = 15 if ctx.quick else 60
     runs = {"no clipping": clipping_run(steps=steps), "clip_grad_norm_(1.0)": clipping_run(steps=steps, clip=1.0)}
-    ctx.section("Training a tanh RNN with large recurrent weights (SGD, lr 0.1)")
-    ctx.show("clip_grad_norm_ returns the norm *before* clipping; the update actually applied has norm min(norm, 1).")
+    ctx.section(_("Training a tanh RNN with large recurrent weights (SGD, lr 0.1)"))
+    ctx.show(_("clip_grad_norm_ returns the norm *before* clipping; the update actually applied has norm min(norm, 1)."))
     for k, r in runs.items():
         applied = max(min(n, 1.0) for n in r["norms"]) if k != "no clipping" else max(r["norms"])
-        ctx.show(f"{k:22s} largest gradient norm {max(r['norms']):10.3e}   largest applied {applied:10.3e}   "
-                 f"final loss {r['losses'][-1]:.4f}")
+        ctx.show(_("{run:22s} largest gradient norm {largest:10.3e}   largest applied {applied:10.3e}   final loss {loss:.4f}").format(
+            run=_(k), largest=max(r["norms"]), applied=applied, loss=r["losses"][-1]))
     plt = ctx.pyplot()
     if plt is None:
         return {"curves": curves, "runs": runs}
@@ -105,8 +107,8 @@ def run(ctx) -> dict:
     axes[0].set_title(figures.label("Far from the loss the tanh RNN's gradient vanishes or explodes"), fontsize=16)
     axes[0].legend(fontsize=12)
     for (k, r), colour in zip(runs.items(), figures.PALETTE):
-        axes[1].semilogy(np.arange(1, len(r["norms"]) + 1), r["norms"], color=colour, label=figures.label("{run}: gradient norm").format(run=k))
-        axes[1].semilogy(np.arange(1, len(r["losses"]) + 1), r["losses"], "--", color=colour, label=figures.label("{run}: loss").format(run=k))
+        axes[1].semilogy(np.arange(1, len(r["norms"]) + 1), r["norms"], color=colour, label=figures.label("{run}: gradient norm").format(run=figures.label(k)))
+        axes[1].semilogy(np.arange(1, len(r["losses"]) + 1), r["losses"], "--", color=colour, label=figures.label("{run}: loss").format(run=figures.label(k)))
     axes[1].set_xlabel(figures.label("training step"))
     axes[1].set_title(figures.label("Clipping bounds the update, not the gradient"), fontsize=16)
     axes[1].legend(fontsize=12)

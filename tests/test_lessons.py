@@ -41,7 +41,9 @@ def test_every_lesson_runs(name, tmp_path):
     result = load(name).run(ctx)
     assert isinstance(result, dict)
     for f in ctx.figures:
-        assert f.exists() and f.stat().st_size > 1000
+        png = f.read_bytes()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (1920, 1080), f"{f.name}: {width} x {height}, not 16:9 for a projector"
 
 
 def test_rnn_check_table_against_numpy():
