@@ -26,7 +26,7 @@ def _conf():
 def test_every_lesson_has_a_page_with_its_check_table_and_figures(tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "lessons"
-    proc = subprocess.run([sys.executable, "-m", "lessons", "--all", "--quick", "--markdown", str(out)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "lessons", "--all", "--quick", "--lang", "en", "--markdown", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     for name in LESSONS:

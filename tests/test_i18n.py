@@ -71,3 +71,18 @@ def test_lessons_speak_chinese():
     assert proc.returncode == 0, proc.stderr
     assert "逐一核对文档印出的每个数" in proc.stdout and "传递误差" in proc.stdout and "错误" in proc.stdout
     assert "Check of every number" not in proc.stdout
+
+
+DOC_CATALOGS = sorted((i18n.LOCALE_DIR.parent.parent / "docs" / "locale").glob("*/LC_MESSAGES/*.po"))
+SPANS = __import__("re").compile(r"\$[^$]+\$|`[^`]+`|\]\([^)]+\)")  # inline maths, inline code, link targets
+
+
+@pytest.mark.parametrize("po", DOC_CATALOGS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_doc_translations_keep_maths_code_and_links(po):
+    """A translation changes the words only: the same maths, code and link targets (in the order Chinese needs)."""
+    catalog = read_po(io.BytesIO(po.read_bytes()))
+    entries = [m for m in catalog if m.id]
+    assert entries, f"{po.name} translates nothing"
+    for message in entries:
+        assert message.string and not message.fuzzy, f"{po.name}: {message.id[:60]!r} has no translation"
+        assert sorted(SPANS.findall(message.string)) == sorted(SPANS.findall(message.id)), f"{po.name}: maths, code or links changed in {message.id[:60]!r}"
