@@ -66,6 +66,7 @@ def run(ctx) -> dict:
     weights = w.cpu().numpy()[0]  # (heads, T, T)
     pred = logits.argmax(dim=-1).cpu().numpy()[0]
     ctx.section(_("Training ({steps} Adam steps)").format(steps=steps))
+    ctx.machine_dependent(_("The digits of a float32 training run (the order of the sums in the BLAS)"))
     ctx.show(_("loss: first {first:.3f}, last {last:.3f}").format(first=losses[0], last=losses[-1]))
     ctx.show(_("input      {x}\nprediction {pred}   (expected {expected})").format(
         x=x[0].tolist(), pred=pred.tolist(), expected=[VOCAB] + x[0, :-1].tolist()))

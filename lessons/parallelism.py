@@ -35,7 +35,6 @@ import numpy as np
 
 import minigrad as mg
 from lessons import figures
-from lessons.common import machine
 from lessons.i18n import domain
 from minigrad import backend, nn
 from minigrad.analysis import analyze
@@ -111,7 +110,7 @@ def exponent(rows: list, key: str, last: int = 3) -> float | None:
 def run(ctx) -> dict:
     lengths = [16, 32, 64] if ctx.quick else [16, 32, 64, 128, 256, 512, 1024]
     ctx.section(_("Forward + backward, batch {B}, width {D}, on {device}").format(B=B, D=D, device=ctx.device))
-    ctx.show(_("Times and memory depend on the machine; these were measured on: {machine}").format(machine=machine(ctx.device)))
+    ctx.machine_dependent(_("Times and memory"))
     results = measure(lengths, ctx.device, repeats=1 if ctx.quick else 5, show=ctx.show)
     ctx.section(_("Growth exponents k (y grows like T^k, fitted on the largest T)"))
     keys = ("time", "memory", "flops", "critical_path")

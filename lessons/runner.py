@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lessons import figures
-from lessons.common import optional_torch
+from lessons.common import machine, optional_torch
 from lessons.i18n import domain
 
 _ = domain("lessons")
@@ -53,6 +53,10 @@ class Context:
         self.log.append(("table", rows))
         if not self.quiet:
             print(format_table(rows), file=self.out or sys.stdout, flush=True)
+
+    def machine_dependent(self, what: str) -> None:
+        """Say that the numbers shown next depend on the machine, and name the machine that computed them."""
+        self.show(_("{what} depend on the machine; these come from: {machine}").format(what=what, machine=machine(self.device)))
 
     def missing(self, package: str, consequence: str) -> None:
         """Say, on stderr and on the lesson's page, that ``package`` is not installed and what is left out."""

@@ -184,6 +184,7 @@ def run(ctx) -> dict:
     runs = train(epochs)
     libs = list(runs)
     header = _("epoch").ljust(5) + "  " + "  ".join(f"{lib + ' RNN':>14s}  {lib + ' Transformer':>22s}" for lib in libs)
+    ctx.machine_dependent(_("The last digits of these float32 losses (the order of the sums in the BLAS)"))
     ctx.show(header)
     for e in range(epochs):
         if e < 3 or (e + 1) % 10 == 0 or e == epochs - 1:

@@ -195,6 +195,7 @@ def run(ctx) -> dict:
     size = dict(d_model=32, heads=4, d_ff=64, layers=2) if ctx.quick else {}
     ctx.section(_("The corrected §5.4 run (eval mode, same weights in both libraries)") + (_(" at small size") if ctx.quick else ""))
     outputs = run_fixed(**size)
+    ctx.machine_dependent(_("The last digits of these float32 outputs (the order of the sums in the BLAS)"))
     for lib, out in outputs.items():
         ctx.show(_("{lib}: output shape {shape}, first row [{row}]").format(lib=lib, shape=out.shape, row=", ".join(f"{v:.4f}" for v in out[0])))
     if "torch" in outputs:
