@@ -53,3 +53,19 @@ def test_a_folder_that_cannot_be_made(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "lessons", "notebooks", str(blocker / "nb")], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_chinese_notebooks(tmp_path):
+    """--lang zh: the text cells come from the Chinese edition's catalog, and the lesson runs in Chinese."""
+    pytest.importorskip("jupytext")
+    pytest.importorskip("babel")
+    nbformat = pytest.importorskip("nbformat")
+    proc = subprocess.run([sys.executable, "-m", "lessons", "notebooks", str(tmp_path), "rnn_worked_example", "--lang", "zh"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    nb = nbformat.read(tmp_path / "rnn_worked_example.ipynb", as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert markdown[0].startswith("# 文档 001 的循环神经网络")
+    assert "$$h_t = \\sigma(W_h h_{t-1}" in markdown[0]  # display maths untouched
+    assert markdown[-1].startswith("## 练习") and "`example(w_xh=4, w_xc=10)`" in markdown[-1]
+    assert "i18n.use('zh')" in nb.cells[-1].source
