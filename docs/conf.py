@@ -6,12 +6,13 @@ pages, the errata (``lessons/errata.md``), their check tables and figures always
 ``reference.md`` is written from the public names of every module.
 
 The Chinese edition (``-D language=zh_CN``) translates the hand-written pages and the lessons' narrative
-through the catalogs in ``docs/locale/zh_CN/LC_MESSAGES/`` (Sphinx's gettext workflow: see
-docs/translating.md), and runs the lessons with ``--lang zh`` so that their output is Chinese too. A page
-without a translation yet is shown in English.
+through the catalogs in ``docs/locale/zh_CN/LC_MESSAGES/`` (Sphinx's gettext workflow: see teaching.md),
+and runs the lessons with ``--lang zh`` so that their output is Chinese too. A page or paragraph without
+a translation yet is shown in English. What the lessons had to leave out (PyTorch or matplotlib not
+installed) is said on their pages and on the build's stderr; a missing Chinese font on stderr.
 
-Set ``MINIGRAD_DOCS_REUSE_LESSONS=1`` to keep the lesson pages already generated, or
-``MINIGRAD_DOCS_QUICK=1`` to run the lessons at their quick sizes (for tests).
+Set ``MINIGRAD_DOCS_REUSE_LESSONS=1`` to keep the lesson pages already generated (in the language of the
+build that made them), or ``MINIGRAD_DOCS_QUICK=1`` to run the lessons at their quick sizes (for tests).
 """
 from __future__ import annotations
 

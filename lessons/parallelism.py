@@ -142,8 +142,11 @@ def run(ctx) -> dict:
         ax.set_xticks([], minor=True)
         ax.yaxis.set_minor_formatter(plt.NullFormatter())  # decades only: minor labels crowd a short axis
         if key == "critical_path":  # a few small integers: label them
-            values = sorted({r[key] for rows in results.values() for r in rows if r[key]})
-            ax.set_yticks(values, [str(v) for v in values])
+            ticks: list = []
+            for v in sorted({r[key] for rows in results.values() for r in rows if r[key]}):
+                if not ticks or v >= 1.5 * ticks[-1]:  # labels that do not overlap
+                    ticks.append(v)
+            ax.set_yticks(ticks, [str(v) for v in ticks])
         ax.set_xlabel(figures.label("sequence length T"))
         ax.set_ylabel(labels[key])
         ax.grid(True, which="both", alpha=0.3)

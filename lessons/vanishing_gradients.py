@@ -104,14 +104,14 @@ def run(ctx) -> dict:
         axes[0].semilogy(np.arange(1, T + 1), v, label=k)
     axes[0].set_xlabel(figures.label("time step t"))
     axes[0].set_ylabel(r"$\Vert\partial L/\partial h_t\Vert$")
-    axes[0].set_title(figures.label("Far from the loss the tanh RNN's gradient vanishes or explodes"), fontsize=16)
+    axes[0].set_title(figures.label("Far from the loss, the tanh RNN's gradient\nvanishes or explodes"))
     axes[0].legend(fontsize=12)
     for (k, r), colour in zip(runs.items(), figures.PALETTE):
         axes[1].semilogy(np.arange(1, len(r["norms"]) + 1), r["norms"], color=colour, label=figures.label("{run}: gradient norm").format(run=figures.label(k)))
         axes[1].semilogy(np.arange(1, len(r["losses"]) + 1), r["losses"], "--", color=colour, label=figures.label("{run}: loss").format(run=figures.label(k)))
     axes[1].set_xlabel(figures.label("training step"))
-    axes[1].set_title(figures.label("Clipping bounds the update, not the gradient"), fontsize=16)
-    axes[1].legend(fontsize=12)
+    axes[1].set_title(figures.label("Clipping bounds the update,\nnot the gradient"))
+    axes[1].legend(fontsize=12, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)  # below: the curves fill the axes
     ctx.figure(fig, "vanishing_gradients")
     plt.close(fig)
     return {"curves": {k: v.tolist() for k, v in curves.items()}, "runs": runs}
