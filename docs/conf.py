@@ -1,8 +1,18 @@
 """Sphinx configuration: MyST Markdown pages, an API reference from docstrings, math rendered offline.
 
-At build time the lessons are run (``python -m lessons --all --markdown docs/lessons``), so the lesson
-pages, their check tables and figures always match the code, and ``reference.md`` is written from the
-public names of every module. Set ``MINIGRAD_DOCS_REUSE_LESSONS=1`` to keep the pages already there.
+Generated pages are written at build time into git-ignored places of the source tree, never over a
+tracked file: the lessons are run (``python -m lessons --all --markdown docs/lessons``) so that the lesson
+pages, the errata (``lessons/errata.md``), their check tables and figures always match the code, and
+``reference.md`` is written from the public names of every module.
+
+The Chinese edition (``-D language=zh_CN``) translates the hand-written pages and the lessons' narrative
+through the catalogs in ``docs/locale/zh_CN/LC_MESSAGES/`` (Sphinx's gettext workflow: see teaching.md),
+and runs the lessons with ``--lang zh`` so that their output is Chinese too. A page or paragraph without
+a translation yet is shown in English. What the lessons had to leave out (PyTorch or matplotlib not
+installed) is said on their pages and on the build's stderr; a missing Chinese font on stderr.
+
+Set ``MINIGRAD_DOCS_REUSE_LESSONS=1`` to keep the lesson pages already generated (in the language of the
+build that made them), or ``MINIGRAD_DOCS_QUICK=1`` to run the lessons at their quick sizes (for tests).
 """
 from __future__ import annotations
 
@@ -27,6 +37,11 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
+GENERATED = [DOCS / "lessons", DOCS / "reference.md"]  # written by the build; git-ignored (tests/test_docs.py)
+locale_dirs = ["locale/"]
+gettext_compact = True  # one catalog per folder: lessons.po for every lesson page
+gettext_uuid = False
+gettext_location = False  # the catalogs do not change with the line numbers of the pages
 html_theme = "furo"
 html_title = "minigrad"
 autodoc_member_order = "bysource"
@@ -112,8 +127,11 @@ def run_lessons(app) -> None:  # noqa: ANN001 (Sphinx's app)
     write_reference()
     if os.environ.get("MINIGRAD_DOCS_REUSE_LESSONS") == "1" and (DOCS / "lessons").exists():
         return
-    subprocess.run([sys.executable, "-m", "lessons", "--all", "--markdown", str(DOCS / "lessons")], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    lang = "zh" if (app.config.language or "en").startswith("zh") else "en"
+    command = [sys.executable, "-m", "lessons", "--all", "--lang", lang, "--markdown", str(DOCS / "lessons")]
+    if os.environ.get("MINIGRAD_DOCS_QUICK") == "1":
+        command.append("--quick")
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 def setup(app) -> None:  # noqa: ANN001

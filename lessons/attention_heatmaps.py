@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from lessons.common import pyplot
+from lessons import figures
+from lessons.i18n import domain
 from minigrad import nn
 
 SUMMARY = "Train a two-head attention layer to shift a sequence and look at each head's weights"
 SOURCE = "001 §3.2, 000 §2.3 (extension)"
+_ = domain("lessons")
 VOCAB, T, D = 8, 8, 32
 
 
@@ -63,25 +65,29 @@ def run(ctx) -> dict:
         logits, w = model(mg.tensor(x, device=ctx.device), need_weights=True)
     weights = w.cpu().numpy()[0]  # (heads, T, T)
     pred = logits.argmax(dim=-1).cpu().numpy()[0]
-    ctx.section(f"Training ({steps} Adam steps)")
-    ctx.show(f"loss: first {losses[0]:.3f}, last {losses[-1]:.3f}")
-    ctx.show(f"input      {x[0].tolist()}\nprediction {pred.tolist()}   (expected {[VOCAB] + x[0, :-1].tolist()})")
+    ctx.section(_("Training ({steps} Adam steps)").format(steps=steps))
+    ctx.machine_dependent(_("The digits of a float32 training run (the order of the sums in the BLAS)"))
+    ctx.show(_("loss: first {first:.3f}, last {last:.3f}").format(first=losses[0], last=losses[-1]))
+    ctx.show(_("input      {x}\nprediction {pred}   (expected {expected})").format(
+        x=x[0].tolist(), pred=pred.tolist(), expected=[VOCAB] + x[0, :-1].tolist()))
     on_prev = [float(np.mean([weights[h, i, i - 1] for i in range(1, T)])) for h in range(2)]
-    ctx.show("mean weight from position i to i-1: " + ", ".join(f"head {h}: {p:.2f}" for h, p in enumerate(on_prev)))
-    plt = pyplot()
+    ctx.show(_("mean weight from position i to i-1: ") + ", ".join(_("head {h}: {p:.2f}").format(h=h, p=p) for h, p in enumerate(on_prev)))
+    plt = ctx.pyplot()
     if plt is None:
         return {"losses": losses, "weights": weights.tolist()}
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    fig, axes = figures.subplots(1, 3)
     for h in range(2):
-        im = axes[h].imshow(weights[h], vmin=0, vmax=1, cmap="viridis")
-        axes[h].set_title(f"head {h}")
-        axes[h].set_xlabel("key position j")
-        axes[h].set_ylabel("query position i")
-    fig.colorbar(im, ax=axes[:2], shrink=0.8)
-    axes[2].plot(losses)
-    axes[2].set_xlabel("training step")
-    axes[2].set_ylabel("cross-entropy")
-    axes[2].set_title("training loss")
+        im = axes[h].imshow(weights[h], vmin=0, vmax=1, cmap=figures.CMAP)
+        axes[h].set_title(figures.label("head {h}").format(h=h))
+        axes[h].set_xlabel(figures.label("key position j"))
+        axes[h].set_ylabel(figures.label("query position i"))
+        axes[h].grid(False)
+    fig.colorbar(im, ax=axes[:2], shrink=0.6, location="bottom", label=figures.label("attention weight"))
+    axes[2].plot(np.arange(1, len(losses) + 1), losses)
+    axes[2].set_xlabel(figures.label("training step"))
+    axes[2].set_ylabel(figures.label("cross-entropy"))
+    axes[2].set_title(figures.label("training loss"))
+    fig.suptitle(figures.label("Shifting by one: the weights gather on the diagonal below the main one (i attends to i-1)"))
     ctx.figure(fig, "attention_heatmaps")
     plt.close(fig)
     return {"losses": losses, "weights": weights.tolist()}

@@ -35,11 +35,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import minigrad as mg
-from lessons.common import Row, Step, WorkedExample, claim, error_of, format_table, pyplot
+from lessons import figures
+from lessons.common import Row, Step, WorkedExample, claim, error_of
+from lessons.i18n import domain
 
 SUMMARY = "Scaled dot-product attention worked by hand, every printed number checked, with a heatmap"
 SOURCE = "001 §3.2.2, §4.2"
+_ = domain("lessons")
 
 DOCUMENT = {
     "Q_1": "7", "Q_2": "15", "Q_3": "23", "K_1": "22", "K_2": "38", "K_3": "54", "V_1": "40", "V_2": "62", "V_3": "84",
@@ -53,7 +58,7 @@ W_F = [[25, 26], [27, 28]]
 D_MODEL, HEADS = 4, 2
 # a variant whose softmax does not saturate: queries and keys a tenth of the document's
 VARIANT = {"Q": (0.7, 1.5, 2.3), "K": (2.2, 3.8, 5.4), "V": (40.0, 62.0, 84.0)}
-GIVEN = "shape impossible: W_Q, W_K, W_V are 2x4 and x is 3x1, so W x is undefined; the printed value is taken as given"
+GIVEN = "shape impossible: W_Q, W_K, W_V are 2x4 and x is 3x1, so W x is undefined; the printed value is taken as given"  # translated where shown
 
 # the document's own arithmetic, where it differs from its formulas
 _SCORE_AS_WRITTEN = {1: ((1, 1), (2, 2), (3, 3)), 2: ((1, 2), (2, 3), (3, None)), 3: ((1, 3), (2, None), (3, 1))}
@@ -132,14 +137,15 @@ def example(Q: tuple[float, float, float] = (7.0, 15.0, 23.0), K: tuple[float, f
         steps.append(Step(f"z_{i}", lambda v, i=i: v[f"e_{i}1"] + v[f"e_{i}2"] + v[f"e_{i}3"]))
         steps += [Step(f"P_{i}{j}", lambda v, i=i, j=j: v[f"e_{i}{j}"] / v[f"z_{i}"]) for j in pos]
     steps += [Step(f"weight_{j}", lambda v, j=j: v[f"P_1{j}"].clone(), doc_fn=_softmax_of_printed_scores(j),
-                   note=f"the printed weights sum to {_printed_weight_sum():g} but are not the softmax of the printed scores",
+                   note=_("the printed weights sum to {total:g} but are not the softmax of the printed scores").format(
+                       total=_printed_weight_sum()),
                    fails=_weights_fail)
               for j in pos]
     steps += [Step(f"context_{i}", _context(f"P_{i}{{}}", pos), doc_fn=_context("weight_{}", pos),
                    written=_context("weight_{}", _V_ORDER[i]),
-                   note="the document reuses query 1's weights for every query") for i in pos]
+                   note=_("the document reuses query 1's weights for every query")) for i in pos]
     steps += [Step(f"output_{i}", lambda v, i=i: mg.relu(v["w_F"] * v[f"context_{i}"] + v["b_F"])) for i in pos]
-    given = {f"{n}_{i}": GIVEN for n in "QKV" for i in pos}
+    given = {f"{n}_{i}": _(GIVEN) for n in "QKV" for i in pos}
     return WorkedExample(inputs, steps, DOCUMENT, given)
 
 
@@ -210,48 +216,50 @@ def saturation(values: dict) -> float:
 def run(ctx) -> dict:
     ex = example()
     values = ex.evaluate()
-    ctx.section("Step by step (the consistent computation)")
+    ctx.section(_("Step by step (the consistent computation)"))
     ctx.show(ex.steps_text())
-    ctx.section("The same with minigrad's attention op")
+    ctx.section(_("The same with minigrad's attention op"))
     q = mg.tensor([[values["Q_1"]], [values["Q_2"]], [values["Q_3"]]], dtype=mg.float64)
     k = mg.tensor([[values["K_1"]], [values["K_2"]], [values["K_3"]]], dtype=mg.float64)
     v = mg.tensor([[values["V_1"]], [values["V_2"]], [values["V_3"]]], dtype=mg.float64)
     out, w = mg.nn.functional.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(4), return_weights=True)
-    ctx.show("weights P =\n" + str(w.numpy()) + "\ncontexts = " + str(out.numpy().ravel()))
+    ctx.show(_("weights P =") + "\n" + str(w.numpy()) + "\n" + _("contexts =") + " " + str(out.numpy().ravel()))
     rows = ex.check_table(source="001 §4.2") + document_rows(values)
-    ctx.section("Check of every number the document prints")
-    ctx.show(format_table(rows))
+    ctx.section(_("Check of every number the document prints"))
+    ctx.table(rows)
     printed = [float(DOCUMENT[f"score_{j}"]) for j in (1, 2, 3)]
     weights_sum = _printed_weight_sum()
     gap = printed[2] - printed[1]
-    ctx.show(f"\nThe printed weights sum to {weights_sum:g} but are not the softmax of anything printed: scores that "
-             f"differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {math.exp(gap):.3g}).")
+    ctx.show("\n" + _("The printed weights sum to {total:g} but are not the softmax of anything printed: scores that "
+                      "differ by {gap:g} put almost all weight on the largest one (e^{gap:g} = {ratio:.3g}).").format(
+        total=weights_sum, gap=gap, ratio=math.exp(gap)))
     variant = example(**VARIANT)
     vvalues = variant.evaluate()
-    ctx.section("A variant that does not saturate: Q and K a tenth of the document's")
+    ctx.section(_("A variant that does not saturate: Q and K a tenth of the document's"))
     ctx.show(variant.steps_text())
-    ctx.show(f"\nSmallest row maximum of the weights: document's example {saturation(values):.12f} (one-hot rows), "
-             f"variant {saturation(vvalues):.4f}.")
-    plt = pyplot()
+    ctx.show("\n" + _("Smallest row maximum of the weights: document's example {example:.12f} (one-hot rows), "
+                      "variant {variant:.4f}.").format(example=saturation(values), variant=saturation(vvalues)))
+    plt = ctx.pyplot()
     result = {"rows": rows, "values": values, "example": ex, "variant": vvalues}
     if plt is None:
         return result
-    fig, axes = plt.subplots(1, 3, figsize=(16, 9))
+    fig, axes = figures.subplots(1, 3)
     vw = [[vvalues[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)]
-    for ax, mat, title in ((axes[0], w.numpy(), "the example, consistent:\nsoftmax(Q K^T / 2), one-hot"),
-                           (axes[1], vw, "variant, Q and K / 10:\nweights spread out"),
-                           (axes[2], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3, "as the document\nuses them")):
-        im = ax.imshow(mat, vmin=0, vmax=1, cmap="viridis")
-        for i in range(3):
-            for j in range(3):
-                ax.text(j, i, f"{mat[i][j]:.2f}", ha="center", va="center", fontsize=14, color="w" if mat[i][j] < 0.5 else "k")
+    for ax, mat, title in ((axes[0], w.numpy(), figures.label("the example, consistent:\nsoftmax(Q Kᵀ / 2), one-hot")),
+                           (axes[1], vw, figures.label("variant, Q and K / 10:\nweights spread out")),
+                           (axes[2], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3,
+                            figures.label("as the document uses them:\nquery 1's row for all"))):
+        im = ax.imshow(mat, vmin=0, vmax=1, cmap=figures.CMAP)
         ax.set_title(title, fontsize=16)
-        ax.set_xlabel("key j", fontsize=14)
-        ax.set_ylabel("query i", fontsize=14)
-        ax.set_xticks([0, 1, 2], ["1", "2", "3"], fontsize=14)
-        ax.set_yticks([0, 1, 2], ["1", "2", "3"], fontsize=14)
-    bar = fig.colorbar(im, ax=axes, shrink=0.6)
-    bar.ax.tick_params(labelsize=14)
+        ax.set_xlabel(figures.label("key j"))
+        ax.set_ylabel(figures.label("query i"))
+        ax.set_xticks([0, 1, 2], ["1", "2", "3"])
+        ax.set_yticks([0, 1, 2], ["1", "2", "3"])
+        ax.grid(False)
+        for (i, j), value in np.ndenumerate(np.asarray(mat, dtype=float)):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=14, color="white" if value < 0.6 else "black")
+    fig.colorbar(im, ax=axes, shrink=0.6, label=figures.label("attention weight"))
+    fig.suptitle(figures.label("001 §4.2: the scores put all the weight on the last key; the printed weights do not"))
     ctx.figure(fig, "attention_worked_example_weights")
     plt.close(fig)
     return result

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import minigrad as mg
 from lessons.common import Step, WorkedExample
+from lessons.i18n import domain
 from minigrad.testing import gradcheck
 
 SUMMARY = "The chain rule step by step on one neuron, next to autograd and finite differences"
 SOURCE = "course material (before 001 §3.1)"
+_ = domain("lessons")
 
 
 def example(x_1: float = 0.5, x_2: float = -1.0, w_1: float = 0.8, w_2: float = 0.3, b: float = 0.1, y: float = 1.0) -> WorkedExample:
@@ -64,18 +66,18 @@ def autograd(ex: WorkedExample) -> tuple:
 # %%
 def run(ctx) -> dict:
     ex = example()
-    ctx.section("Forward, then backward, by hand")
+    ctx.section(_("Forward, then backward, by hand"))
     ctx.show(ex.steps_text())
     hand = ex.evaluate()
     auto, nodes = autograd(ex)
-    ctx.section("The graph minigrad recorded (a node before the nodes it consumes)")
+    ctx.section(_("The graph minigrad recorded (a node before the nodes it consumes)"))
     ctx.show(" -> ".join(nodes))
-    ctx.section("Hand against autograd and finite differences")
+    ctx.section(_("Hand against autograd and finite differences"))
     leaves = [mg.tensor(ex.inputs[k], dtype=mg.float64, requires_grad=True) for k in ("w_1", "w_2", "b")]
     fd = gradcheck(lambda w1, w2, b: (mg.tanh(w1 * ex.inputs["x_1"] + w2 * ex.inputs["x_2"] + b) - ex.inputs["y"]) ** 2, leaves)
     for name, key in (("w_1", "g_w1"), ("w_2", "g_w2"), ("b", "g_b")):
-        ctx.show(f"dL/d{name}: by hand {hand[key]:.12f}   autograd {auto[name]:.12f}")
-    ctx.show(f"central finite differences agree: {fd}")
+        ctx.show(_("dL/d{name}: by hand {hand:.12f}   autograd {auto:.12f}").format(name=name, hand=hand[key], auto=auto[name]))
+    ctx.show(_("central finite differences agree: {fd}").format(fd=fd))
     return {"values": hand, "autograd": auto}
 
 

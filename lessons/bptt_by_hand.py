@@ -35,10 +35,12 @@ import minigrad as mg
 from lessons.common import Step, WorkedExample
 from lessons.rnn_worked_example import draw_variant as draw_forward_variant
 from lessons.rnn_worked_example import example as forward_example
+from lessons.i18n import domain
 from minigrad.testing import gradcheck
 
 SUMMARY = "BPTT on the §4.1 recurrence by hand, checked against autograd and finite differences"
 SOURCE = "001 §4.1 (extension)"
+_ = domain("lessons")
 WEIGHTS = ("w_hh", "w_xh", "b_h", "w_cc", "w_xc", "b_c", "w_oc", "b_o")
 
 
@@ -125,7 +127,7 @@ def run(ctx) -> dict:
     tables = {}
     for label, args in (("the document's numbers", {}), ("inputs and weights ten times smaller (no saturation)", SMALL)):
         ex = example(**args)
-        ctx.section(f"By hand, with {label}")
+        ctx.section(_("By hand, with {label}").format(label=_(label)))
         ctx.show(ex.steps_text())
         hand = ex.evaluate()
         auto = autograd_gradients(**args)
@@ -136,11 +138,12 @@ def run(ctx) -> dict:
             h_h = hand.get(f"dhT_d{w}", 0.0)
             rows.append((w, h_y, auto[f"o_{T}"][w], h_h, auto[f"h_{T}"][w]))
         fd = finite_difference_check(**args)
-        ok = all(np.isclose(a, b, rtol=1e-12, atol=1e-15) and np.isclose(c, d, rtol=1e-12, atol=1e-15) for _, a, b, c, d in rows)
-        lines = [f"{'weight':8s} {'dy/dw by hand':>16s} {'dy/dw autograd':>16s} {'dh_T/dw by hand':>16s} {'dh_T/dw autograd':>17s}"]
+        ok = all(np.isclose(a, b, rtol=1e-12, atol=1e-15) and np.isclose(c, d, rtol=1e-12, atol=1e-15) for _w, a, b, c, d in rows)
+        head = (_("weight"), _("dy/dw by hand"), _("dy/dw autograd"), _("dh_T/dw by hand"), _("dh_T/dw autograd"))
+        lines = ["{:8s} {:>16s} {:>16s} {:>16s} {:>17s}".format(*head)]
         lines += [f"{w:8s} {a:16.10g} {b:16.10g} {c:16.10g} {d:17.10g}" for w, a, b, c, d in rows]
         ctx.show("\n".join(lines))
-        ctx.show(f"hand = autograd to 1e-12: {ok};  central finite differences (minigrad.testing.gradcheck) agree: {fd}")
+        ctx.show(_("hand = autograd to 1e-12: {ok};  central finite differences (minigrad.testing.gradcheck) agree: {fd}").format(ok=ok, fd=fd))
         tables[label] = rows
     return {"gradients": tables}
 

@@ -12,11 +12,13 @@
 # %%
 from __future__ import annotations
 
-from lessons.common import claim, format_table
+from lessons.common import claim
+from lessons.i18n import domain
 from minigrad import nn
 
 SUMMARY = "Every remaining claim of document 000 with a verdict; parameter counts and gates counted on the models"
 SOURCE = "000 abstract, §1-§3, §6-§9"
+_ = domain("lessons")
 D = 512  # the width 000 §5.4 uses
 
 
@@ -139,10 +141,10 @@ def rows() -> list:
 # %%
 def run(ctx) -> dict:
     table = rows()
-    ctx.section("Every remaining claim of 000")
-    ctx.show(format_table(table))
+    ctx.section(_("Every remaining claim of 000"))
+    ctx.table(table)
     verdicts = {v: sum(r.verdict == v for r in table) for v in ("holds", "holds with a condition", "wrong", "not testable")}
-    ctx.show("\n" + ", ".join(f"{n} {v}" for v, n in verdicts.items()))
+    ctx.show("\n" + ", ".join(f"{n} {_(v)}" for v, n in verdicts.items()))
     return {"rows": table}
 
 

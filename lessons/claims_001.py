@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import minigrad as mg
-from lessons.common import claim, error_of, format_table
+from lessons.common import claim, error_of
+from lessons.i18n import domain
 from minigrad import nn
 
 SUMMARY = "Every remaining claim of document 001 with a verdict; its Transformer pseudocode run as printed and repaired"
 SOURCE = "001 abstract, §1-§3, §6-§10"
+_ = domain("lessons")
 
 PSEUDOCODE = """
 def Transformer(input_sequence, hidden_size, num_heads):
@@ -204,12 +206,12 @@ def rows() -> list:
 
 # %%
 def run(ctx) -> dict:
-    ctx.section("§3.2.3: the Transformer pseudocode, run")
+    ctx.section(_("§3.2.3: the Transformer pseudocode, run"))
     for step, outcome in run_pseudocode().items():
         ctx.show(f"{step:20s} {outcome}")
     table = rows()
-    ctx.section("Every remaining claim of 001")
-    ctx.show(format_table(table))
+    ctx.section(_("Every remaining claim of 001"))
+    ctx.table(table)
     return {"rows": table}
 
 

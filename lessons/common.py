@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import minigrad as mg
+from lessons.i18n import domain
+
+_ = domain("lessons")
 
 
 @dataclass
@@ -174,28 +177,32 @@ class WorkedExample:
         return _scalar(fn(values))
 
     def _verdict(self, step: Step, p: Printed, recomputed: float, from_doc: float, earlier_doc: dict) -> tuple:
-        note = f"; {step.note}" if step.note else ""
+        note = _("; {note}").format(note=step.note) if step.note else ""
         if recomputed == p.value:
             return "agrees", ""
         if _close(recomputed, p.value, p.decimals):
-            return "agrees within the document's rounding", f"{recomputed:.10g} rounds to {p.text}"
+            return "agrees within the document's rounding", _("{value} rounds to {printed}").format(value=f"{recomputed:.10g}", printed=p.text)
         if step.fails is not None:
             return "not derivable", step.fails(earlier_doc)
         if _close(from_doc, p.value, p.decimals):
-            return "wrong", (f"carried error: right given the document's earlier numbers, but those were wrong; "
-                             f"the consistent value is {recomputed:.10g}{note}")
+            return "wrong", _("carried error: right given the document's earlier numbers, but those were wrong; "
+                              "the consistent value is {value}{note}").format(value=f"{recomputed:.10g}", note=note)
         unit = 10.0 ** (-p.decimals)
-        for value, what in ((from_doc, "the document's formula on its own earlier numbers"), (recomputed, "the consistent computation")):
+        for value, what in ((from_doc, _("the document's formula on its own earlier numbers")), (recomputed, _("the consistent computation"))):
             if p.decimals > 0 and abs(value - p.value) <= unit * (1 + 1e-9):  # one unit in the last digit: no arithmetic slip
-                how = "cut off instead of rounded" if abs(p.value) < abs(value) else "rounded up one unit too many"
-                return "rounding difference", (f"{what} gives {value:.10g}, which rounds to {value:.{p.decimals}f}; the document "
-                                               f"prints {p.text}, one unit off in the last digit ({how})")
+                how = _("cut off instead of rounded") if abs(p.value) < abs(value) else _("rounded up one unit too many")
+                return "rounding difference", _("{what} gives {value}, which rounds to {rounded}; the document prints {printed}, "
+                                                "one unit off in the last digit ({how})").format(
+                    what=what, value=f"{value:.10g}", rounded=f"{value:.{p.decimals}f}", printed=p.text, how=how)
         if step.written is not None:
             as_written = self._one_step(earlier_doc, step.written)
             if _close(as_written, p.value, p.decimals):
-                return "wrong", f"formula differs: the document's arithmetic gives {as_written:.10g}{note}"
-            return "wrong", f"arithmetic slip: the document's own expression gives {as_written:.10g}, not {p.text}{note}"
-        return "wrong", f"arithmetic slip: the document's formula on its own earlier numbers gives {from_doc:.10g}, not {p.text}{note}"
+                return "wrong", _("formula differs: the document's arithmetic gives {value}{note}").format(
+                    value=f"{as_written:.10g}", note=note)
+            return "wrong", _("arithmetic slip: the document's own expression gives {value}, not {printed}{note}").format(
+                value=f"{as_written:.10g}", printed=p.text, note=note)
+        return "wrong", _("arithmetic slip: the document's formula on its own earlier numbers gives {value}, not {printed}{note}").format(
+            value=f"{from_doc:.10g}", printed=p.text, note=note)
 
 
 def _fmt(v: Any) -> str:
@@ -208,8 +215,8 @@ def _fmt(v: Any) -> str:
 
 def format_table(rows: list) -> str:
     """A check table as fixed-width text."""
-    head = ("source", "quantity", "document", "from doc. steps", "recomputed", "verdict")
-    body = [(r.source, r.quantity, r.document, _fmt(r.from_document_steps), _fmt(r.recomputed), r.verdict) for r in rows]
+    head = (_("source"), _("quantity"), _("document"), _("from doc. steps"), _("recomputed"), _("verdict"))
+    body = [(r.source, r.quantity, r.document, _fmt(r.from_document_steps), _fmt(r.recomputed), _(r.verdict)) for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
     out = [line(head), line("-" * w for w in widths)]
@@ -225,11 +232,12 @@ def _cell(v: Any) -> str:
 
 
 def markdown_table(rows: list) -> str:
-    out = ["| source | kind | quantity | document | from document's steps | recomputed | verdict | reason |",
-           "|---|---|---|---|---|---|---|---|"]
+    """A check table as a Markdown table."""
+    head = (_("source"), _("kind"), _("quantity"), _("document"), _("from document's steps"), _("recomputed"), _("verdict"), _("reason"))
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        out.append(f"| {r.source} | {r.kind} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
-                   f"{_cell(r.recomputed)} | {r.verdict} | {_cell(r.reason)} |")
+        out.append(f"| {r.source} | {_(r.kind)} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
+                   f"{_cell(r.recomputed)} | {_(r.verdict)} | {_cell(r.reason)} |")
     return "\n".join(out)
 
 
@@ -262,13 +270,24 @@ def error_of(fn: Callable[[], Any]) -> str:
     return "no error"
 
 
-def pyplot() -> Any:
-    """matplotlib.pyplot on the file-only Agg backend, or None when matplotlib is not installed."""
-    try:
-        import matplotlib
+def machine(device: str = "cpu") -> str:
+    """The machine a measurement comes from, for the label of machine-dependent numbers (timings)."""
+    import os
+    import platform
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return None
-    return plt
+    import numpy as np
+
+    cpu = platform.processor() or platform.machine()
+    try:  # the model name is more telling than the architecture, where the system tells it
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    text = f"{cpu}, {os.cpu_count()} CPUs, {platform.system()}, Python {platform.python_version()}, NumPy {np.__version__}"
+    if device != "cpu":
+        from minigrad import backend
+
+        dev = backend.as_device(device)
+        props = backend.cupy_module().cuda.runtime.getDeviceProperties(dev.index or 0)
+        text += f", {props['name'].decode() if isinstance(props['name'], bytes) else props['name']}"
+    return text

@@ -39,13 +39,16 @@ import tracemalloc
 import numpy as np
 
 import minigrad as mg
-from lessons.common import claim, format_table, pyplot
+from lessons import figures
+from lessons.common import claim
+from lessons.i18n import domain
 from minigrad import backend, nn
 from minigrad.analysis import analyze
 
 SUMMARY = "RNN vs attention over sequence length: time, memory, FLOPs and critical path, fitted and plotted"
 SOURCE = "000 §1.2-§3.3, §8.1, §9; 001 §1.4.1, §2.2, §9.2; Vaswani et al. (2017) Table 1"
 B, D = 4, 64
+_ = domain("lessons")
 
 
 def _models(device: str) -> dict:
@@ -260,43 +263,53 @@ def claim_rows(results: dict, exps: dict, device: str) -> list:
 
 def run(ctx) -> dict:
     lengths = [16, 32, 64] if ctx.quick else [16, 32, 64, 128, 256, 512, 1024]
-    ctx.section(f"Forward + backward, batch {B}, width {D}, on {ctx.device}")
+    ctx.section(_("Forward + backward, batch {B}, width {D}, on {device}").format(B=B, D=D, device=ctx.device))
+    ctx.machine_dependent(_("Times and memory"))
     results = measure(lengths, ctx.device, repeats=1 if ctx.quick else 5, show=ctx.show)
-    ctx.section("Growth exponents k (y grows like T^k, fitted on the largest T)")
+    ctx.section(_("Growth exponents k (y grows like T^k, fitted on the largest T)"))
     keys = ("time", "memory", "flops", "critical_path")
-    ctx.show(f"{'workload':32s} " + " ".join(f"{k:>14s}" for k in keys))
+    head = {"time": _("time"), "memory": _("memory"), "flops": _("FLOPs"), "critical_path": _("critical path")}
+    ctx.show(_("workload").ljust(32) + " " + " ".join(f"{head[k]:>14s}" for k in keys))
     exps = {}
     for name, rows in results.items():
         exps[name] = {k: exponent(rows, k) for k in keys}
         ctx.show(f"{name:32s} " + " ".join(f"{round(exps[name][k], 2) + 0.0:14.2f}" if exps[name][k] is not None else f"{'—':>14s}" for k in keys))
-    ctx.show("\nTable 1 predicts: FLOPs k = 1 for the RNN and 2 for attention (at T >> d); critical path k = 1 "
-             "for the RNN, 0 for attention.")
+    ctx.show("\n" + _("Table 1 predicts: FLOPs k = 1 for the RNN and 2 for attention (at T >> d); critical path k = 1 "
+                      "for the RNN, 0 for attention."))
     T_one = lengths[-2]
     one_thread = one_thread_times(T_one, repeats=1 if ctx.quick else 3) if ctx.device == "cpu" else None
-    ctx.section("What this run shows")
+    ctx.section(_("What this run shows"))
     ctx.show("\n".join(explanation(results, exps, ctx.device, one_thread, T_one)))
     rows = claim_rows(results, exps, ctx.device)
-    ctx.section("The documents' claims about parallelism, decided by this run")
-    ctx.show(format_table(rows))
+    ctx.section(_("The documents' claims about parallelism, decided by this run"))
+    ctx.table(rows)
     out = {"results": results, "exponents": exps, "records": records(results, one_thread, T_one), "rows": rows}
-    plt = pyplot()
+    plt = ctx.pyplot()
     if plt is None:
         return out
-    fig, axes = plt.subplots(2, 2, figsize=(16, 9))
-    labels = {"time": "forward + backward time (s)", "memory": "peak memory (bytes)", "flops": "forward FLOPs",
-              "critical_path": "critical path (dependent ops)"}
+    fig, axes = figures.subplots(2, 2)
+    labels = {"time": figures.label("forward + backward time (s)"), "memory": figures.label("peak memory (bytes)"),
+              "flops": figures.label("forward FLOPs"), "critical_path": figures.label("critical path (dependent ops)")}
     for ax, key in zip(axes.ravel(), keys):
-        for name, rs in results.items():
+        for (name, rs), marker in zip(results.items(), figures.MARKERS):  # markers tell apart curves that coincide
             pts = [(r["T"], r[key]) for r in rs if r[key]]
             if pts:
-                ax.loglog(*zip(*pts), "o-", label=name, markersize=4)
-        ax.set_xlabel("sequence length T", fontsize=14)
-        ax.set_ylabel(labels[key], fontsize=14)
-        ax.tick_params(labelsize=14)
+                ax.loglog(*zip(*pts), marker=marker, label=name)
+        ax.set_xticks(lengths, [str(T) for T in lengths], minor=False)
+        ax.set_xticks([], minor=True)
+        ax.yaxis.set_minor_formatter(plt.NullFormatter())  # decades only: minor labels crowd a short axis
+        if key == "critical_path":  # spread over decades: label a few that do not overlap
+            ticks: list = []
+            for v in sorted({r[key] for rs in results.values() for r in rs if r[key]}):
+                if not ticks or v >= 1.5 * ticks[-1]:
+                    ticks.append(v)
+            ax.set_yticks(ticks, [str(v) for v in ticks])
+        ax.set_xlabel(figures.label("sequence length T"))
+        ax.set_ylabel(labels[key])
         ax.grid(True, which="both", alpha=0.3)
-    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="center right", fontsize=14)
-    fig.suptitle(f"RNN vs attention on {ctx.device}: critical path measured on the recorded graph", fontsize=16)
-    fig.tight_layout(rect=(0, 0, 0.74, 1))
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right center", fontsize=14)
+    fig.suptitle(figures.label("RNN vs attention on {device}: critical path measured on the recorded graph")
+                 .format(device=ctx.device))
     ctx.figure(fig, "parallelism")
     plt.close(fig)
     return out

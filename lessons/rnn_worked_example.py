@@ -29,10 +29,13 @@ from __future__ import annotations
 import minigrad as mg
 import math
 
-from lessons.common import Row, Step, WorkedExample, claim, error_of, format_table, pyplot
+from lessons import figures
+from lessons.common import Row, Step, WorkedExample, claim, error_of
+from lessons.i18n import domain
 
 SUMMARY = "The hidden/cell-state recurrence worked by hand, every printed number checked"
 SOURCE = "001 §3.1.2, §3.1.3, §4.1"
+_ = domain("lessons")
 MATRICES = {"W_h": [[1, 2, 3], [4, 5, 6]], "W_c": [[7, 8, 9], [10, 11, 12]], "W_o": [[13, 14], [15, 16]]}
 PSEUDOCODE = """
 def RNN(input_sequence):
@@ -87,7 +90,7 @@ def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), w_hh: float = 1.0, w_xh: flo
         steps += [
             Step(f"a_o{t}", lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + v["b_o"],
                  written=lambda v, t=t: v["w_oc"] * v[f"c_{t}"] + 15.0,
-                 note="the document adds 15 (W_o[1,0]) where its formula W_o c_t + b_o adds b_o = 3"),
+                 note=_("the document adds 15 (W_o[1,0]) where its formula W_o c_t + b_o adds b_o = 3")),
             Step(f"o_{t}", lambda v, t=t: mg.relu(v[f"a_o{t}"])),
         ]
     return WorkedExample(inputs, steps, DOCUMENT)
@@ -177,36 +180,37 @@ def document_rows(ex: WorkedExample) -> list:
 # %%
 def run(ctx) -> dict:
     ex = example()
-    ctx.section("Step by step (the consistent computation)")
+    ctx.section(_("Step by step (the consistent computation)"))
     ctx.show(ex.steps_text())
     rows = ex.check_table(source="001 §4.1")
     figure_rows = list(rows)
     rows += document_rows(ex)
-    ctx.section("Check of every number the document prints")
-    ctx.show(format_table(rows))
+    ctx.section(_("Check of every number the document prints"))
+    ctx.table(rows)
     values = ex.evaluate()
-    ctx.section("Result")
-    ctx.show(f"y = [o_1, o_2, o_3] = [{values['o_1']:.4f}, {values['o_2']:.4f}, {values['o_3']:.4f}]   "
-             f"(the document prints y = [24.1533, 24.9850, 25.9997])")
+    ctx.section(_("Result"))
+    ctx.show(_("y = [o_1, o_2, o_3] = [{o_1:.4f}, {o_2:.4f}, {o_3:.4f}]   (the document prints y = [24.1533, 24.9850, 25.9997])")
+             .format(o_1=values["o_1"], o_2=values["o_2"], o_3=values["o_3"]))
     T = sum(1 for k in values if k.startswith("x_"))
-    ctx.show(f"tanh saturates: a_c1 = {values['a_c1']:g} already gives 1 - c_1 = {1 - values['c_1']:.2e}, so every c_t "
-             f"is 1 to four decimals and every o_t is w_oc + b_o = {values['w_oc']:g} + {values['b_o']:g} = "
-             f"{values[f'o_{T}']:.4f}.")
-    plt = pyplot()
+    ctx.show(_("tanh saturates: a_c1 = {a_c1:g} already gives 1 - c_1 = {gap:.2e}, so every c_t is 1 to four decimals "
+               "and every o_t is w_oc + b_o = {w_oc:g} + {b_o:g} = {o_T:.4f}.").format(
+        a_c1=values["a_c1"], gap=1 - values["c_1"], w_oc=values["w_oc"], b_o=values["b_o"], o_T=values[f"o_{T}"]))
+    plt = ctx.pyplot()
     if plt is not None:
-        fig, ax = plt.subplots(figsize=(16, 9))
+        fig, ax = figures.subplots()
         xs = range(len(figure_rows))
-        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in figure_rows], width=0.4, label="printed by the document")
-        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in figure_rows], width=0.4, label="consistent computation")
+        ax.bar([x - 0.2 for x in xs], [float(r.document) for r in figure_rows], width=0.4, label=figures.label("printed by the document"))
+        ax.bar([x + 0.2 for x in xs], [r.recomputed for r in figure_rows], width=0.4, label=figures.label("consistent computation"))
         for x, r in zip(xs, figure_rows):
             if r.verdict == "wrong":
-                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color="tab:red", fontsize=16)
+                ax.annotate("✗", (x, max(float(r.document), r.recomputed)), ha="center", va="bottom", color=figures.WRONG,
+                            fontsize=18, fontweight="bold")
         ax.margins(y=0.12)
-        ax.set_xticks(list(xs), [r.quantity for r in figure_rows], rotation=60, fontsize=14)
-        ax.tick_params(axis="y", labelsize=14)
-        ax.set_title("001 §4.1: every printed number next to the consistent value (✗: wrong)", fontsize=16)
-        ax.legend(fontsize=14)
-        fig.tight_layout()
+        ax.set_xticks(list(xs), [r.quantity for r in figure_rows], rotation=60)
+        ax.set_ylabel(figures.label("value"))
+        wrong = sum(r.verdict == "wrong" for r in figure_rows)
+        ax.set_title(figures.label("001 §4.1: {wrong} of {total} printed numbers are wrong (✗)").format(wrong=wrong, total=len(figure_rows)))
+        ax.legend(loc="upper left")
         ctx.figure(fig, "rnn_worked_example_check")
         plt.close(fig)
     return {"rows": rows, "values": values, "example": ex}

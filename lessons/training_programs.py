@@ -29,10 +29,13 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from lessons.common import Row, claim, format_table, optional_torch, pyplot, run_snippet
+from lessons import figures
+from lessons.common import Row, claim, optional_torch, run_snippet
+from lessons.i18n import domain
 
 SUMMARY = "The RNN-vs-Transformer training program: its errors shown, then fixed and run on both libraries"
 SOURCE = "001 §5.1-§5.3"
+_ = domain("lessons")
 
 ORIGINAL = '''
 import {lib} as torch
@@ -297,43 +300,45 @@ def document_rows(failures: dict, runs: dict, epochs: int) -> list:
 
 # %%
 def run(ctx) -> dict:
-    torch = optional_torch()
-    ctx.section("What fails (each error with the other bugs fixed)")
+    torch = ctx.torch()
+    ctx.section(_("What fails (each error with the other bugs fixed)"))
     failures = {}
     for title, code in BUG_SNIPPETS.items():
         failures[title] = {"minigrad": run_snippet(code, "minigrad")}
         if torch is not None:
             failures[title]["torch"] = run_snippet(code, "torch")
-        ctx.show(f"{title}\n" + "\n".join(f"    {lib:8s} {msg}" for lib, msg in failures[title].items()))
+        ctx.show(f"{_(title)}\n" + "\n".join(f"    {lib:8s} {_(msg)}" for lib, msg in failures[title].items()))
     epochs = 3 if ctx.quick else 100
-    ctx.section(f"The corrected program, {epochs} epochs (dropout 0.1 is active in the Transformer, so the "
-                f"two libraries' Transformer losses differ slightly: their random masks differ)")
+    ctx.section(_("The corrected program, {epochs} epochs (dropout 0.1 is active in the Transformer, so the two libraries' "
+                  "Transformer losses differ slightly: their random masks differ)").format(epochs=epochs))
     runs = train(epochs)
     libs = list(runs)
-    header = "epoch  " + "  ".join(f"{lib + ' RNN':>14s}  {lib + ' Transformer':>22s}" for lib in libs)
+    header = _("epoch").ljust(5) + "  " + "  ".join(f"{lib + ' RNN':>14s}  {lib + ' Transformer':>22s}" for lib in libs)
+    ctx.machine_dependent(_("The last digits of these float32 losses (the order of the sums in the BLAS)"))
     ctx.show(header)
     for e in range(epochs):
         if e < 3 or (e + 1) % 10 == 0 or e == epochs - 1:
             ctx.show(f"{e + 1:5d}  " + "  ".join(f"{runs[lib]['history'][e][0]:14.6f}  {runs[lib]['history'][e][1]:22.6f}" for lib in libs))
     for lib in libs:
-        ctx.show(f"{lib}: RNN accuracy {runs[lib]['rnn_accuracy']:.2f}, Transformer accuracy {runs[lib]['transformer_accuracy']:.2f}")
-    ctx.show("\nThe labels are random, so accuracy above 1/5 only measures memorising 100 sequences.")
+        ctx.show(_("{lib}: RNN accuracy {rnn:.2f}, Transformer accuracy {transformer:.2f}").format(
+            lib=lib, rnn=runs[lib]["rnn_accuracy"], transformer=runs[lib]["transformer_accuracy"]))
+    ctx.show("\n" + _("The labels are random, so accuracy above 1/5 only measures memorising 100 sequences."))
     rows = document_rows(failures, runs, epochs)
-    ctx.section("Check of every setting and claim of §5")
-    ctx.show(format_table(rows))
-    plt = pyplot()
+    ctx.section(_("Check of every setting and claim of §5"))
+    ctx.table(rows)
+    plt = ctx.pyplot()
     if plt is None:
         return {"runs": runs, "failures": failures, "rows": rows}
-    fig, ax = plt.subplots(figsize=(16, 9))
+    fig, ax = figures.subplots()
     for lib, style in zip(libs, ("-", "--")):
         h = np.array(runs[lib]["history"])
-        ax.plot(h[:, 0], style, label=f"{lib} RNN")
-        ax.plot(h[:, 1], style, label=f"{lib} Transformer")
-    ax.set_xlabel("epoch", fontsize=14)
-    ax.set_ylabel("cross-entropy", fontsize=14)
-    ax.tick_params(labelsize=14)
-    ax.set_title("001 §5.2, corrected: training loss", fontsize=16)
-    ax.legend(fontsize=14)
+        ax.plot(np.arange(1, epochs + 1), h[:, 0], style, color=figures.PALETTE[0], label=f"{lib} RNN")
+        ax.plot(np.arange(1, epochs + 1), h[:, 1], style, color=figures.PALETTE[1], label=f"{lib} Transformer")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel(figures.label("epoch"))
+    ax.set_ylabel(figures.label("training loss (cross-entropy)"))
+    ax.set_title(figures.label("001 §5.2, corrected: the training loss of both models falls"))
+    ax.legend()
     ctx.figure(fig, "training_programs_loss")
     plt.close(fig)
     return {"runs": runs, "failures": failures, "rows": rows}

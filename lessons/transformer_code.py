@@ -31,10 +31,12 @@ import warnings
 import numpy as np
 
 import minigrad as mg
-from lessons.common import Row, claim, error_of, format_table, optional_torch, run_snippet
+from lessons.common import Row, claim, error_of, optional_torch, run_snippet
+from lessons.i18n import domain
 
 SUMMARY = "The attention formula step by step, the encoder layer and encoder-decoder code fixed and run on both libraries"
 SOURCE = "000 §4.1-§4.3, §5.1-§5.4"
+_ = domain("lessons")
 
 LAYER_4_3 = '''
 import {lib} as torch
@@ -283,38 +285,43 @@ def document_rows(attention_diff: float, failures: dict, repaired: dict, formula
 
 # %%
 def run(ctx) -> dict:
-    ctx.section("§4.2: the attention formula, step by step")
+    ctx.section(_("§4.2: the attention formula, step by step"))
     tr, O, reference = attention_by_hand()
     ctx.show(tr.render())
-    ctx.show(f"minigrad.nn.functional.scaled_dot_product_attention gives {reference.numpy().tolist()}: "
-             f"{'the same' if np.allclose(O.numpy(), reference.numpy(), rtol=0, atol=1e-15) else 'DIFFERENT'}")
-    ctx.section("What fails (each error with the earlier bugs removed)")
+    same = np.allclose(O.numpy(), reference.numpy(), rtol=0, atol=1e-15)
+    ctx.show(_("minigrad.nn.functional.scaled_dot_product_attention gives {result}: {verdict}").format(
+        result=reference.numpy().tolist(), verdict=_("the same") if same else _("DIFFERENT")))
+    ctx.section(_("What fails (each error with the earlier bugs removed)"))
     failures = {}
+    torch = ctx.torch()
     for title, code in SNIPPETS.items():
         failures[title] = {"minigrad": run_snippet(code, "minigrad")}
-        if optional_torch() is not None:
+        if torch is not None:
             failures[title]["torch"] = run_snippet(code, "torch")
-        ctx.show(f"{title}\n" + "\n".join(f"    {lib:8s} {msg}" for lib, msg in failures[title].items()))
+        ctx.show(f"{_(title)}\n" + "\n".join(f"    {lib:8s} {_(msg)}" for lib, msg in failures[title].items()))
     size = dict(d_model=32, heads=4, d_ff=64, layers=2) if ctx.quick else {}
-    ctx.section("The corrected §5.4 run (eval mode, same weights in both libraries)" + (" at small size" if ctx.quick else ""))
+    ctx.section(_("The corrected §5.4 run (eval mode, same weights in both libraries)") + (_(" at small size") if ctx.quick else ""))
     outputs = run_fixed(**size)
+    ctx.machine_dependent(_("The last digits of these float32 outputs (the order of the sums in the BLAS)"))
     for lib, out in outputs.items():
-        ctx.show(f"{lib}: output shape {out.shape}, first row [" + ", ".join(f"{v:.4f}" for v in out[0]) + "]")
+        ctx.show(_("{lib}: output shape {shape}, first row [{row}]").format(lib=lib, shape=out.shape, row=", ".join(f"{v:.4f}" for v in out[0])))
     if "torch" in outputs:
         diff = float(np.abs(outputs["minigrad"] - outputs["torch"]).max())
-        ctx.show(f"largest difference between the libraries: {diff:.2e} (float32 round-off)")
-    ctx.section("§4.3's class repaired in place, and §4.1's formula against an encoder layer")
+        ctx.show(_("largest difference between the libraries: {diff:.2e} (float32 round-off)").format(diff=diff))
+    ctx.section(_("§4.3's class repaired in place, and §4.1's formula against an encoder layer"))
     layer_size = dict(d_model=32, heads=4, d_ff=64) if ctx.quick else {}
     repaired = repaired_layer(**layer_size)
     formula = formula_4_1()
-    ctx.show(f"as printed: {repaired['as_printed']}\nrepaired (Linear, ReLU, Linear): output {repaired['shape']}, largest difference "
-             f"from nn.TransformerEncoderLayer with the same weights {repaired['difference']:.2e}\n"
-             f"§4.1, FFN(Attention(X)) against the layer: {formula['formula']:.3g}; with residuals and layer norms: "
-             f"{formula['with_residuals']:.2e}")
+    ctx.show(_("as printed: {as_printed}\nrepaired (Linear, ReLU, Linear): output {shape}, largest difference "
+               "from nn.TransformerEncoderLayer with the same weights {difference:.2e}\n"
+               "§4.1, FFN(Attention(X)) against the layer: {formula:.3g}; with residuals and layer norms: "
+               "{with_residuals:.2e}").format(as_printed=repaired["as_printed"], shape=repaired["shape"],
+                                              difference=repaired["difference"], formula=formula["formula"],
+                                              with_residuals=formula["with_residuals"]))
     attention_diff = float(np.abs(O.numpy() - reference.numpy()).max())
     rows = document_rows(attention_diff, failures, repaired, formula, outputs, size)
-    ctx.section("Check of every formula, code sample and claim of §4 and §5")
-    ctx.show(format_table(rows))
+    ctx.section(_("Check of every formula, code sample and claim of §4 and §5"))
+    ctx.table(rows)
     return {"runs": {k: v.tolist() for k, v in outputs.items()}, "failures": failures, "rows": rows}
 
 

@@ -24,11 +24,14 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from lessons.common import claim, format_table, pyplot
+from lessons import figures
+from lessons.common import claim
+from lessons.i18n import domain
 from minigrad import nn
 
 SUMMARY = "Norms of dL/dh_t against t for RNN, LSTM, GRU and attention; gradient clipping where it matters"
 SOURCE = "001 §8.2, §9.1; 000 §1.2"
+_ = domain("lessons")
 GATE_BIAS = 3.0  # "remember" bias of the LSTM's forget gate and the GRU's update gate
 
 
@@ -143,7 +146,7 @@ def claim_rows(curves: dict, runs: dict) -> list:
 def run(ctx) -> dict:
     T = 30 if ctx.quick else 100
     curves = step_gradient_norms(T=T)
-    ctx.section(f"||dL/dh_t|| for a loss on step {T} (every 10th step shown)")
+    ctx.section(_("||dL/dh_t|| for a loss on step {T} (every 10th step shown)").format(T=T))
     labels = list(curves)
     ctx.show("t      " + "  ".join(f"{k:>34s}" for k in labels))
     for t in list(range(0, T, 10)) + [T - 1]:
@@ -153,35 +156,34 @@ def run(ctx) -> dict:
     ctx.show("factor per step away from the loss: " + ", ".join(f"{k}: {per_step_factor(v):.3f}" for k, v in curves.items()))
     steps = 15 if ctx.quick else 40
     runs = {"no clipping": clipping_run(steps=steps), "clip_grad_norm_(1.0)": clipping_run(steps=steps, clip=1.0)}
-    ctx.section("Training a tanh RNN with SGD, learning rate 0.5, with and without clipping")
-    ctx.show("clip_grad_norm_ returns the norm *before* clipping; the update actually applied has norm min(norm, 1).")
+    ctx.section(_("Training a tanh RNN with SGD, learning rate 0.5, with and without clipping"))
+    ctx.show(_("clip_grad_norm_ returns the norm *before* clipping; the update actually applied has norm min(norm, 1)."))
     for k, r in runs.items():
         jump = next((i for i, n in enumerate(r["norms"]) if n > 10), None)
-        ctx.show(f"{k:22s} largest gradient norm {max(r['norms']):10.3e}   first norm above 10 at step "
-                 f"{jump if jump is not None else '—'}   largest loss {max(r['losses']):10.3e}   final loss {r['losses'][-1]:.4g}")
+        ctx.show(_("{run:22s} largest gradient norm {largest:10.3e}   first norm above 10 at step {jump}   "
+                   "largest loss {loss_max:10.3e}   final loss {loss:.4g}").format(
+            run=_(k), largest=max(r["norms"]), jump=jump if jump is not None else "—", loss_max=max(r["losses"]),
+            loss=r["losses"][-1]))
     rows = claim_rows(curves, runs)
-    ctx.section("The documents' claims about vanishing and exploding gradients")
-    ctx.show(format_table(rows))
-    plt = pyplot()
+    ctx.section(_("The documents' claims about vanishing and exploding gradients"))
+    ctx.table(rows)
+    plt = ctx.pyplot()
     result = {"curves": {k: v.tolist() for k, v in curves.items()}, "runs": runs, "rows": rows}
     if plt is None:
         return result
-    fig, axes = plt.subplots(1, 2, figsize=(16, 9))
-    for k, v in curves.items():
-        axes[0].semilogy(np.arange(1, T + 1), v, label=k, linewidth=2)
-    axes[0].set_xlabel("time step t", fontsize=14)
-    axes[0].set_ylabel("||dL/dh_t||", fontsize=14)
-    axes[0].set_title(f"gradient reaching each step, loss at t = {T}", fontsize=16)
-    axes[0].legend(fontsize=14)
-    for k, r in runs.items():
-        axes[1].semilogy(r["norms"], label=f"{k}: gradient norm", linewidth=2)
-        axes[1].semilogy(r["losses"], "--", label=f"{k}: loss", linewidth=2)
-    axes[1].set_xlabel("training step", fontsize=14)
-    axes[1].set_title("gradient norm (before clipping) and loss", fontsize=16)
-    axes[1].legend(fontsize=14)
-    for ax in axes:
-        ax.tick_params(labelsize=14)
-    fig.tight_layout()
+    fig, axes = figures.subplots(1, 2)
+    for (k, v), marker in zip(curves.items(), figures.MARKERS):
+        axes[0].semilogy(np.arange(1, T + 1), v, label=k, marker=marker, markevery=max(1, T // 10))
+    axes[0].set_xlabel(figures.label("time step t"))
+    axes[0].set_ylabel(r"$\Vert\partial L/\partial h_t\Vert$")
+    axes[0].set_title(figures.label("Gradient reaching each step\n(loss at the last step)"))
+    axes[0].legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2)
+    for (k, r), colour in zip(runs.items(), figures.PALETTE):
+        axes[1].semilogy(np.arange(1, len(r["norms"]) + 1), r["norms"], color=colour, label=figures.label("{run}: gradient norm").format(run=figures.label(k)))
+        axes[1].semilogy(np.arange(1, len(r["losses"]) + 1), r["losses"], "--", color=colour, label=figures.label("{run}: loss").format(run=figures.label(k)))
+    axes[1].set_xlabel(figures.label("training step"))
+    axes[1].set_title(figures.label("Clipping bounds the update,\nnot the gradient"))
+    axes[1].legend(fontsize=14, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=1)  # below: the curves fill the axes
     ctx.figure(fig, "vanishing_gradients")
     plt.close(fig)
     return result

@@ -404,4 +404,4 @@ def test_errata_lists_rows_by_document_and_section_in_numeric_order():
     page = errata_page({"some_lesson": (None, rows)})
     heads = [line for line in page.splitlines() if line.startswith("#")]
     assert heads[1:] == ["## 000", "### 000 §3.3", "## 001", "### 001 §4.1", "### 001 §4.2", "### 001 §10.1"]
-    assert "[some_lesson](lessons/some_lesson.md)" in page and "3 rows: 3 wrong" in page
+    assert "[some_lesson](some_lesson.md)" in page and "3 rows: 3 wrong" in page

@@ -41,7 +41,9 @@ def test_every_lesson_runs(name, tmp_path):
     result = load(name).run(ctx)
     assert isinstance(result, dict)
     for f in ctx.figures:
-        assert f.exists() and f.stat().st_size > 1000
+        png = f.read_bytes()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (1920, 1080), f"{f.name}: {width} x {height}, not 16:9 for a projector"
 
 
 def test_rnn_check_table_against_numpy():
@@ -119,3 +121,41 @@ def test_cli_list_check_and_json():
     assert set(row) == {"quantity", "document", "from_document_steps", "recomputed", "verdict", "reason", "source", "kind"}
     assert row["source"] == "001 §4.1" and row["kind"] == "number"
     assert _cli("no_such_lesson").returncode == 2
+
+
+def _cli_without(module, *args):
+    """The command line in a Python where ``module`` cannot be imported (as if it were not installed)."""
+    code = f"import sys; sys.modules[{module!r}] = None; from lessons.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_plots_into_a_folder_that_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    proc = _cli("rnn_worked_example", "--lang", "en", "--plots", str(blocker / "plots"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "--plots" in proc.stderr and "Traceback" not in proc.stderr
+    assert str(blocker / "plots") in proc.stderr
+
+
+def test_plots_without_matplotlib_says_so(tmp_path):
+    proc = _cli_without("matplotlib", "rnn_worked_example", "--lang", "en", "--plots", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "matplotlib not installed" in proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_page_says_when_pytorch_is_missing(tmp_path):
+    proc = _cli_without("torch", "training_programs", "--lang", "en", "--quick", "--markdown", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "PyTorch not installed: comparison rows skipped" in proc.stderr
+    page = (tmp_path / "training_programs.md").read_text(encoding="utf-8")
+    assert "```{warning}\nPyTorch not installed: comparison rows skipped" in page
+    assert "torch RNN" not in page
+
+
+def test_a_page_says_when_matplotlib_is_missing(tmp_path):
+    proc = _cli_without("matplotlib", "vanishing_gradients", "--lang", "en", "--quick", "--markdown", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "vanishing_gradients.md").read_text(encoding="utf-8")
+    assert "matplotlib not installed: figures skipped" in page and "![" not in page

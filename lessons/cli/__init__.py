@@ -2,7 +2,10 @@
 
 - ``python -m lessons [NAME | --all] ...`` runs lessons (:mod:`lessons.cli.run`);
 - ``python -m lessons check ...`` checks a hand calculation (:mod:`lessons.cli.check`);
-- ``python -m lessons assignment ...`` hands out, grades and hints assignments (:mod:`lessons.cli.assignment`).
+- ``python -m lessons sheet ...`` and ``mark ...`` make exam sheets and mark a class (:mod:`lessons.cli.sheet`,
+  :mod:`lessons.cli.mark`);
+- ``python -m lessons assignment ...`` hands out, grades and hints assignments (:mod:`lessons.cli.assignment`);
+- ``python -m lessons notebooks DIR`` writes one Jupyter notebook per lesson (:mod:`lessons.cli.notebooks`).
 
 Each subcommand module has ``main(argv) -> int`` (the exit status).
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUBCOMMANDS = ("check", "mark", "sheet", "assignment")
+SUBCOMMANDS = ("check", "mark", "sheet", "assignment", "notebooks")
 
 
 def main(argv: list | None = None) -> int:

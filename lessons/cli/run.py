@@ -1,19 +1,42 @@
-"""``python -m lessons [NAME | --all] [--json] [--plots DIR] [--device cpu|cuda]``: run lessons."""
+"""``python -m lessons [NAME | --all] [--json] [--plots DIR] [--markdown DIR] [--lang en|zh] ...``: run lessons."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
+from lessons import i18n
 from lessons.runner import LESSONS, Context, errata_page, load, markdown_page
+
+_ = i18n.domain("lessons")
 
 
 def _list() -> None:
-    print("Lessons (run one with: python -m lessons NAME):\n")
+    print(_("Lessons (run one with: python -m lessons NAME):") + "\n")
     for name in LESSONS:
         mod = load(name)
-        print(f"  {name:28s} {mod.SUMMARY}  [{mod.SOURCE}]")
+        print(f"  {name:28s} {_(mod.SUMMARY)}  [{mod.SOURCE}]")
+
+
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _make_folder(path: Path, option: str) -> bool:
+    """Create an output folder up front, so that a bad path is one line on stderr, not a traceback later."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        print(_("python -m lessons: {option}: cannot create the folder {path}: {reason}").format(
+            option=option, path=path, reason=e.strerror or e), file=sys.stderr)
+        return False
+    return True
 
 
 def main(argv: list | None = None) -> int:
@@ -25,28 +48,35 @@ def main(argv: list | None = None) -> int:
     p.add_argument("--plots", type=Path, help="save figures as PNG files in this folder")
     p.add_argument("--device", default="cpu", help="cpu or cuda, where a lesson computes on a device")
     p.add_argument("--quick", action="store_true", help="small sizes (for tests)")
-    p.add_argument("--markdown", type=Path, help="write one documentation page per lesson (and errata.md beside it) in this folder")
+    p.add_argument("--markdown", type=Path,
+                   help="write one documentation page per lesson, errata.md and the figures (figures/) in this folder")
+    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="language of the output (default: the environment's)")
     args = p.parse_args(argv)
+    i18n.use(args.lang)
     if args.markdown is not None and args.plots is None:
         args.plots = args.markdown / "figures"
     names = LESSONS if args.all else ([args.name] if args.name else [])
     if not names:
         _list()
         return 0
+    if args.name and args.name not in LESSONS:
+        print(_("no lesson named {name!r}; the lessons are: {names}").format(name=args.name, names=", ".join(LESSONS)),
+              file=sys.stderr)
+        return 2
+    for option, folder in (("--markdown", args.markdown), ("--plots", args.plots)):
+        if folder is not None and not _make_folder(folder, option):
+            return 2
+    if args.plots is not None and not _importable("matplotlib"):
+        print(_("matplotlib not installed: --plots draws no figures (pip install matplotlib)"), file=sys.stderr)
     report, tables = {}, {}
     for i, name in enumerate(names, 1):
-        try:
-            mod = load(name)
-        except KeyError as e:
-            print(e.args[0], file=sys.stderr)
-            return 2
+        mod = load(name)
         ctx = Context(plots=args.plots, device=args.device, quick=args.quick, quiet=args.json)
         if not args.json:
-            print(f"\n# [{i}/{len(names)}] {name}: {mod.SUMMARY} ({mod.SOURCE})", flush=True)
+            print(f"\n# [{i}/{len(names)}] {name}: {_(mod.SUMMARY)} ({mod.SOURCE})", flush=True)
         result = mod.run(ctx)
         if args.markdown is not None:
-            args.markdown.mkdir(parents=True, exist_ok=True)
-            (args.markdown / f"{name}.md").write_text(markdown_page(name, mod, ctx, result.get("rows", []), args.markdown), encoding="utf-8")
+            (args.markdown / f"{name}.md").write_text(markdown_page(name, mod, ctx), encoding="utf-8")
             if result.get("rows"):
                 tables[name] = (mod, result["rows"])
         report[name] = {
@@ -54,11 +84,11 @@ def main(argv: list | None = None) -> int:
             "source": mod.SOURCE,
             "checks": [r.as_dict() for r in result.get("rows", [])],
             "figures": [str(f) for f in ctx.figures],
+            "missing": [item for kind, item in ctx.log if kind == "note"],
             **{k: v for k, v in result.items() if k in ("runs", "failures", "records")},
         }
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=float))
     if args.markdown is not None and args.all:
-        (args.markdown.parent / "errata.md").write_text(errata_page(tables), encoding="utf-8")
+        (args.markdown / "errata.md").write_text(errata_page(tables), encoding="utf-8")
     return 0
-

@@ -170,24 +170,22 @@ def write_outputs(folder: Path, students: list, questions: list, summary: dict) 
 
 
 def _right_rate_figure(path: Path, questions: list, summary: dict) -> Path | None:
-    from lessons.common import pyplot
+    from lessons import figures
 
-    plt = pyplot()
+    plt = figures.pyplot()
     if plt is None:
         return None
-    fig, ax = plt.subplots(figsize=(16, 9))
+    fig, ax = figures.subplots()
     rates = [100 * summary[q]["right_rate"] for q in questions]
     first = [summary[q]["first_wrong"] for q in questions]
-    bars = ax.bar(range(len(questions)), rates, color="#0072B2")
+    bars = ax.bar(range(len(questions)), rates, color=figures.PALETTE[0])
     worst = max(range(len(questions)), key=lambda i: (first[i], -rates[i])) if questions else None
     if worst is not None and first[worst]:
-        bars[worst].set_color("#D55E00")
-    ax.set_xticks(range(len(questions)), questions, rotation=60 if len(questions) > 12 else 0, fontsize=14)
+        bars[worst].set_color(figures.WRONG)
+    ax.set_xticks(range(len(questions)), questions, rotation=60 if len(questions) > 12 else 0)
     ax.set_ylim(0, 105)
-    ax.set_ylabel(_("students with the mark (%)"), fontsize=16)
-    ax.tick_params(axis="y", labelsize=14)
-    ax.set_title(_("Right-rate per question (orange: where most students first go wrong)"), fontsize=18)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
+    ax.set_ylabel(_("students with the mark (%)"))
+    ax.set_title(_("Right-rate per question (orange: where most students first go wrong)"))
+    fig.savefig(path, dpi=figures.DPI)
     plt.close(fig)
     return path
