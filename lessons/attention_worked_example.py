@@ -80,10 +80,10 @@ def _score_fails(i: int):
         t = {k: mg.tensor(x, dtype=mg.float64) for k, x in earlier.items()}
         written = _score_written(i)(t).item()
         own = earlier[f"Q_{i}"] * earlier[f"K_{i}"] / math.sqrt(earlier["d_k"])
-        return (f"the formula fails on shapes before any arithmetic: Q_i = W_Q x_i multiplies a 2x4 matrix by a scalar, "
-                f"so no Q_i or K_j exists to take dot(Q_{i}, K_{i}) of; the expression it writes is a dot product over "
-                f"positions, not that formula, and gives {written:g}; with the printed Q, K taken as given, "
-                f"Q_{i} K_{i} / sqrt({earlier['d_k']:g}) = {own:g}")
+        return _("the formula fails on shapes before any arithmetic: Q_i = W_Q x_i multiplies a 2x4 matrix by a scalar, "
+                 "so no Q_i or K_j exists to take dot(Q_{i}, K_{i}) of; the expression it writes is a dot product over "
+                 "positions, not that formula, and gives {written:g}; with the printed Q, K taken as given, "
+                 "Q_{i} K_{i} / sqrt({d_k:g}) = {own:g}").format(i=i, written=written, d_k=earlier["d_k"], own=own)
 
     return why
 
@@ -95,10 +95,11 @@ def _weights_fail(earlier: dict) -> str:
     soft = ", ".join(f"{x / sum(z):.3g}" for x in z)
     order = lambda xs: sorted(range(3), key=lambda j: xs[j])  # noqa: E731
     if order(scores) != order(weights):
-        return (f"cannot be derived from the printed scores at all: softmax keeps the order of its inputs at any temperature, "
-                f"the printed scores are ordered {' < '.join(f'score_{j + 1}' for j in order(scores))} but the printed weights "
-                f"{' < '.join(f'weight_{j + 1}' for j in order(weights))}; the softmax of the printed scores is ({soft})")
-    return f"not the softmax of the printed scores, which is ({soft})"
+        return _("cannot be derived from the printed scores at all: softmax keeps the order of its inputs at any temperature, "
+                 "the printed scores are ordered {scores} but the printed weights {weights}; the softmax of the printed scores "
+                 "is ({soft})").format(scores=" < ".join(f"score_{j + 1}" for j in order(scores)),
+                                       weights=" < ".join(f"weight_{j + 1}" for j in order(weights)), soft=soft)
+    return _("not the softmax of the printed scores, which is ({soft})").format(soft=soft)
 
 
 def _softmax_of_printed_scores(j: int):
@@ -129,8 +130,8 @@ def example(Q: tuple[float, float, float] = (7.0, 15.0, 23.0), K: tuple[float, f
     pos = (1, 2, 3)
     steps = [Step(f"S_{i}{j}", lambda v, i=i, j=j: v[f"Q_{i}"] * v[f"K_{j}"] / mg.sqrt(v["d_k"])) for i in pos for j in pos]
     steps += [Step(f"score_{i}", lambda v, i=i: v[f"S_{i}{i}"].clone(), written=_score_written(i),
-                   note="its expression multiplies Q with shifted K's over all positions instead of dot(Q_i, K_i), "
-                        "and uses 16, which is not a key", fails=_score_fails(i)) for i in pos]
+                   note=_("its expression multiplies Q with shifted K's over all positions instead of dot(Q_i, K_i), "
+                          "and uses 16, which is not a key"), fails=_score_fails(i)) for i in pos]
     for i in pos:  # softmax of row i by hand: subtract the row maximum, exponentiate, normalise
         steps.append(Step(f"m_{i}", lambda v, i=i: mg.stack([v[f"S_{i}{j}"] for j in pos]).amax()))
         steps += [Step(f"e_{i}{j}", lambda v, i=i, j=j: mg.exp(v[f"S_{i}{j}"] - v[f"m_{i}"])) for j in pos]
@@ -174,29 +175,30 @@ def document_rows(values: dict) -> list:
     """Rows for the weights, the head size, the output vector and §3.2.2's formulas."""
     vec = lambda xs: "[" + ", ".join(f"{a:.6g}" for a in xs) + "]"  # noqa: E731
     rows = [Row("y", "[1204.6, 1584.2, 1973.8]", None, vec(values[f"output_{i}"] for i in (1, 2, 3)), "wrong",
-                "y = [output_1, output_2, output_3]: the printed outputs, each wrong above", "001 §4.2")]
+                _("y = [output_1, output_2, output_3]: the printed outputs, each wrong above"), "001 §4.2")]
     x = mg.tensor([1.0, 2.0, 3.0], dtype=mg.float64)
     for name, m in MATRICES.items():
         rows.append(Row(name, str(m), None, error_of(lambda m=m: mg.tensor(m, dtype=mg.float64) @ x), "wrong",
-                        "a 2x4 matrix times the 3 inputs x = [1, 2, 3]: the shapes do not fit (minigrad's error above), so "
-                        "the printed Q, K, V (rows Q_1 to V_3) cannot come from it", "001 §4.2"))
+                        _("a 2x4 matrix times the 3 inputs x = [1, 2, 3]: the shapes do not fit (minigrad's error above), so "
+                          "the printed Q, K, V (rows Q_1 to V_3) cannot come from it"), "001 §4.2"))
     head_dim = mg.nn.MultiheadAttention(D_MODEL, HEADS).head_dim
     rows.append(Row("d_k", "4 (divides by sqrt(4))", None, head_dim, "wrong",
-                    f"with hidden size d = {D_MODEL} and h = {HEADS} heads each head has d_k = d/h = {head_dim} "
-                    f"(nn.MultiheadAttention({D_MODEL}, {HEADS}).head_dim), so the scale is 1/sqrt({head_dim}); the example "
-                    f"divides by sqrt(4), the scale of one head of width 4, and never uses its two heads", "001 §4.2"))
+                    _("with hidden size d = {d} and h = {h} heads each head has d_k = d/h = {d_k} "
+                      "(nn.MultiheadAttention({d}, {h}).head_dim), so the scale is 1/sqrt({d_k}); the example "
+                      "divides by sqrt(4), the scale of one head of width 4, and never uses its two heads").format(
+                        d=D_MODEL, h=HEADS, d_k=head_dim), "001 §4.2"))
     wf = mg.tensor(W_F, dtype=mg.float64) * mg.tensor(values["context_1"], dtype=mg.float64)
-    rows.append(Row("W_F", "25 (W_F = [[25, 26], [27, 28]])", None, f"W_F * context_1 has shape {tuple(wf.shape)}", "wrong",
-                    "W_F is 2x2 and context_i a scalar: their product is a 2x2 matrix, not one number; the arithmetic "
-                    "uses W_F[0,0] = 25 alone", "001 §4.2"))
-    rows.append(Row("b_A, b_F", "0, 0", None, f"{values['b_F']:g}", "agrees", "zero biases, as used", "001 §4.2"))
+    rows.append(Row("W_F", "25 (W_F = [[25, 26], [27, 28]])", None, _("W_F * context_1 has shape {shape}").format(shape=tuple(wf.shape)), "wrong",
+                    _("W_F is 2x2 and context_i a scalar: their product is a 2x2 matrix, not one number; the arithmetic "
+                      "uses W_F[0,0] = 25 alone"), "001 §4.2"))
+    rows.append(Row("b_A, b_F", "0, 0", None, f"{values['b_F']:g}", "agrees", _("zero biases, as used"), "001 §4.2"))
     P = mg.tensor([[values[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)], dtype=mg.float64)
     K = mg.tensor([values[f"K_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
     V = mg.tensor([values[f"V_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
     rows.append(claim("001 §3.2.2", "context_i = sum_j weight_i K_j", r"\text{context}_i = \sum_{j=1}^{T} \text{weight}_i \cdot K_j", "wrong",
                       f"P K = {vec((P @ K).numpy())}, P V = {vec((P @ V).numpy())}",
-                      "attention sums the values V_j, as §4.2 does; §3.2.2 (encoder and decoder) sums the keys, which "
-                      "gives other numbers; it also writes weight_i where the weight depends on i and j"))
+                      _("attention sums the values V_j, as §4.2 does; §3.2.2 (encoder and decoder) sums the keys, which "
+                        "gives other numbers; it also writes weight_i where the weight depends on i and j")))
     return rows
 
 

@@ -146,17 +146,24 @@ def records(results: dict, one_thread: dict | None = None, T_one: int | None = N
     return out
 
 
+def faster_at(results: dict, model: str, baseline: str = "tanh RNN") -> list:
+    """``(T, is model faster than baseline)`` at every measured T."""
+    return [(a["T"], a["time"] < b["time"]) for a, b in zip(results[model], results[baseline])]
+
+
 def comparison(results: dict, model: str, baseline: str = "tanh RNN") -> str:
     """Where ``model`` is faster or slower than ``baseline``, in words, from the measured times."""
-    pairs = [(a["T"], a["time"] < b["time"]) for a, b in zip(results[model], results[baseline])]
+    pairs = faster_at(results, model, baseline)
     faster = [T for T, f in pairs if f]
+    span = dict(model=model, baseline=baseline, first=pairs[0][0], last=pairs[-1][0])
     if len(faster) == len(pairs):
-        return f"{model} is faster than the {baseline} at every measured T ({pairs[0][0]} to {pairs[-1][0]})"
+        return _("{model} is faster than the {baseline} at every measured T ({first} to {last})").format(**span)
     if not faster:
-        return f"{model} is slower than the {baseline} at every measured T ({pairs[0][0]} to {pairs[-1][0]})"
+        return _("{model} is slower than the {baseline} at every measured T ({first} to {last})").format(**span)
     flips = [pairs[i + 1][0] for i in range(len(pairs) - 1) if pairs[i][1] != pairs[i + 1][1]]
-    return (f"{model} is faster than the {baseline} at T = {', '.join(map(str, faster))} and slower at the other measured T "
-            f"(the order changes at T = {', '.join(map(str, flips))})")
+    return _("{model} is faster than the {baseline} at T = {faster} and slower at the other measured T "
+             "(the order changes at T = {flips})").format(model=model, baseline=baseline, faster=", ".join(map(str, faster)),
+                                                         flips=", ".join(map(str, flips)))
 
 
 def exponent(rows: list, key: str, last: int = 3) -> float | None:
@@ -176,31 +183,35 @@ def explanation(results: dict, exps: dict, device: str, one_thread: dict | None 
     rate = {name: r["flops"] / r["time"] / 1e9 for name, r in largest.items()}
     T = largest["tanh RNN"]["T"]
     lines = [
-        f"Critical path, measured on the recorded graphs: the RNN's grows like T^{rnn['critical_path']:.2f} and the LSTM's "
-        f"like T^{lstm['critical_path']:.2f} (one chain of ops per time step), attention's like T^{att['critical_path']:.2f} "
-        f"({largest['attention (1 head)']['critical_path']} ops at every T).",
-        f"Work: the RNN's FLOPs grow like T^{rnn['flops']:.2f}, attention's like T^{att['flops']:.2f}.",
-        f"Time on {device} ({os.cpu_count()} logical CPUs): the RNN's grows like T^{rnn['time']:.2f}, attention's like "
-        f"T^{att['time']:.2f}.",
-        f"At T = {T}, forward FLOPs per second of forward + backward time: " + ", ".join(f"{name} {g:.2f} GFLOP/s" for name, g in rate.items())
-        + ": a short critical path pays only as far as the machine runs the independent ops at once.",
+        _("Critical path, measured on the recorded graphs: the RNN's grows like T^{rnn:.2f} and the LSTM's like T^{lstm:.2f} "
+          "(one chain of ops per time step), attention's like T^{att:.2f} ({ops} ops at every T).").format(
+            rnn=rnn["critical_path"], lstm=lstm["critical_path"], att=att["critical_path"],
+            ops=largest["attention (1 head)"]["critical_path"]),
+        _("Work: the RNN's FLOPs grow like T^{rnn:.2f}, attention's like T^{att:.2f}.").format(rnn=rnn["flops"], att=att["flops"]),
+        _("Time on {device} ({cpus} logical CPUs): the RNN's grows like T^{rnn:.2f}, attention's like T^{att:.2f}.").format(
+            device=device, cpus=os.cpu_count(), rnn=rnn["time"], att=att["time"]),
+        _("At T = {T}, forward FLOPs per second of forward + backward time: {rates}: a short critical path pays only as far "
+          "as the machine runs the independent ops at once.").format(
+            T=T, rates=", ".join(f"{name} {g:.2f} GFLOP/s" for name, g in rate.items())),
     ]
     if one_thread:
         times = {name: next(r["time"] for r in rows if r["T"] == T_one) for name, rows in results.items()}
         factor = {name: one_thread[name] / times[name] for name in times}
         helped = [n for n, f in factor.items() if f > 1.1]
         hurt = [n for n, f in factor.items() if f < 0.9]
-        lines.append(f"Time on one BLAS thread divided by time on all threads, at T = {T_one}: "
-                     + ", ".join(f"{name} {f:.2f}" for name, f in factor.items()) + ". "
-                     + (f"The extra threads sped up {', '.join(helped)}. " if helped else "The extra threads sped up no model. ")
-                     + (f"They slowed down {', '.join(hurt)}: threads that wait for each other lose when the cores are "
-                        f"busy with other work or the products are small." if hurt else ""))
+        lines.append(_("Time on one BLAS thread divided by time on all threads, at T = {T}: {factors}.").format(
+                         T=T_one, factors=", ".join(f"{name} {f:.2f}" for name, f in factor.items()))
+                     + " " + (_("The extra threads sped up {models}.").format(models=", ".join(helped)) if helped
+                              else _("The extra threads sped up no model."))
+                     + (" " + _("They slowed down {models}: threads that wait for each other lose when the cores are busy "
+                                "with other work or the products are small.").format(models=", ".join(hurt)) if hurt else ""))
     lines += [comparison(results, m) + "." for m in ("attention (1 head)", "multi-head attention (8 heads)", "encoder layer")]
     if hasattr(os, "getloadavg"):
         load, cpus = os.getloadavg()[0], os.cpu_count() or 1
-        lines.append(f"Load average at the end of the run: {load:.1f} on {cpus} logical CPUs"
-                     + (": other programs held the cores, so the times above are disturbed; rerun on an idle machine "
-                        "before drawing conclusions from them." if load > 0.8 * cpus else "."))
+        lines.append(_("Load average at the end of the run: {load:.1f} on {cpus} logical CPUs: other programs held the cores, "
+                       "so the times above are disturbed; rerun on an idle machine before drawing conclusions from them.")
+                     .format(load=load, cpus=cpus) if load > 0.8 * cpus
+                     else _("Load average at the end of the run: {load:.1f} on {cpus} logical CPUs.").format(load=load, cpus=cpus))
     return lines
 
 
@@ -229,34 +240,38 @@ def claim_rows(results: dict, exps: dict, device: str) -> list:
     for source, what, printed, test in CLAIMS:
         if test == "sequential":
             verdict = "holds" if rnn["critical_path"] > 0.9 else "wrong"
-            measured = f"RNN critical path {cp['tanh RNN'][0]} to {cp['tanh RNN'][-1]} ops for T = {lengths[0]} to {lengths[-1]}"
-            reason = f"the recorded graph's longest chain grows like T^{rnn['critical_path']:.2f}: each step waits for the previous one"
+            measured = _("RNN critical path {first} to {last} ops for T = {T0} to {T1}").format(
+                first=cp["tanh RNN"][0], last=cp["tanh RNN"][-1], T0=lengths[0], T1=lengths[-1])
+            reason = _("the recorded graph's longest chain grows like T^{k:.2f}: each step waits for the previous one").format(
+                k=rnn["critical_path"])
         elif test == "parallel":
             verdict = "holds" if abs(att["critical_path"]) < 0.1 else "wrong"
-            measured = f"attention critical path {cp['attention (1 head)'][0]} to {cp['attention (1 head)'][-1]} ops for T = {lengths[0]} to {lengths[-1]}"
-            reason = f"attention's longest chain grows like T^{att['critical_path']:.2f}: every position is computed at once"
+            measured = _("attention critical path {first} to {last} ops for T = {T0} to {T1}").format(
+                first=cp["attention (1 head)"][0], last=cp["attention (1 head)"][-1], T0=lengths[0], T1=lengths[-1])
+            reason = _("attention's longest chain grows like T^{k:.2f}: every position is computed at once").format(k=att["critical_path"])
         elif test in ("quadratic", "long"):
             k, km = att["flops"], att["memory"]
             quadratic = 1.7 < k < 2.3
-            measured = (f"attention FLOPs grow like T^{k:.2f}" + (f", memory like T^{km:.2f}" if km is not None else "")
-                        + f", time like T^{att['time']:.2f}")
+            measured = (_("attention FLOPs grow like T^{k:.2f}").format(k=k)
+                        + (_(", memory like T^{k:.2f}").format(k=km) if km is not None else "")
+                        + _(", time like T^{k:.2f}").format(k=att["time"]))
             if test == "quadratic":
                 verdict = "holds" if quadratic else "holds with a condition"
-                reason = ("the T x T score matrix: work grows with the square of the length"
-                          + ("" if quadratic else " once T is large against the width")
-                          + (f"; the tiled attention keeps memory linear (T^{exps['attention (1 head, tiled)']['memory']:.2f})"
+                reason = ((_("the T x T score matrix: work grows with the square of the length") if quadratic
+                           else _("the T x T score matrix: work grows with the square of the length once T is large against the width"))
+                          + (_("; the tiled attention keeps memory linear (T^{k:.2f})").format(k=exps["attention (1 head, tiled)"]["memory"])
                              if km is not None else ""))
             else:
                 verdict = "holds with a condition"
-                reason = ("every position sees every other at once (a path of one step), but work grows with the square of the "
-                          "length, so long sequences cost more than in an RNN")
+                reason = _("every position sees every other at once (a path of one step), but work grows with the square of the "
+                           "length, so long sequences cost more than in an RNN")
         else:  # "faster": decided by time on this machine, like for like (a multi-head attention layer of the same width)
-            faster_every = like.split(" is ")[1].startswith("faster than the tanh RNN at every")
-            slower_every = like.split(" is ")[1].startswith("slower")
+            order = [f for _T, f in faster_at(results, "multi-head attention (8 heads)")]
+            faster_every, slower_every = all(order), not any(order)
             verdict = "holds" if faster_every else ("wrong" if slower_every else "holds with a condition")
-            measured = f"on {device}: {like}; {single}"
-            reason = ("the critical path is shorter at every T, but time depends on whether the hardware runs the independent "
-                      "ops at once" + ("" if not slower_every else "; here it does not, and the extra work of attention dominates"))
+            measured = _("on {device}: {like}; {single}").format(device=device, like=like, single=single)
+            reason = (_("the critical path is shorter at every T, but time depends on whether the hardware runs the independent "
+                        "ops at once") + (_("; here it does not, and the extra work of attention dominates") if slower_every else ""))
         rows.append(claim(source, what, printed, verdict, measured, reason))
     return rows
 

@@ -133,41 +133,45 @@ def document_rows(ex: WorkedExample) -> list:
     x = [v[f"x_{t}"] for t in range(1, T + 1)]
     vec = lambda xs: "[" + ", ".join(f"{a:.4f}" for a in xs) + "]"  # noqa: E731
     rows = [Row("y", "[24.1533, 24.9850, 25.9997]", None, vec(v[f"o_{t}"] for t in range(1, T + 1)), "wrong",
-                "y = [o_1, o_2, o_3]: its three numbers are the printed o_t, each wrong above; §3.1.2 defines y = o_T "
-                "(one number), §4.1 prints the whole sequence", "001 §4.1")]
+                _("y = [o_1, o_2, o_3]: its three numbers are the printed o_t, each wrong above; §3.1.2 defines y = o_T "
+                  "(one number), §4.1 prints the whole sequence"), "001 §4.1")]
     h = mg.tensor([[v["h_0"]]], dtype=mg.float64)
     for name, m in MATRICES.items():
         W = mg.tensor(m, dtype=mg.float64)
-        used = {"W_h": "W_h[0,0] = 1 (times h_{t-1}) and W_h[0,1] = 2 (times x_t)", "W_c": "W_c[0,0] = 7 (times c_{t-1}) and W_c[0,1] = 8 (times x_t)",
-                "W_o": "W_o[0,0] = 13 (times c_t) and W_o[1,0] = 15 (added in place of b_o)"}[name]
+        used = {"W_h": _("W_h[0,0] = 1 (times h_{t-1}) and W_h[0,1] = 2 (times x_t)"),
+                "W_c": _("W_c[0,0] = 7 (times c_{t-1}) and W_c[0,1] = 8 (times x_t)"),
+                "W_o": _("W_o[0,0] = 13 (times c_t) and W_o[1,0] = 15 (added in place of b_o)")}[name]
         rows.append(Row(name, str(m), None, error_of(lambda W=W: W @ h), "wrong",
-                        f"{W.shape[0]}x{W.shape[1]} matrix, but the state it multiplies is a scalar: the product is undefined "
-                        f"(minigrad's error above); the arithmetic uses only {used}", "001 §4.1"))
+                        _("{rows}x{cols} matrix, but the state it multiplies is a scalar: the product is undefined "
+                          "(minigrad's error above); the arithmetic uses only {used}").format(rows=W.shape[0], cols=W.shape[1], used=used),
+                        "001 §4.1"))
     rows.append(Row("W_x", "2 and 8", None, f"w_xh = {v['w_xh']:g}, w_xc = {v['w_xc']:g}", "wrong",
-                    "the formulas for h_t and c_t share one input weight W_x, which is never printed; the arithmetic "
-                    f"multiplies x_t by {v['w_xh']:g} for h_t and by {v['w_xc']:g} for c_t: two different weights", "001 §4.1"))
+                    _("the formulas for h_t and c_t share one input weight W_x, which is never printed; the arithmetic "
+                      "multiplies x_t by {w_xh:g} for h_t and by {w_xc:g} for c_t: two different weights").format(
+                        w_xh=v["w_xh"], w_xc=v["w_xc"]), "001 §4.1"))
     rows.append(Row("b_o", "3", None, v["b_o"], "wrong",
-                    "the arithmetic adds 15 where the formula adds b_o = 3 (rows a_o1 to a_o3)", "001 §4.1"))
+                    _("the arithmetic adds 15 where the formula adds b_o = 3 (rows a_o1 to a_o3)"), "001 §4.1"))
     rows.append(Row("x, h_0, c_0, b_h, b_c", "[1, 2, 3], 0, 0, 1, 2", None,
                     f"{[round(a, 6) for a in x]}, {v['h_0']:g}, {v['c_0']:g}, {v['b_h']:g}, {v['b_c']:g}", "agrees",
-                    "used as printed", "001 §4.1"))
+                    _("used as printed"), "001 §4.1"))
     changed = ex.with_inputs(w_hh=5.0, w_xh=-3.0, b_h=10.0).evaluate()
     same = all(changed[f"o_{t}"] == v[f"o_{t}"] for t in range(1, T + 1))
     rows.append(claim("001 §3.1.2", "c_t is the cell state of the RNN; y = o_T is its hidden state",
                       r"c_t = \text{tanh}(W_c c_{t-1} + W_x x_t + b_c)（计算细胞状态）; o_t = \sigma(W_o c_t + b_o)（生成输出）; y = o_T（隐藏状态）", "wrong",
-                      f"o_T with w_hh, w_xh, b_h changed to 5, -3, 10: {changed[f'o_{T}']:.6g} (was {v[f'o_{T}']:.6g})",
-                      ("the outputs do not change when every weight of h_t changes: " if same else "the outputs change: ")
-                      + "h_t never reaches o_t, and c_t never sees h_t. This is two independent one-unit RNNs, not an RNN "
-                        "with a cell state (only an LSTM has one, gated by h_t); and o_T is the output, not the hidden state"))
+                      _("o_T with w_hh, w_xh, b_h changed to 5, -3, 10: {now:.6g} (was {was:.6g})").format(
+                          now=changed[f"o_{T}"], was=v[f"o_{T}"]),
+                      (_("the outputs do not change when every weight of h_t changes: ") if same else _("the outputs change: "))
+                      + _("h_t never reaches o_t, and c_t never sees h_t. This is two independent one-unit RNNs, not an RNN "
+                          "with a cell state (only an LSTM has one, gated by h_t); and o_T is the output, not the hidden state")))
     as_printed = error_of(lambda: _pseudocode(x, W_h=mg.tensor(MATRICES["W_h"]), W_c=mg.tensor(MATRICES["W_c"]),
                                               W_o=mg.tensor(MATRICES["W_o"]), b_h=1.0, b_c=2.0, b_o=3.0))
     runs = {w: _pseudocode(x, W_h=v["w_hh"], W_x=w, b_h=v["b_h"], W_c=v["w_cc"], b_c=v["b_c"], W_o=v["w_oc"], b_o=v["b_o"])
             for w in (v["w_xh"], v["w_xc"])}
     rows.append(claim("001 §3.1.3", "RNN pseudocode", "def RNN(input_sequence): ... yield o", "holds with a condition",
-                      f"with §4.1's matrices: {as_printed}; with scalar weights: "
-                      + "; ".join(f"W_x = {w:g} gives o = {vec(o)}" for w, o in runs.items()),
-                      "it runs once every weight is a scalar, but W_x is never given, and with one shared W_x it cannot "
-                      "reproduce §4.1, which uses two different input weights; its h is computed and never used", kind="code"))
+                      _("with §4.1's matrices: {as_printed}; with scalar weights: {runs}").format(
+                          as_printed=as_printed, runs="; ".join(f"W_x = {w:g} → o = {vec(o)}" for w, o in runs.items())),
+                      _("it runs once every weight is a scalar, but W_x is never given, and with one shared W_x it cannot "
+                        "reproduce §4.1, which uses two different input weights; its h is computed and never used"), kind="code"))
     return rows
 
 

@@ -113,32 +113,37 @@ def claim_rows(curves: dict, runs: dict) -> list:
     att = factor["self-attention, 1 layer (dL/dx_t)"]
     plain, clipped = runs["no clipping"], runs["clip_grad_norm_(1.0)"]
     T = len(curves["LSTM, default init"])
-    gates = f"LSTM {lstm:.1e} (forget bias {GATE_BIAS:g}: {lstm_b:.1e}), GRU {gru:.1e} (update bias {GATE_BIAS:g}: {gru_b:.1e})"
+    gates = _("LSTM {lstm:.1e} (forget bias {bias:g}: {lstm_b:.1e}), GRU {gru:.1e} (update bias {bias:g}: {gru_b:.1e})").format(
+        lstm=lstm, lstm_b=lstm_b, gru=gru, gru_b=gru_b, bias=GATE_BIAS)
     return [
         claim("000 §1.2", "an RNN's gradients can vanish or explode through the chain rule", "RNN单元的梯度可能因为链式法则而迅速消失或爆炸",
               "holds" if small < 1e-6 and big > 1e6 else "holds with a condition",
-              f"||dL/dh_1|| / ||dL/dh_{T}||: {small:.1e} (W_hh scaled 0.5), {big:.1e} (scaled 3)",
-              "one Jacobian per step: the product shrinks or grows geometrically with the distance to the loss"),
+              _("||dL/dh_1|| / ||dL/dh_{T}||: {small:.1e} (W_hh scaled 0.5), {big:.1e} (scaled 3)").format(T=T, small=small, big=big),
+              _("one Jacobian per step: the product shrinks or grows geometrically with the distance to the loss")),
         claim("001 §9.1", "vanishing and exploding gradients are the common problems of RNNs (Q2)", "RNN常见问题包括梯度消失和梯度爆炸",
               "holds" if small < 1e-6 and big > 1e6 else "holds with a condition",
-              f"{small:.1e} and {big:.1e} over {T} steps", "measured on a tanh RNN with small and large recurrent weights"),
+              _("{small:.1e} and {big:.1e} over {T} steps").format(small=small, big=big, T=T),
+              _("measured on a tanh RNN with small and large recurrent weights")),
         claim("001 §9.1", "use a higher-order optimiser such as Adam (Q3)", "使用更高阶的优化算法，如Adam", "wrong",
-              "Adam uses first derivatives only", "Adam is a first-order method (running means of the gradient and its square); "
-              "it rescales steps but cannot restore a gradient that has vanished to 1e-20"),
+              _("Adam uses first derivatives only"), _("Adam is a first-order method (running means of the gradient and its square); "
+                                                      "it rescales steps but cannot restore a gradient that has vanished to 1e-20")),
         claim("001 §9.1", "introduce gating: LSTM and GRU (Q3)", "引入门控机制，如长短期记忆网络（LSTM）和门控循环单元（GRU）",
               "holds with a condition", gates,
-              "with the default initialisation the gates sit near 1/2 and the gradient vanishes as fast as the RNN's; gates "
-              "biased to remember carry it much further"),
+              _("with the default initialisation the gates sit near 1/2 and the gradient vanishes as fast as the RNN's; gates "
+                "biased to remember carry it much further")),
         claim("001 §9.1", "use a proper initialisation method, such as gradient clipping (Q3)", "使用恰当的初始化方法，如梯度裁剪", "wrong",
-              f"largest loss without clipping {max(plain['losses']):.2e}, with clipping {max(clipped['losses']):.3g}",
-              "gradient clipping is no initialisation: it bounds each update, which stops the exploding run above, and does "
-              "nothing for a vanishing gradient"),
+              _("largest loss without clipping {plain:.2e}, with clipping {clipped:.3g}").format(
+                  plain=max(plain["losses"]), clipped=max(clipped["losses"])),
+              _("gradient clipping is no initialisation: it bounds each update, which stops the exploding run above, and does "
+                "nothing for a vanishing gradient")),
         claim("001 §8.2", "RNNs and Transformers may meet vanishing and exploding gradients on long sequences",
               "RNN和Transformer模型可能面临梯度消失和梯度爆炸等问题", "holds with a condition",
-              f"per step away from the loss the gradient norm changes by a factor {att:.3f} through one attention layer, "
-              f"{factor['tanh RNN, W_hh scaled 0.5']:.3f} and {factor['tanh RNN, W_hh scaled 3']:.3f} through the RNNs",
-              "true of RNNs over long sequences; one attention layer reaches every position in one step, so its gradient does "
-              "not decay with distance (deep Transformers have their own depth-wise problems, which residuals and layer norms address)"),
+              _("per step away from the loss the gradient norm changes by a factor {att:.3f} through one attention layer, "
+                "{small:.3f} and {big:.3f} through the RNNs").format(
+                  att=att, small=factor["tanh RNN, W_hh scaled 0.5"], big=factor["tanh RNN, W_hh scaled 3"]),
+              _("true of RNNs over long sequences; one attention layer reaches every position in one step, so its gradient does "
+                "not decay with distance (deep Transformers have their own depth-wise problems, which residuals and layer norms "
+                "address)")),
     ]
 
 
@@ -153,7 +158,8 @@ def run(ctx) -> dict:
         ctx.show(f"{t + 1:<6d} " + "  ".join(f"{curves[k][t]:34.3e}" for k in labels))
     ratio = {k: (v[0] / v[-1]) for k, v in curves.items()}
     ctx.show("\n||dL/dh_1|| / ||dL/dh_T||: " + ", ".join(f"{k}: {r:.1e}" for k, r in ratio.items()))
-    ctx.show("factor per step away from the loss: " + ", ".join(f"{k}: {per_step_factor(v):.3f}" for k, v in curves.items()))
+    ctx.show(_("factor per step away from the loss: {factors}").format(
+        factors=", ".join(f"{k}: {per_step_factor(v):.3f}" for k, v in curves.items())))
     steps = 15 if ctx.quick else 40
     runs = {"no clipping": clipping_run(steps=steps), "clip_grad_norm_(1.0)": clipping_run(steps=steps, clip=1.0)}
     ctx.section(_("Training a tanh RNN with SGD, learning rate 0.5, with and without clipping"))
