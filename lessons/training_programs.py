@@ -222,78 +222,84 @@ def document_rows(failures: dict, runs: dict, epochs: int) -> list:
     program = ORIGINAL + PRINTED_MODELS  # what §5.2 prints (the corrected FIXED is the lesson's)
     uses_gpu = any(k in program for k in ("cuda", ".to(", "device"))
     rows = [
-        claim("001 §5.1", "pip install python", SETUP_5_1.splitlines()[0], "wrong", "not run (it needs the network)",
-              "pip installs packages into a Python that is already installed; it cannot install Python itself, and no "
-              "package of that name provides an interpreter", kind="code"),
+        claim("001 §5.1", "pip install python", SETUP_5_1.splitlines()[0], "wrong", _("not run (it needs the network)"),
+              _("pip installs packages into a Python that is already installed; it cannot install Python itself, and no "
+                "package of that name provides an interpreter"), kind="code"),
         claim("001 §5.1", "pip install torch torchvision", SETUP_5_1.splitlines()[1], "holds with a condition",
               f"'torchvision' in the program: {'torchvision' in program}",
-              "installs PyTorch; torchvision is never imported by the program"
-              + ("" if "torchvision" not in program else " (it is)"), kind="code"),
+              _("installs PyTorch; torchvision is never imported by the program") if "torchvision" not in program
+              else _("installs PyTorch and torchvision, which the program imports"), kind="code"),
         claim("001 §5.1", "Python 3.7 or later, PyTorch 1.8 or later", "Python 3.7或更高版本; PyTorch 1.8或更高版本", "holds with a condition",
-              "the corrected program passes batch_first=True to nn.TransformerEncoderLayer",
-              "the printed program uses only APIs PyTorch 1.8 has, but it cannot be made right there without transposes: "
-              "batch_first on nn.TransformerEncoderLayer came with PyTorch 1.9"),
+              _("the corrected program passes batch_first=True to nn.TransformerEncoderLayer"),
+              _("the printed program uses only APIs PyTorch 1.8 has, but it cannot be made right there without transposes: "
+                "batch_first on nn.TransformerEncoderLayer came with PyTorch 1.9")),
         claim("001 §5.1", "a GPU (NVIDIA recommended)", "GPU（推荐NVIDIA GPU）", "wrong",
-              f"the program moves something to a device: {uses_gpu}",
-              "recommended, but the program never moves a model or a tensor to a GPU: it would run on the CPU alone"),
+              _("the program moves something to a device: {uses_gpu}").format(uses_gpu=uses_gpu),
+              _("recommended, but the program never moves a model or a tensor to a GPU: it would run on the CPU alone")),
         claim("001 §5.1", "print(torch.__version__) checks the installation", "import torch; print(torch.__version__)", "holds",
               run_snippet("import {lib} as torch\nassert isinstance(torch.__version__, str)", "minigrad"),
-              "it prints the installed version (minigrad has one too)", kind="code"),
+              _("it prints the installed version (minigrad has one too)"), kind="code"),
     ]
     settings = {"input_size": 10, "hidden_size": 20, "output_size": 5, "num_heads": 2}
-    uses = {"input_size": "the RNN's input features and the Transformer's vocabulary: the same number means two different things",
-            "hidden_size": f"the width of both models; the encoder layer's feed-forward width is not set and defaults to "
-                           f"{layer.linear1.out_features}",
-            "output_size": "the number of classes of the random labels",
-            "num_heads": f"heads of size hidden_size / num_heads = {layer.self_attn.head_dim}"}
+    uses = {"input_size": _("the RNN's input features and the Transformer's vocabulary: the same number means two different things"),
+            "hidden_size": _("the width of both models; the encoder layer's feed-forward width is not set and defaults to "
+                             "{width}").format(width=layer.linear1.out_features),
+            "output_size": _("the number of classes of the random labels"),
+            "num_heads": _("heads of size hidden_size / num_heads = {size}").format(size=layer.self_attn.head_dim)}
     for name, value in settings.items():
         rows.append(Row(name, str(value), None, env[name], "agrees", uses[name], "001 §5.2"))
     rows += [
-        Row("lr", "0.001", None, 0.001, "agrees", "Adam's default learning rate, the same for both models", "001 §5.2"),
+        Row("lr", "0.001", None, 0.001, "agrees", _("Adam's default learning rate, the same for both models"), "001 §5.2"),
         Row("epochs", "100", None, 100, "agrees",
-            f"(this run: {epochs}) 100 full-batch steps: the 100 sequences are one batch, so an 'epoch' is one update", "001 §5.2"),
+            _("(this run: {epochs}) 100 full-batch steps: the 100 sequences are one batch, so an 'epoch' is one update").format(
+                epochs=epochs), "001 §5.2"),
         Row("x, y", "torch.randint(0, input_size, (100, 20)); torch.randint(0, output_size, (100,))", None,
             f"x {tuple(env['x'].shape)}, y {tuple(env['y'].shape)}", "agrees",
-            "100 random sequences of 20 tokens and 100 random labels: there is nothing to learn but the training set itself",
+            _("100 random sequences of 20 tokens and 100 random labels: there is nothing to learn but the training set itself"),
             "001 §5.2"),
         claim("001 §5.2", "parameters of RNNModel(10, 20, 5)", "self.rnn = nn.RNN(input_size, hidden_size, num_layers=1, batch_first=True)",
-              "holds", n_rnn, f"built as printed and counted: nn.RNN {count(rnn_m.rnn)}, nn.Linear {count(rnn_m.fc)}"),
+              "holds", n_rnn, _("built as printed and counted: nn.RNN {rnn}, nn.Linear {linear}").format(
+                  rnn=count(rnn_m.rnn), linear=count(rnn_m.fc))),
         claim("001 §5.2", "parameters of TransformerModel(10, 20, 5, 2)",
               "nn.Embedding + nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=hidden_size, nhead=num_heads)) + nn.Linear",
-              "holds", n_tr, f"built as printed and counted: embedding {count(tr_m.embedding)}, attention {count(layer.self_attn)}, "
-                             f"feed-forward {ff}, layer norms {count(layer.norm1) + count(layer.norm2)}, output {count(tr_m.decoder)}"),
+              "holds", n_tr, _("built as printed and counted: embedding {embedding}, attention {attention}, feed-forward {ff}, "
+                               "layer norms {norms}, output {output}").format(
+                  embedding=count(tr_m.embedding), attention=count(layer.self_attn), ff=ff,
+                  norms=count(layer.norm1) + count(layer.norm2), output=count(tr_m.decoder))),
         claim("001 §5.2", "parameters in the Transformer's feed-forward block", "nn.TransformerEncoderLayer(d_model=hidden_size, nhead=num_heads)", "holds with a condition",
-              ff, f"{ff} of {n_tr} parameters ({100 * ff / n_tr:.1f}%) sit in the feed-forward block, because dim_feedforward "
-                  f"defaults to {layer.linear1.out_features} = {layer.linear1.out_features / 20:.1f} x hidden_size; the usual "
-                  f"ratio is 4 x hidden_size"),
+              ff, _("{ff} of {total} parameters ({share:.1f}%) sit in the feed-forward block, because dim_feedforward "
+                    "defaults to {width} = {ratio:.1f} x hidden_size; the usual ratio is 4 x hidden_size").format(
+                  ff=ff, total=n_tr, share=100 * ff / n_tr, width=layer.linear1.out_features, ratio=layer.linear1.out_features / 20)),
         claim("001 §5.3", "the RNN and the Transformer are compared like for like", "RNN模型 ... Transformer模型 ... 分别计算准确率",
-              "wrong", f"{n_rnn} vs {n_tr} parameters ({n_tr / n_rnn:.0f}x)",
-              "same data, optimiser and epochs, but the Transformer has over a hundred times the parameters, almost all in its "
-              "default-sized feed-forward block, and the RNN model cannot even read token ids (below)"),
+              "wrong", _("{rnn} vs {transformer} parameters ({ratio:.0f}x)").format(rnn=n_rnn, transformer=n_tr, ratio=n_tr / n_rnn),
+              _("same data, optimiser and epochs, but the Transformer has over a hundred times the parameters, almost all in its "
+                "default-sized feed-forward block, and the RNN model cannot even read token ids (below)")),
     ]
     for title, errors in failures.items():
         rows.append(claim("001 §5.2", f"program: {title}", FAILING_LINE[title], "wrong", errors["minigrad"],
-                          "the program stops here" + (f"; PyTorch says {errors['torch']}" if "torch" in errors else ""), kind="code"))
+                          _("the program stops here") + (_("; PyTorch says {error}").format(error=errors["torch"]) if "torch" in errors else ""),
+                          kind="code"))
     lib = "torch" if "torch" in runs else "minigrad"
     r = runs[lib]
     rows += [
         claim("001 §5.3", "the data: 100 sequences of length 20, and 100 labels", "生成一个大小为100，长度为20的随机输入序列x和一个大小为100，长度为1的随机输出序列y",
-              "holds", f"x {tuple(env['x'].shape)}, y {tuple(env['y'].shape)}", "as the program builds them"),
+              "holds", f"x {tuple(env['x'].shape)}, y {tuple(env['y'].shape)}", _("as the program builds them")),
         claim("001 §5.3", "the models: an RNN layer and a linear layer; an embedding, a Transformer encoder and a linear layer",
               "RNN模型...一个RNN层和一个全连接层; Transformer模型...一个嵌入层、一个Transformer编码器和一个全连接层", "holds",
               f"RNNModel: {[n for n, _ in rnn_m.named_children()]}; TransformerModel: {[n for n, _ in tr_m.named_children()]}",
-              "the printed classes have these parts (the RNN model lacks the embedding it needs)"),
+              _("the printed classes have these parts (the RNN model lacks the embedding it needs)")),
         claim("001 §5.3", "both trained with Adam, cross-entropy and backpropagation", "使用Adam优化器; 使用交叉熵损失函数计算损失，并使用反向传播计算梯度",
-              "holds", f"{epochs} epochs run after the fixes", "as the corrected program does"),
+              "holds", _("{epochs} epochs run after the fixes").format(epochs=epochs), _("as the corrected program does")),
         claim("001 §5.3", "testing the models", "在测试阶段，分别计算RNN模型和Transformer模型的准确率", "wrong",
-              f"{lib}: RNN {r['rnn_accuracy']:.2f}, Transformer {r['transformer_accuracy']:.2f} on the training data (chance: 0.20)",
-              "the 'test' reuses the training sequences and their random labels: accuracy above chance measures memorisation, "
-              "not generalisation; there is no held-out data"),
+              _("{lib}: RNN {rnn:.2f}, Transformer {transformer:.2f} on the training data (chance: 0.20)").format(
+                  lib=lib, rnn=r["rnn_accuracy"], transformer=r["transformer_accuracy"]),
+              _("the 'test' reuses the training sequences and their random labels: accuracy above chance measures memorisation, "
+                "not generalisation; there is no held-out data")),
         claim("001 §5.3", "the code shows parallel computation accelerating training", "通过上述代码，我们可以看到并行计算在神经网络训练中的应用",
-              "wrong", "the program times nothing and uses no device", "nothing in the program measures or uses parallelism; the "
-              "parallelism lesson measures it (rows of 001 §2.2)"),
+              "wrong", _("the program times nothing and uses no device"),
+              _("nothing in the program measures or uses parallelism; the parallelism lesson measures it (rows of 001 §2.2)")),
         claim("001 §5.3", "both models are accelerated by parallel computation", "RNN模型和Transformer模型在不同的训练阶段都能够通过并行计算加速训练过程",
-              "not testable", "not measured by the program", "the program gives no timing; see the parallelism lesson's measurements"),
+              "not testable", _("not measured by the program"), _("the program gives no timing; see the parallelism lesson's measurements")),
     ]
     return rows
 
