@@ -227,59 +227,62 @@ def document_rows(attention_diff: float, failures: dict, repaired: dict, formula
     fixed = FIXED
     rows = [
         claim("000 §4.1", "Transformer(X) = FFN(Attention(X))", r"\text{Transformer}(\mathbf{X}) = \text{FFN}(\text{Attention}(\mathbf{X}))", "wrong",
-              f"max |FFN(Attention(X)) - encoder layer| = {formula['formula']:.3g}; with residuals and layer norms: "
-              f"{formula['with_residuals']:.3g}",
-              "the formula drops the residual connections and the layer norms (and the decoder); rebuilt as "
-              "LN(h + FFN(h)), h = LN(X + Attention(X)) it matches nn.TransformerEncoderLayer"),
+              _("max |FFN(Attention(X)) - encoder layer| = {formula:.3g}; with residuals and layer norms: {with_residuals:.3g}").format(
+                  formula=formula["formula"], with_residuals=formula["with_residuals"]),
+              _("the formula drops the residual connections and the layer norms (and the decoder); rebuilt as "
+                "LN(h + FFN(h)), h = LN(X + Attention(X)) it matches nn.TransformerEncoderLayer")),
         claim("000 §4.2", "Attention(Q, K, V) = softmax(QK^T / sqrt(d_k)) V", r"\text{Attention}(\mathbf{Q}, \mathbf{K}, \mathbf{V}) = \text{softmax}(\frac{\mathbf{QK}^T}{\sqrt{d_k}}) \mathbf{V}", "holds",
-              f"max |by hand - scaled_dot_product_attention| = {attention_diff:.3g}",
-              "the formula of Vaswani et al. (2017), Eq. 1; d_k is the width of queries and keys"),
+              _("max |by hand - scaled_dot_product_attention| = {diff:.3g}").format(diff=attention_diff),
+              _("the formula of Vaswani et al. (2017), Eq. 1; d_k is the width of queries and keys")),
         claim("000 §4.3", "TransformerEncoderLayer(d_model, n_heads, d_ff)", "class TransformerEncoderLayer(nn.Module): ...", "wrong",
-              f"as printed: {repaired['as_printed']}; repaired in place: output {repaired['shape']}, max |difference| from "
-              f"nn.TransformerEncoderLayer with the same weights {repaired['difference']:.3g}",
-              "the feed-forward block is one Linear(d_model, d_ff), whose d_ff-wide output is added to the d_model-wide "
-              "residual and normalised over d_model: it fails; with Linear(d_model, d_ff), ReLU, Linear(d_ff, d_model) the "
-              "class is the standard post-norm encoder layer", kind="code"),
+              _("as printed: {as_printed}; repaired in place: output {shape}, max |difference| from "
+                "nn.TransformerEncoderLayer with the same weights {difference:.3g}").format(
+                  as_printed=repaired["as_printed"], shape=repaired["shape"], difference=repaired["difference"]),
+              _("the feed-forward block is one Linear(d_model, d_ff), whose d_ff-wide output is added to the d_model-wide "
+                "residual and normalised over d_model: it fails; with Linear(d_model, d_ff), ReLU, Linear(d_ff, d_model) the "
+                "class is the standard post-norm encoder layer"), kind="code"),
         claim("000 §4.3", "the layer contains self-attention, a feed-forward network and normalisation",
               "包含了自注意力机制、前馈神经网络和归一化层", "wrong", repaired["as_printed"],
-              "its 'feed-forward network' is a single linear map with no activation, so the block is linear and cannot "
-              "even be added back to its input"),
+              _("its 'feed-forward network' is a single linear map with no activation, so the block is linear and cannot "
+                "even be added back to its input")),
         claim("000 §5.1", "Python 3.x, PyTorch 1.8.x, NumPy 1.19.x", "Python 3.x; PyTorch 1.8.x; Numpy 1.19.x", "holds with a condition",
-              f"the corrected code passes batch_first: {'batch_first=True' in fixed}, tgt_is_causal: {'tgt_is_causal' in fixed}",
-              "the printed code only uses what PyTorch 1.8 has, but attends across the batch; making it right needs "
-              "batch_first (PyTorch 1.9 and later) or transposes, and the causal hint tgt_is_causal needs PyTorch 2.1; "
-              "NumPy 1.19 and PyTorch 1.8 have no wheels for Python 3.10 and later, so 'Python 3.x' means 3.6 to 3.9"),
+              _("the corrected code passes batch_first: {batch_first}, tgt_is_causal: {causal}").format(
+                  batch_first="batch_first=True" in fixed, causal="tgt_is_causal" in fixed),
+              _("the printed code only uses what PyTorch 1.8 has, but attends across the batch; making it right needs "
+                "batch_first (PyTorch 1.9 and later) or transposes, and the causal hint tgt_is_causal needs PyTorch 2.1; "
+                "NumPy 1.19 and PyTorch 1.8 have no wheels for Python 3.10 and later, so 'Python 3.x' means 3.6 to 3.9")),
     ]
     titles = list(failures)
     rows.append(claim("000 §5.2", "TransformerModel(d_model, n_heads, d_ff, num_layers)", "class TransformerModel(nn.Module): ...",
                       "wrong", failures[titles[1]]["minigrad"],
-                      "src_vocab_size and tgt_vocab_size are never defined: building the model raises NameError", kind="code"))
+                      _("src_vocab_size and tgt_vocab_size are never defined: building the model raises NameError"), kind="code"))
     rows.append(claim("000 §5.2", "the decoder calls layer(tgt_emb, src_emb)", "tgt_emb = layer(tgt_emb, src_emb)", "wrong",
                       failures[titles[2]]["minigrad"],
-                      "the 'decoder' is built from encoder layers, whose forward takes one argument: two arguments raise "
-                      "TypeError; a decoder layer needs masked self-attention and attention over the encoder output", kind="code"))
+                      _("the 'decoder' is built from encoder layers, whose forward takes one argument: two arguments raise "
+                        "TypeError; a decoder layer needs masked self-attention and attention over the encoder output"), kind="code"))
     rows.append(claim("000 §5.2", "output = fc_out(tgt_emb[-1])", "output = self.fc_out(tgt_emb[-1])", "wrong",
-                      "tgt_emb has shape (batch 2, sequence 4, d_model): index -1 is the last sequence",
-                      "with (batch, sequence) input, as §5.4 passes it, [-1] takes the last sequence of the batch, not the last "
-                      "position; and nn.MultiheadAttention, sequence-first by default, attends across the batch"))
+                      _("tgt_emb has shape (batch 2, sequence 4, d_model): index -1 is the last sequence"),
+                      _("with (batch, sequence) input, as §5.4 passes it, [-1] takes the last sequence of the batch, not the last "
+                        "position; and nn.MultiheadAttention, sequence-first by default, attends across the batch")))
     rows.append(claim("000 §5.3", "encoder and decoder both use TransformerEncoderLayer", "编码器和解码器都使用了TransformerEncoderLayer",
                       "holds with a condition", failures[titles[2]]["minigrad"],
-                      "true of the code, and the reason it cannot work: a decoder needs a causal mask and cross-attention "
-                      "(nn.TransformerDecoderLayer); there is no positional encoding either"))
+                      _("true of the code, and the reason it cannot work: a decoder needs a causal mask and cross-attention "
+                        "(nn.TransformerDecoderLayer); there is no positional encoding either")))
     d_model, heads, d_ff, layers = (size.get(k, v) for k, v in (("d_model", 512), ("heads", 8), ("d_ff", 2048), ("layers", 6)))
     rows.append(Row("d_model, n_heads, d_ff, num_layers", "512, 8, 2048, 6", None, f"{d_model}, {heads}, {d_ff}, {layers}",
-                    "agrees", "the base model of Vaswani et al. (2017), Table 3" + ("" if not size else " (this run is small: --quick)"),
+                    "agrees", _("the base model of Vaswani et al. (2017), Table 3") if not size
+                    else _("the base model of Vaswani et al. (2017), Table 3 (this run is small: --quick)"),
                     "000 §5.4"))
     src, tgt = mg.tensor([[1, 2, 3, 4], [2, 3, 4, 5]]), mg.tensor([[5, 4, 3, 2], [4, 3, 2, 1]])
     rows.append(Row("src, tgt", "[[1, 2, 3, 4], [2, 3, 4, 5]], [[5, 4, 3, 2], [4, 3, 2, 1]]", None,
-                    f"{tuple(src.shape)} and {tuple(tgt.shape)}", "agrees", "two sequences of four tokens each: batch 2, length 4", "000 §5.4"))
+                    f"{tuple(src.shape)}, {tuple(tgt.shape)}", "agrees", _("two sequences of four tokens each: batch 2, length 4"), "000 §5.4"))
     rows.append(claim("000 §5.4", "model(src, tgt); print(output)", "output = model(src, tgt)", "wrong",
-                      failures[titles[1]]["minigrad"], "the run stops where building the model does (NameError)", kind="code"))
+                      failures[titles[1]]["minigrad"], _("the run stops where building the model does (NameError)"), kind="code"))
     out = outputs["minigrad"]
     rows.append(claim("000 §5.4", "the example translates a sequence to a sequence", "这个示例展示了如何使用Transformer模型进行序列到序列的翻译",
-                      "wrong", f"corrected output: shape {out.shape}, untrained",
-                      "one forward pass of untrained weights with the target given (teacher forcing) yields one vector of "
-                      "vocabulary scores per sequence; nothing is trained, decoded token by token or translated"))
+                      "wrong", _("corrected output: shape {shape}, untrained").format(shape=out.shape),
+                      _("one forward pass of untrained weights with the target given (teacher forcing) yields one vector of "
+                        "vocabulary scores per sequence; nothing is trained, decoded token by token or translated")))
     return rows
 
 
