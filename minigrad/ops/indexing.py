@@ -131,12 +131,25 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"{x.ndim} dimensions, each no larger than the input's (except dim {dim})"
         )
     n = x.shape[d]
-    if index._data.size and (int(index._data.min()) < 0 or int(index._data.max()) >= n):
-        raise IndexError(
-            f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, "
-            f"got values in [{int(index._data.min())}, {int(index._data.max())}]"
-        )
+    check_index_range(index._data, n, f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, got {{}}")
     return Gather(d).apply(x, index.detach())
+
+
+def check_index_range(index: Any, n: int, message: str, ignore: int | None = None) -> None:
+    """Raise ``IndexError(message)`` (``{}``: the first offending value) unless every index is in ``[0, n)``.
+
+    Values equal to ``ignore`` are allowed. The test runs where the indices are: on a GPU it is
+    recorded there and reported at the next copy to the host (:func:`minigrad.backend.check`),
+    so a training step does not wait for the device at every lookup.
+    """
+    if not index.size:
+        return
+    flat = index.reshape(-1)
+    bad = (flat < 0) | (flat >= n)
+    if ignore is not None:
+        bad &= flat != ignore
+    first = bad.argmax()  # the first offending position (0 when there is none)
+    backend.check(~bad[first], IndexError, message, flat[first])
 
 
 def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
