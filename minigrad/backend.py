@@ -279,8 +279,8 @@ def to_device(array: Any, dev: Device):
     A copy from a GPU to the host first raises the error of any failed :func:`check` on that GPU.
     """
     if dev.type == "cpu":
-        if isinstance(array, numpy.ndarray):
-            return array
+        if isinstance(array, (numpy.ndarray, numpy.generic)):
+            return numpy.asarray(array)  # NumPy reductions give scalars
         raise_failed_checks(device_of(array))
         return array.get()
     cp = cupy_module()
@@ -334,8 +334,12 @@ def check(ok: Any, error: type, message: str, value: Any = None) -> None:
         _failed[dev] = (xp.where(first | ok, prev[0], code), xp.where(first, prev[1], value))
 
 
-def raise_failed_checks(dev: Device) -> None:
-    """Raise the error of the first failed :func:`check` on ``dev`` since the last call, if any."""
+def raise_failed_checks(dev: Device | None = None) -> None:
+    """Raise the error of the first failed :func:`check` on ``dev`` (every device if None) since the last call, if any."""
+    if dev is None:
+        for d in list(_failed):
+            raise_failed_checks(d)
+        return
     state = _failed.pop(dev, None)
     if state is None:
         return

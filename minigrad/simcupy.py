@@ -194,23 +194,25 @@ class _Namespace:
 # ---------------------------------------------------------------- indexing
 def _index(key: Any, shape: tuple, what: str) -> Any:
     """A device index as NumPy's, with CuPy's semantics: integer arrays wrap around, masks synchronise."""
-    parts = key if isinstance(key, tuple) else (key,)
-    out, devs = [], []
-    consumed = sum(0 if p is None or p is Ellipsis else (p.ndim if getattr(p, "dtype", None) == numpy.bool_ else 1) for p in parts)
-    axis = 0
-    for p in parts:
+    parts, devs = [], []
+    for p in key if isinstance(key, tuple) else (key,):
         if isinstance(p, (list, numpy.ndarray)):
+            transfers.uploads += 1  # CuPy copies a host index to the device
             p = numpy.asarray(p)
-            transfers.uploads += 1
         elif isinstance(p, ndarray):
             p = _unwrap(p, devs)
+        parts.append(p)
+    is_mask = [isinstance(p, numpy.ndarray) and p.dtype == numpy.bool_ for p in parts]
+    consumed = sum(p.ndim if m else 0 if p is None or p is Ellipsis else 1 for p, m in zip(parts, is_mask))
+    out, axis = [], 0
+    for p, mask in zip(parts, is_mask):
         if p is Ellipsis:
             axis += len(shape) - consumed
-        elif isinstance(p, numpy.ndarray) and p.dtype == numpy.bool_:
-            transfers._sync(f"{what} with a boolean mask")
+        elif mask:
+            transfers._sync(f"{what} with a boolean mask")  # the result's size is known only on the host
             axis += p.ndim
-        elif isinstance(p, numpy.ndarray) and p.dtype.kind in "iu":
-            if axis < len(shape) and shape[axis]:
+        elif isinstance(p, numpy.ndarray):
+            if p.dtype.kind in "iu" and axis < len(shape) and shape[axis]:
                 p = numpy.mod(p, shape[axis])  # CuPy wraps out-of-bounds indices around
             axis += 1
         elif p is not None:
@@ -223,7 +225,7 @@ def _index(key: Any, shape: tuple, what: str) -> Any:
 class ndarray:  # noqa: N801 (CuPy's name)
     """A device array: a NumPy array that host code can reach only through :meth:`get`."""
 
-    __slots__ = ("_a", "_dev")
+    __slots__ = ("_a", "_dev", "__weakref__")
     __hash__ = None  # type: ignore[assignment]
 
     @classmethod

@@ -47,6 +47,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(params=DEVICES)
 def device(request):
+    """The device a test runs on; it is also the default device of the tensors the test makes."""
+    mg.set_default_device(request.param)
     return request.param
 
 
@@ -59,6 +61,7 @@ def rng():
 def _restore_defaults(request):
     """Tests that change global settings must not leak them into other tests."""
     yield
+    mg.backend.raise_failed_checks()  # a device-side error no transfer reported fails this test, not a later one
     mg.set_default_dtype(mg.float32)
     mg.set_default_device("cuda" if request.config.getoption("--simulated-cuda") else "cpu")
     mg.set_grad_enabled(True)

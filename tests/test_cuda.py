@@ -79,23 +79,26 @@ def test_device_random_stream_is_its_own():
 
 
 # ------------------------------------------------------------------ checks without synchronisation
-@pytest.mark.parametrize("op", ["embedding", "cross_entropy", "gather"])
-def test_index_checks_are_reported_at_the_next_transfer_on_a_gpu(op):
+@pytest.mark.parametrize("op, error", [("embedding", IndexError), ("cross_entropy", IndexError), ("nll_loss", IndexError),
+                                       ("gather", IndexError), ("one_hot", ValueError)])
+def test_index_checks_are_reported_at_the_next_transfer_on_a_gpu(op, error):
     def run(dev):
         w = mg.randn(4, 3, device=dev)
         bad = mg.tensor([1, 7, 2], device=dev)
         if op == "embedding":
             return F.embedding(bad, w)
-        if op == "cross_entropy":
-            return F.cross_entropy(mg.randn(3, 4, device=dev), bad)
+        if op in ("cross_entropy", "nll_loss"):
+            return getattr(F, op)(mg.randn(3, 4, device=dev), bad)
+        if op == "one_hot":
+            return mg.one_hot(bad, num_classes=4)
         return w.gather(0, bad.reshape(3, 1))
 
-    with pytest.raises(IndexError, match=r"\b7\b"):
+    with pytest.raises(error, match=rf"{op}: .*\b7\b"):
         run("cpu")  # where the data is on the host, at once
     with simulated_cuda() as transfers:
         out = run("cuda")  # on the device: recorded, no waiting for the GPU
         assert transfers.implicit == []
-        with pytest.raises(IndexError, match=r"\b7\b.*checked on cuda:0.*at the next copy to the host"):
+        with pytest.raises(error, match=rf"{op}: .*\b7\b.*checked on cuda:0.*at the next copy to the host"):
             out.sum().item()
         out.sum().item()  # reported once
 
