@@ -127,7 +127,7 @@ def _unwrap(x: Any, devs: list) -> Any:
 
 
 def _upload(x: Any, devs: list) -> Any:
-    """Host data (a NumPy array, a number, nested lists) for a creation function: a counted upload."""
+    """Host data (a NumPy array, a number, nested lists) as a creation function reads it: a counted upload."""
     if isinstance(x, ndarray):
         devs.append(x._dev)
         return x._a
@@ -149,10 +149,10 @@ def _wrap(y: Any, dev: int) -> Any:
     return y
 
 
-def _call(f: Any, args: tuple, kwargs: dict, unwrap: Any = _unwrap, dev: int | None = None) -> Any:
+def _call(f: Any, args: tuple, kwargs: dict, dev: int | None = None) -> Any:
     devs: list = [] if dev is None else [dev]
-    a = [unwrap(x, devs) for x in args]
-    kw = {k: unwrap(v, devs) for k, v in kwargs.items()}
+    a = [_unwrap(x, devs) for x in args]
+    kw = {k: _unwrap(v, devs) for k, v in kwargs.items()}
     y = f(*a, **kw)
     out = kwargs.get("out")
     if out is not None and y is kw["out"]:
@@ -163,12 +163,12 @@ def _call(f: Any, args: tuple, kwargs: dict, unwrap: Any = _unwrap, dev: int | N
 class _Function:
     """A NumPy function (or ufunc) seen from the device: arrays in and out are device arrays."""
 
-    def __init__(self, f: Any, unwrap: Any = _unwrap) -> None:
-        self._f, self._unwrap = f, unwrap
+    def __init__(self, f: Any) -> None:
+        self._f = f
         functools.update_wrapper(self, f, updated=())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _call(self._f, args, kwargs, self._unwrap)
+        return _call(self._f, args, kwargs)
 
     def __getattr__(self, name: str) -> Any:  # ufunc methods: reduce, outer, accumulate...
         return _lift(getattr(self._f, name))
@@ -387,8 +387,15 @@ del _n
 
 
 # ---------------------------------------------------------------- the namespace
-def _creation(f: Any) -> _Function:
-    return _Function(f, _upload)
+def _creation(f: Any) -> Any:
+    """A function that makes a device array from data (``asarray``...): host data is a counted upload."""
+
+    def create(obj: Any, *args: Any, **kwargs: Any) -> ndarray:
+        devs: list = []
+        y = f(_upload(obj, devs), *[_unwrap(a, devs) for a in args], **{k: _unwrap(v, devs) for k, v in kwargs.items()})
+        return ndarray._of(numpy.asarray(y), _current[-1])  # on the current device, as CuPy
+
+    return functools.wraps(f)(create)
 
 
 asarray = _creation(numpy.asarray)
