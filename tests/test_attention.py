@@ -86,7 +86,7 @@ def test_hand_backward_equals_autograd_with_dropout(mask_name):
 @pytest.mark.parametrize("mask_name", ["none", "bool_2d", "float_per_head"])
 def test_hand_backward_against_finite_differences(mask_name):
     mask = MASKS[mask_name]
-    mask = None if mask is None else mg.tensor(mask).data  # the op's masks live on the data's device
+    mask = None if mask is None else mg.tensor(mask)._data  # the op's masks live on the data's device
     allowed = mask if mask is not None and mask.dtype == bool else None
     additive = mask if mask is not None and mask.dtype != bool else None
     q, k, v = (mg.tensor(a[:1], requires_grad=True) for a in (Q, K, V))

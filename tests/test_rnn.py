@@ -125,7 +125,7 @@ def test_hand_derived_ops_against_finite_differences(name, masked):
     rng = np.random.default_rng(5)
     T, B, I, H = 4, 2, 3, 3
     mask = np.array([[1, 1], [1, 1], [1, 0], [1, 0]], dtype=bool) if masked else None
-    mask = None if mask is None else mg.tensor(mask).data  # the op's mask lives on the data's device
+    mask = None if mask is None else mg.tensor(mask)._data  # the op's mask lives on the data's device
     leaf = lambda *s: mg.tensor(rng.standard_normal(s) * 0.7, dtype=mg.float64, requires_grad=True)  # noqa: E731
     inputs = [leaf(T, B, I)] + [leaf(B, H) for _ in range(n_states)] + [leaf(gates * H, I), leaf(gates * H, H), leaf(gates * H), leaf(gates * H)]
     gradcheck(lambda *xs: make(mask).apply(*xs), inputs)
