@@ -219,7 +219,7 @@ def test_lbfgs_trajectory_matches_pytorch(kw):
             return loss
 
         first = [opt.step(closure).item() for _ in range(4)]
-        return first, calls, w.detach().numpy().copy(), b.detach().numpy().copy()
+        return first, calls, w.detach().cpu().numpy().copy(), b.detach().cpu().numpy().copy()
 
     (mf, mc, mw, mb), (tf, tc, tw, tb) = run(mg), run(torch)
     assert len(mc) == len(tc)  # the same number of loss evaluations
