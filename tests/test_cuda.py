@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-import minigrad.nn as nn
+from minigrad import nn
 import minigrad.nn.functional as F
 from minigrad import simcupy
 from minigrad.testing import assert_close, simulated_cuda
@@ -117,7 +117,7 @@ def test_clip_grad_norm_stays_on_the_device():
     with simulated_cuda() as transfers:
         ps = [mg.randn(3, 4, device="cuda", requires_grad=True) for _ in range(3)]
         (sum((p * p).sum() for p in ps)).backward()
-        expected = math.sqrt(sum(float((2 * p.detach().cpu().numpy()) .astype(np.float64).__pow__(2).sum()) for p in ps))
+        expected = math.sqrt(sum(float(((2 * p.detach().cpu().numpy().astype(np.float64)) ** 2).sum()) for p in ps))
         transfers.reset()
         total = nn.utils.clip_grad_norm_(ps, max_norm=1.0)
         assert transfers.implicit == [] and transfers.explicit == 0
