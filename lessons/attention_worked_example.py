@@ -144,7 +144,7 @@ def run(ctx) -> dict:
     k = mg.tensor([[values["K_1"]], [values["K_2"]], [values["K_3"]]], dtype=mg.float64)
     v = mg.tensor([[values["V_1"]], [values["V_2"]], [values["V_3"]]], dtype=mg.float64)
     out, w = mg.nn.functional.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(4), return_weights=True)
-    ctx.show(_("weights P =") + "\n" + str(w.numpy()) + "\n" + _("contexts =") + " " + str(out.numpy().ravel()))
+    ctx.show(_("weights P =") + "\n" + str(w.cpu().numpy()) + "\n" + _("contexts =") + " " + str(out.cpu().numpy().ravel()))
     rows = ex.check_table()
     ctx.section(_("Check of every number the document prints"))
     ctx.table(rows)
@@ -158,7 +158,7 @@ def run(ctx) -> dict:
     if plt is None:
         return {"rows": rows, "values": values, "example": ex}
     fig, axes = figures.subplots(1, 2)
-    for ax, mat, title in ((axes[0], w.numpy(), figures.label("consistent: softmax(Q Kᵀ / 2), one row per query")),
+    for ax, mat, title in ((axes[0], w.cpu().numpy(), figures.label("consistent: softmax(Q Kᵀ / 2), one row per query")),
                            (axes[1], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3,
                             figures.label("as the document uses them: query 1's row for all"))):
         im = ax.imshow(mat, vmin=0, vmax=1, cmap=figures.CMAP)

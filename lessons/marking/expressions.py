@@ -361,7 +361,7 @@ def evaluate(node: Node, names: Mapping[str, float]) -> Evaluated:
 
     with numpy.errstate(all="ignore"):  # an overflow is reported below as a non-finite value
         out = ev(node)
-    values = out.detach().numpy().astype(float).ravel().tolist()
+    values = out.detach().cpu().numpy().astype(float).ravel().tolist()
     if not all(math.isfinite(v) for v in values):
         raise InputError(_("{text!r} is not a finite number").format(text=node.text), node.text)
     tolerances = []
