@@ -64,7 +64,7 @@ NAMESPACES = {
     "minigrad.onnx": ["export"],
     "minigrad.compat": ["UnsupportedError"],
     "minigrad.autograd": ["Function"],
-    "minigrad.testing": ["gradcheck", "assert_close", "GradcheckError"],
+    "minigrad.testing": ["gradcheck", "assert_close", "GradcheckError", "simulated_cuda"],
     "minigrad.analysis": ["analyze", "GraphReport", "flops"],
 }
 DATA = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "float", "double", "half",

@@ -225,7 +225,7 @@ def run(ctx) -> dict:
     k = mg.tensor([[values["K_1"]], [values["K_2"]], [values["K_3"]]], dtype=mg.float64)
     v = mg.tensor([[values["V_1"]], [values["V_2"]], [values["V_3"]]], dtype=mg.float64)
     out, w = mg.nn.functional.scaled_dot_product_attention(q, k, v, scale=1 / math.sqrt(4), return_weights=True)
-    ctx.show(_("weights P =") + "\n" + str(w.numpy()) + "\n" + _("contexts =") + " " + str(out.numpy().ravel()))
+    ctx.show(_("weights P =") + "\n" + str(w.cpu().numpy()) + "\n" + _("contexts =") + " " + str(out.cpu().numpy().ravel()))
     rows = ex.check_table(source="001 §4.2") + document_rows(values)
     ctx.section(_("Check of every number the document prints"))
     ctx.table(rows)
@@ -247,7 +247,7 @@ def run(ctx) -> dict:
         return result
     fig, axes = figures.subplots(1, 3)
     vw = [[vvalues[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)]
-    for ax, mat, title in ((axes[0], w.numpy(), figures.label("the example, consistent:\nsoftmax(Q Kᵀ / 2), one-hot")),
+    for ax, mat, title in ((axes[0], w.cpu().numpy(), figures.label("the example, consistent:\nsoftmax(Q Kᵀ / 2), one-hot")),
                            (axes[1], vw, figures.label("variant, Q and K / 10:\nweights spread out")),
                            (axes[2], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3,
                             figures.label("as the document uses them:\nquery 1's row for all"))):

@@ -140,7 +140,7 @@ class WorkedExample:
                 continue
             v = step.fn(values)
             values[step.name] = trace.name(v, step.name) if trace is not None else v
-        return {k: _scalar(v) if v.numel() == 1 else v.numpy() for k, v in values.items()}
+        return {k: _scalar(v) if v.numel() == 1 else v.cpu().numpy() for k, v in values.items()}
 
     def steps_text(self, fmt: str = "text", **inputs: Any) -> str:
         """The consistent computation, step by step, as a student writes it."""

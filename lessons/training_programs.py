@@ -193,8 +193,8 @@ def train(epochs: int = 100, seed: int = 0) -> dict:
     mg.manual_seed(seed)
     init_env = {"INIT": None}
     exec(FIXED.split("rnn_model.load_state_dict")[0].format(lib="minigrad"), init_env)  # build models only
-    init = {"rnn": {k: v.numpy() for k, v in init_env["rnn_model"].state_dict().items()},
-            "transformer": {k: v.numpy() for k, v in init_env["transformer_model"].state_dict().items()}}
+    init = {"rnn": {k: v.cpu().numpy() for k, v in init_env["rnn_model"].state_dict().items()},
+            "transformer": {k: v.cpu().numpy() for k, v in init_env["transformer_model"].state_dict().items()}}
     runs = {}
     libs = ["minigrad"] + (["torch"] if optional_torch() is not None else [])
     for lib in libs:

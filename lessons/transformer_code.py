@@ -152,14 +152,14 @@ def run_fixed(d_model: int = 512, heads: int = 8, d_ff: int = 2048, layers: int 
     sizes = {"D_MODEL": d_model, "HEADS": heads, "D_FF": d_ff, "LAYERS": layers}
     env = {"INIT": None, **sizes}
     exec(FIXED.format(lib="minigrad"), env)
-    init = {k: v.numpy() for k, v in env["model"].state_dict().items()}
-    outputs = {"minigrad": env["output"].numpy()}
+    init = {k: v.cpu().numpy() for k, v in env["model"].state_dict().items()}
+    outputs = {"minigrad": env["output"].cpu().numpy()}
     if optional_torch() is not None:
         tenv = {"INIT": init, **sizes}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             exec(FIXED.format(lib="torch"), tenv)
-        outputs["torch"] = tenv["output"].numpy()
+        outputs["torch"] = tenv["output"].cpu().numpy()
     return outputs
 
 
@@ -291,9 +291,9 @@ def run(ctx) -> dict:
     ctx.section(_("§4.2: the attention formula, step by step"))
     tr, O, reference = attention_by_hand()
     ctx.show(tr.render())
-    same = np.allclose(O.numpy(), reference.numpy(), rtol=0, atol=1e-15)
+    same = np.allclose(O.cpu().numpy(), reference.cpu().numpy(), rtol=0, atol=1e-15)
     ctx.show(_("minigrad.nn.functional.scaled_dot_product_attention gives {result}: {verdict}").format(
-        result=reference.numpy().tolist(), verdict=_("the same") if same else _("DIFFERENT")))
+        result=reference.cpu().numpy().tolist(), verdict=_("the same") if same else _("DIFFERENT")))
     ctx.section(_("What fails (each error with the earlier bugs removed)"))
     failures = {}
     torch = ctx.torch()

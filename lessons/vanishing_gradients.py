@@ -60,7 +60,7 @@ def step_gradient_norms(T: int = 100, hidden: int = 32, seed: int = 0) -> dict:
         model.record_step_grads = True
         out, _ = model(x)
         out[-1].sum().backward()
-        g = model.step_grads()[0].numpy()  # (T, B, H)
+        g = model.step_grads()[0].cpu().numpy()  # (T, B, H)
         curves[label] = np.linalg.norm(g, axis=-1).mean(axis=1)
     mg.manual_seed(seed)
     attn = nn.MultiheadAttention(8, 2).double()
@@ -82,7 +82,7 @@ def clipping_run(steps: int = 40, T: int = 40, clip: float | None = None, seed: 
     params = list(model.parameters()) + list(head.parameters())
     opt = mg.optim.SGD(params, lr=lr)
     x = mg.tensor(rng.standard_normal((T, 8, 1)), dtype=mg.float64)
-    y = mg.tensor(np.cumsum(x.numpy(), axis=0) / np.sqrt(np.arange(1, T + 1))[:, None, None], dtype=mg.float64)
+    y = mg.tensor(np.cumsum(x.cpu().numpy(), axis=0) / np.sqrt(np.arange(1, T + 1))[:, None, None], dtype=mg.float64)
     norms, losses = [], []
     for _ in range(steps):
         opt.zero_grad()

@@ -153,15 +153,17 @@ def as_device(spec: Union[str, Device, None]) -> Device:
     return d
 
 
-_cupy = None
+_cupy = None  # the namespace of CUDA devices: CuPy once loaded, or minigrad.simcupy under simulated_cuda()
+_cupyx = None  # its companion with scatter_add and scipy.special (cupyx)
 
 
 def cupy_module():
     """Import CuPy on first use, with an error that says what to install."""
-    global _cupy
+    global _cupy, _cupyx
     if _cupy is None:
         try:
             import cupy  # noqa: PLC0415 (optional dependency, imported on demand)
+            import cupyx.scipy.special  # noqa: PLC0415,F401 (part of CuPy: erf)
         except ImportError as e:
             raise RuntimeError(
                 "device 'cuda' needs CuPy, which is not installed. Install the extra that matches "
@@ -173,8 +175,23 @@ def cupy_module():
             raise RuntimeError(f"device 'cuda': CuPy is installed but no usable GPU was found ({e})") from e
         if n == 0:
             raise RuntimeError("device 'cuda': CuPy is installed but no GPU is present")
-        _cupy = cupy
+        _cupy, _cupyx = cupy, cupyx
     return _cupy
+
+
+def _use_cuda_backend(xp: Any, xpx: Any) -> tuple:
+    """Make ``xp`` (with its ``cupyx``) the namespace of CUDA devices; returns the previous pair.
+
+    For :func:`minigrad.testing.simulated_cuda`, which installs :mod:`minigrad.simcupy`. The CUDA
+    random streams and pending device checks belong to the namespace, so they start afresh.
+    """
+    global _cupy, _cupyx
+    previous = (_cupy, _cupyx)
+    _cupy, _cupyx = xp, xpx
+    for dev in [d for d in _generators if d.type == "cuda"]:
+        del _generators[dev]
+    _failed.clear()
+    return previous
 
 
 def cuda_is_available() -> bool:
@@ -228,9 +245,7 @@ def index_add(target: Any, index: Any, values: Any) -> None:
         else:
             numpy.add.at(target, index, values)
     else:
-        import cupyx  # noqa: PLC0415 (part of CuPy, present whenever a CuPy array is)
-
-        cupyx.scatter_add(target, index, values)
+        _cupyx.scatter_add(target, index, values)
 
 
 def erf(x: Any) -> Any:
@@ -240,9 +255,7 @@ def erf(x: Any) -> Any:
     element by element (exact, slower). CuPy ships its own.
     """
     if not isinstance(x, numpy.ndarray):
-        import cupyx.scipy.special  # noqa: PLC0415
-
-        return cupyx.scipy.special.erf(x)
+        return _cupyx.scipy.special.erf(x)
     try:
         from scipy.special import erf as scipy_erf  # noqa: PLC0415 (optional speed-up)
     except ImportError:
@@ -261,18 +274,87 @@ def device_of(array: Any) -> Device:
 
 
 def to_device(array: Any, dev: Device):
-    """Copy ``array`` to ``dev`` (no copy when it is already there)."""
+    """Copy ``array`` to ``dev`` (no copy when it is already there).
+
+    A copy from a GPU to the host first raises the error of any failed :func:`check` on that GPU.
+    """
     if dev.type == "cpu":
-        return array if isinstance(array, numpy.ndarray) else array.get()
+        if isinstance(array, (numpy.ndarray, numpy.generic)):
+            return numpy.asarray(array)  # NumPy reductions give scalars
+        raise_failed_checks(device_of(array))
+        return array.get()
     cp = cupy_module()
     with cp.cuda.Device(dev.index):
         return cp.asarray(array)
 
 
 def synchronize(dev: Device) -> None:
-    """Wait until the device has finished its queued work (GPU kernels run asynchronously); needed for timing."""
+    """Wait until the device has finished its queued work (GPU kernels run asynchronously); needed for timing.
+
+    Raises the error of any failed :func:`check` on the device.
+    """
     if dev.type == "cuda":
         cupy_module().cuda.Device(dev.index).synchronize()
+        raise_failed_checks(dev)
+
+
+# ---------------------------------------------------------------- checks of device data
+# Per device: the 0-d arrays (code, value) of the first failed check, code 0 while none has failed.
+_failed: dict = {}
+_checks: list = []  # code - 1 -> (exception class, message); one entry per distinct message
+_check_codes: dict = {}
+
+
+def check(ok: Any, error: type, message: str, value: Any = None) -> None:
+    """Raise ``error(message)`` unless the 0-d boolean array ``ok`` holds True.
+
+    ``message`` may contain ``{}``, replaced by ``value`` (a 0-d array, e.g. the offending index).
+    On the CPU the error is raised at once. On a GPU, reading ``ok`` would make the host wait for
+    every queued kernel (a synchronisation per call, which stalls a training loop); instead the
+    first failure is recorded on the device and raised at the next copy to the host (``.item()``,
+    ``.cpu()``, printing, saving) or :func:`synchronize`, as CUDA reports a device-side assert:
+    later than the op, but before anything computed after it can be seen.
+    """
+    if isinstance(ok, (bool, numpy.bool_, numpy.ndarray)):
+        if not ok:
+            raise error(message.format(_format_value(value)))
+        return
+    key = (error, message)
+    code = _check_codes.get(key)
+    if code is None:
+        _checks.append(key)
+        code = _check_codes[key] = len(_checks)
+    xp, dev = array_module(ok), device_of(ok)
+    value = xp.zeros((), dtype=float64) if value is None else value.astype(float64)
+    prev = _failed.get(dev)
+    if prev is None:
+        _failed[dev] = (xp.where(ok, 0, code), value)
+    else:
+        first = prev[0] != 0
+        _failed[dev] = (xp.where(first | ok, prev[0], code), xp.where(first, prev[1], value))
+
+
+def raise_failed_checks(dev: Device | None = None) -> None:
+    """Raise the error of the first failed :func:`check` on ``dev`` (every device if None) since the last call, if any."""
+    if dev is None:
+        for d in list(_failed):
+            raise_failed_checks(d)
+        return
+    state = _failed.pop(dev, None)
+    if state is None:
+        return
+    code, value = (float(v) for v in _cupy.stack([state[0].astype(float64), state[1]]).get())
+    if code:
+        error, message = _checks[int(code) - 1]
+        raise error(message.format(_format_value(value)) + f" (checked on {dev}, where the error is reported at "
+                    f"the next copy to the host, after the op that caused it)")
+
+
+def _format_value(v: Any) -> Any:
+    if v is None:
+        return ""
+    v = float(v)
+    return int(v) if v.is_integer() else v
 
 
 def _device_from_env() -> Device:

@@ -205,7 +205,7 @@ class Tensor:
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"item: only one-element tensors can be converted, this one has shape {self.shape}")
-        return self._data.reshape(()).item()
+        return backend.to_device(self._data, backend.CPU).reshape(()).item()
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of numbers."""
@@ -216,13 +216,16 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
         if self.device.type != "cpu":
-            raise TypeError(f"numpy: the tensor is on {self.device}; use tensor.cpu().numpy() to copy it to the host")
+            raise TypeError(f"numpy: can't convert a {self.device} tensor to a NumPy array; "
+                            f"use tensor.cpu() to copy it to host memory first")
         return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
         # friendlier than PyTorch: plotting or np.asarray works on tensors that require grad
-        a = backend.to_device(self._data, backend.CPU)
-        return a if dtype is None else a.astype(dtype, copy=False)
+        if self.device.type != "cpu":  # as PyTorch: a copy from the device is asked for, never implied
+            raise TypeError(f"__array__: can't convert a {self.device} tensor to a NumPy array implicitly; "
+                            f"use tensor.cpu() to copy it to host memory first")
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut off from the graph."""

@@ -5,11 +5,12 @@ so their failure messages say exactly which element is wrong and by how much.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import contextlib
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy
 
-from . import backend
+from . import backend, simcupy
 from .autograd import functions_in, no_grad
 from .tensor import Tensor
 
@@ -204,3 +205,40 @@ def assert_close(
 
 def _fmt_index(idx: Sequence[int]) -> str:
     return "(" + ", ".join(str(int(i)) for i in idx) + ")"
+
+
+@contextlib.contextmanager
+def simulated_cuda(device_count: int = 1) -> Iterator[simcupy.TransferLog]:
+    """Run ``device="cuda"`` on :mod:`minigrad.simcupy`, a stand-in for CuPy on NumPy, to test the GPU path.
+
+    Inside the block ``minigrad.cuda.is_available()`` is true and CUDA tensors hold simulated device
+    arrays: NumPy refuses to convert them implicitly, ``Tensor.numpy()`` asks for ``.cpu()`` first,
+    and every host transfer is counted in the yielded :class:`~minigrad.simcupy.TransferLog`.
+    The previous CUDA backend (real CuPy, if any) and default device are restored on exit.
+
+    Args:
+        device_count: how many devices the simulated machine has (``cuda:0`` ... ``cuda:N-1``).
+
+    Example::
+
+        with minigrad.testing.simulated_cuda() as transfers:
+            x = minigrad.ones(3, device="cuda")
+            transfers.reset()
+            (x * 2).sum().item()
+            assert transfers.implicit == [] and transfers.explicit == 1
+    """
+    from .ops import common  # noqa: PLC0415 (ops import this module's siblings; avoid a cycle)
+
+    saved_count, saved_device = simcupy.device_count, backend.get_default_device()
+    simcupy.device_count = device_count
+    previous = backend._use_cuda_backend(simcupy, simcupy.cupyx)
+    common._shared_constant.cache_clear()  # cached constants hold arrays of the previous backend
+    simcupy.transfers.reset()
+    try:
+        yield simcupy.transfers
+    finally:
+        backend._use_cuda_backend(*previous)
+        common._shared_constant.cache_clear()
+        simcupy.device_count = saved_count
+        backend._default_device = saved_device if saved_device.type == "cpu" or previous[0] is not None else backend.CPU
+

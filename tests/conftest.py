@@ -1,10 +1,39 @@
-"""Shared fixtures: the devices to test on (CPU always; CUDA when CuPy sees a GPU)."""
+"""Shared fixtures: the devices to test on (CPU always; CUDA when CuPy sees a GPU, or simulated).
+
+``pytest --simulated-cuda`` runs the suite on :func:`minigrad.testing.simulated_cuda`: the default
+device is ``cuda`` (a stand-in for CuPy on NumPy) and the ``gpu`` tests run on it.
+"""
 import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.testing import simulated_cuda
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--simulated-cuda", action="store_true",
+                     help="run every test with the default device on a simulated CUDA device (minigrad.simcupy)")
+
+
+def pytest_configure(config):
+    if config.getoption("--simulated-cuda"):
+        config._simulated_cuda = simulated_cuda()
+        config._simulated_cuda.__enter__()  # for the whole session: test modules see CUDA at import
+        mg.set_default_device("cuda")
+
+
+def pytest_unconfigure(config):
+    sim = getattr(config, "_simulated_cuda", None)
+    if sim is not None:
+        sim.__exit__(None, None, None)
+
+
+def pytest_report_header(config):
+    if config.getoption("--simulated-cuda"):
+        return "minigrad: default device cuda, simulated on NumPy (minigrad.simcupy)"
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -18,6 +47,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(params=DEVICES)
 def device(request):
+    """The device a test runs on; it is also the default device of the tensors the test makes."""
+    mg.set_default_device(request.param)
     return request.param
 
 
@@ -27,9 +58,10 @@ def rng():
 
 
 @pytest.fixture(autouse=True)
-def _restore_defaults():
+def _restore_defaults(request):
     """Tests that change global settings must not leak them into other tests."""
     yield
+    mg.backend.raise_failed_checks()  # a device-side error no transfer reported fails this test, not a later one
     mg.set_default_dtype(mg.float32)
-    mg.set_default_device("cpu")
+    mg.set_default_device("cuda" if request.config.getoption("--simulated-cuda") else "cpu")
     mg.set_grad_enabled(True)

@@ -62,7 +62,7 @@ def test_tiled_attention_equals_the_plain_one_to_round_off(causal):
         q, k, v = (mg.tensor(a, requires_grad=True) for a in arrays)
         out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, impl=impl, block_size=10)
         (out * g).sum().backward()
-        results.append([out.detach().numpy(), q.grad.numpy(), k.grad.numpy(), v.grad.numpy()])
+        results.append([out.detach().cpu().numpy(), q.grad.cpu().numpy(), k.grad.cpu().numpy(), v.grad.cpu().numpy()])
     for a, b in zip(*results):
         assert_close(a, b, rtol=1e-12, atol=1e-13)
 

@@ -78,7 +78,7 @@ def test_hand_backward_equals_autograd_with_dropout(mask_name):
         out, w = scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else mg.tensor(mask), dropout_p=0.3, return_weights=True, impl=impl)
         (out * mg.tensor(np.cos(np.arange(out.numel())).reshape(out.shape))).sum().backward(retain_graph=True)
         (w * w).sum().backward()  # a loss on the weights themselves reaches q and k too
-        grads.append([t.grad.numpy() for t in (q, k, v)] + [out.detach().numpy()])
+        grads.append([t.grad.cpu().numpy() for t in (q, k, v)] + [out.detach().cpu().numpy()])
     for a, b in zip(*grads):
         assert_close(a, b, rtol=1e-10, atol=1e-13)
 
@@ -86,6 +86,7 @@ def test_hand_backward_equals_autograd_with_dropout(mask_name):
 @pytest.mark.parametrize("mask_name", ["none", "bool_2d", "float_per_head"])
 def test_hand_backward_against_finite_differences(mask_name):
     mask = MASKS[mask_name]
+    mask = None if mask is None else mg.tensor(mask)._data  # the op's masks live on the data's device
     allowed = mask if mask is not None and mask.dtype == bool else None
     additive = mask if mask is not None and mask.dtype != bool else None
     q, k, v = (mg.tensor(a[:1], requires_grad=True) for a in (Q, K, V))
@@ -105,7 +106,7 @@ def _mha_pair(**kw):
     torch.manual_seed(0)
     t = torch.nn.MultiheadAttention(8, 2, **kw).double().eval()
     m = nn.MultiheadAttention(8, 2, **kw).double().eval()
-    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    m.load_state_dict({k: v.cpu().numpy() for k, v in t.state_dict().items()})
     return torch, t, m
 
 
@@ -158,7 +159,7 @@ def test_multihead_attention_kdim_vdim_unbatched_and_no_bias():
     t = torch.nn.MultiheadAttention(8, 4, kdim=3, vdim=6, bias=False).double().eval()
     m = nn.MultiheadAttention(8, 4, kdim=3, vdim=6, bias=False).double().eval()
     assert list(m.state_dict()) == list(t.state_dict())
-    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    m.load_state_dict({k: v.cpu().numpy() for k, v in t.state_dict().items()})
     q, k, v = RNG.standard_normal((4, 8)), RNG.standard_normal((5, 3)), RNG.standard_normal((5, 6))
     to, tw = t(torch.tensor(q), torch.tensor(k), torch.tensor(v))
     mo, mw = m(mg.tensor(q), mg.tensor(k), mg.tensor(v))
@@ -174,7 +175,7 @@ def test_multihead_attention_fully_masked_query_is_nan_like_pytorch():
     kpm[1] = True
     to, _ = t(*[torch.tensor(x)] * 3, key_padding_mask=torch.tensor(kpm))
     mo, _ = m(*[mg.tensor(x)] * 3, key_padding_mask=mg.tensor(kpm))
-    assert np.isnan(to[1].detach().numpy()).all() and np.isnan(mo[1].detach().numpy()).all()
+    assert np.isnan(to[1].detach().cpu().numpy()).all() and np.isnan(mo[1].detach().cpu().numpy()).all()
     assert_close(mo[0], to[0], rtol=1e-11, atol=1e-12)
 
 
@@ -194,7 +195,7 @@ def test_encoder_and_decoder_layers_match_pytorch(norm_first, activation, batch_
         t = getattr(torch.nn, cls)(**kw).double().eval()
         m = getattr(nn, cls)(**kw).double().eval()
         assert repr(m) == repr(t)
-        m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+        m.load_state_dict({k: v.cpu().numpy() for k, v in t.state_dict().items()})
         shape = (2, 5, 8) if batch_first else (5, 2, 8)
         x, mem = RNG.standard_normal(shape), RNG.standard_normal(shape)
         mask = np.triu(np.ones((5, 5), dtype=bool), 1)
@@ -220,7 +221,7 @@ def test_full_transformer_with_causal_target_mask_matches_pytorch():
     t = torch.nn.Transformer(**kw).double().eval()
     m = nn.Transformer(**kw).double().eval()
     assert list(m.state_dict()) == list(t.state_dict()) and repr(m) == repr(t)
-    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    m.load_state_dict({k: v.cpu().numpy() for k, v in t.state_dict().items()})
     src, tgt = RNG.standard_normal((2, 6, 8)), RNG.standard_normal((2, 4, 8))
     tmask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
     mmask = nn.Transformer.generate_square_subsequent_mask(4, dtype=mg.float64)
@@ -268,7 +269,7 @@ def test_encoder_decoder_training_step_decreases_loss_on_a_copy_task():
 
 def test_positional_encoding_values():
     pe = nn.PositionalEncoding(6, dropout=0.0, max_len=10)
-    p = pe.pe.numpy()
+    p = pe.pe.cpu().numpy()
     pos, i = 3, 1
     assert p[pos, 2 * i] == pytest.approx(np.sin(pos / 10000 ** (2 * i / 6)), rel=1e-6)
     assert p[pos, 2 * i + 1] == pytest.approx(np.cos(pos / 10000 ** (2 * i / 6)), rel=1e-6)

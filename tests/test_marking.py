@@ -63,7 +63,7 @@ def _verdicts(checker: Checker, answers: dict) -> dict:
 
 
 # ---------------------------------------------------------------- the rule on single numbers
-@pytest.mark.parametrize("text,tolerance", [("0.9511", 5e-5), ("24", 0.5), ("8", 0.05), ("180000", 5000.0), ("1.8e5", 5000.0),
+@pytest.mark.parametrize("text,tolerance", [("0.9511", 5e-5), ("24", 0.5), ("8", 0.05), ("180000", 0.5), ("1.8e5", 5000.0), ("190", 0.5),
                                             ("0", 0.005), ("0.0000", 5e-5), ("16,0", 0.05), ("16/2", 0.0), ("2*0.9511+3", 1e-4)])
 def test_precision_of_what_is_written(text, tolerance):
     a = read_answer("q", text)
@@ -157,7 +157,8 @@ def test_follow_through_exactly_when_the_students_own_values_justify_it(example,
     module = LESSONS[name]
     ex = module.example(**(module.draw_variant(np.random.default_rng(seed)) if seed is not None else {}))
     wrong_p = c.exact[p] + slip
-    theirs = ex.evaluate(overrides={p: wrong_p})[q]  # the oracle: the example's own evaluation
+    with np.errstate(all="ignore"):  # a slip may send a later step to inf: then there is nothing to follow
+        theirs = ex.evaluate(overrides={p: wrong_p})[q]  # the oracle: the example's own evaluation
     if not math.isfinite(theirs) or abs(theirs - c.exact[q]) <= 1e-6 * max(1, abs(c.exact[q])):
         return  # the slip does not reach q: nothing to follow through
     justified = _verdicts(c, {p: repr(wrong_p), q: f"{theirs:.10g}"})

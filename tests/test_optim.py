@@ -22,7 +22,7 @@ def pair():
     torch.manual_seed(0)
     t = build(torch).double()
     m = build(mg).double()
-    m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
+    m.load_state_dict({k: v.cpu().numpy() for k, v in t.state_dict().items()})
     return torch, t, m
 
 
@@ -69,7 +69,7 @@ def run(L, model, make_opt, spec, make_sched, steps=STEPS, opt=None, sched=None)
         opt.step()
         if sched:
             sched.step()
-        history.append((loss.item(), [p.detach().numpy().copy() for p in model.parameters()], [g["lr"] for g in opt.param_groups]))
+        history.append((loss.item(), [p.detach().cpu().numpy().copy() for p in model.parameters()], [g["lr"] for g in opt.param_groups]))
     return history, opt, sched
 
 
@@ -166,8 +166,8 @@ def test_zero_grad_set_to_none_or_zeros():
 
 
 def test_optimizer_bad_input():
-    a = nn.Parameter(mg.ones(2))
-    b = nn.Parameter(mg.ones(2))
+    a = nn.Parameter(mg.ones(2, device="cpu"))
+    b = nn.Parameter(mg.ones(2, device="cpu"))
     b.device = Device("cuda:0")  # the check reads devices only
     with pytest.raises(RuntimeError, match="Adam: all parameters must be on one device, got parameters on cpu and cuda:0"):
         optim.Adam([a, b])
@@ -219,7 +219,7 @@ def test_lbfgs_trajectory_matches_pytorch(kw):
             return loss
 
         first = [opt.step(closure).item() for _ in range(4)]
-        return first, calls, w.detach().numpy().copy(), b.detach().numpy().copy()
+        return first, calls, w.detach().cpu().numpy().copy(), b.detach().cpu().numpy().copy()
 
     (mf, mc, mw, mb), (tf, tc, tw, tb) = run(mg), run(torch)
     assert len(mc) == len(tc)  # the same number of loss evaluations

@@ -25,12 +25,12 @@ def final_states(kind, h):
     return list(h) if kind == "LSTM" else [h]
 
 
-def run_pair(kind, layers, bidir, batch_first, lengths, bptt, device="cpu", bias=True):
+def run_pair(kind, layers, bidir, batch_first, lengths, bptt, device=None, bias=True):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     kw = dict(num_layers=layers, bidirectional=bidir, batch_first=batch_first, bias=bias)
     t = build(torch, kind, **kw).double()
-    m = build(mg, kind, bptt=bptt, **kw).double().to(device)
+    m = build(mg, kind, bptt=bptt, **kw).double().to(device or mg.get_default_device())
     m.load_state_dict({k: v.numpy() for k, v in t.state_dict().items()})
     rng = np.random.default_rng(7)
     T, B, D = 6, 3, 2 if bidir else 1
@@ -105,7 +105,7 @@ def test_hand_derived_equals_autograd_to_1e10(kind, lengths):
         xt = mg.tensor(x, requires_grad=True)
         out, _ = model(xt, lengths=lengths)
         (out * mg.tensor(g)).sum().backward()
-        grads.append([xt.grad.numpy()] + [p.grad.numpy() for p in model.parameters()])
+        grads.append([xt.grad] + [p.grad for p in model.parameters()])
     for a, b in zip(*grads):
         assert_close(a, b, rtol=1e-10, atol=1e-13)
 
@@ -125,6 +125,7 @@ def test_hand_derived_ops_against_finite_differences(name, masked):
     rng = np.random.default_rng(5)
     T, B, I, H = 4, 2, 3, 3
     mask = np.array([[1, 1], [1, 1], [1, 0], [1, 0]], dtype=bool) if masked else None
+    mask = None if mask is None else mg.tensor(mask)._data  # the op's mask lives on the data's device
     leaf = lambda *s: mg.tensor(rng.standard_normal(s) * 0.7, dtype=mg.float64, requires_grad=True)  # noqa: E731
     inputs = [leaf(T, B, I)] + [leaf(B, H) for _ in range(n_states)] + [leaf(gates * H, I), leaf(gates * H, H), leaf(gates * H), leaf(gates * H)]
     gradcheck(lambda *xs: make(mask).apply(*xs), inputs)
@@ -197,13 +198,13 @@ def test_truncated_bptt_no_gradient_crosses_a_chunk_boundary():
     losses, state = truncated_bptt(rnn, x, y, 4, lambda out, tgt: ((out - tgt) ** 2).sum(), opt)
     assert len(losses) == 2 and not state.requires_grad
     # reference: the first chunk alone gives the gradient of the first four inputs
-    x1 = mg.tensor(x.detach().numpy()[:4], requires_grad=True)
+    x1 = x.detach()[:4].clone().requires_grad_()
     out1, _ = rnn(x1)
     ((out1 - y[:4]) ** 2).sum().backward()
     assert_close(x.grad[:4], x1.grad, rtol=1e-12, atol=1e-14)
     # and the second chunk's gradient is that of a run started from the detached state
     _, h_mid = rnn(x.detach()[:4])
-    x2 = mg.tensor(x.detach().numpy()[4:], requires_grad=True)
+    x2 = x.detach()[4:].clone().requires_grad_()
     out2, _ = rnn(x2, h_mid.detach())
     ((out2 - y[4:]) ** 2).sum().backward()
     assert_close(x.grad[4:], x2.grad, rtol=1e-12, atol=1e-14)
@@ -228,7 +229,7 @@ def test_step_grads_hand_equal_autograd_and_the_recursion(kind):
         model.record_step_grads = True
         out, _ = model(mg.tensor(x), lengths=[7, 5])
         out[-1].sum().backward()  # the loss reads only the last output step
-        results.append([g.numpy() for g in model.step_grads()])
+        results.append([g.cpu().numpy() for g in model.step_grads()])
     for a, b in zip(*results):
         assert a.shape == (7, 2, 4)
         assert_close(a, b, rtol=1e-10, atol=1e-13)

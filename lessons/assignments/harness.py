@@ -79,15 +79,15 @@ def _backward(fn: Any, args: list, call: dict) -> tuple:
     leaves = [minigrad.tensor(a, dtype=minigrad.float64, requires_grad=r) for a, r in zip(args, call["requires_grad"])]
     out = fn(*leaves)
     if call["grad"] is None:
-        return (out.detach().numpy(),)
+        return (out.detach().cpu().numpy(),)
     (out * minigrad.tensor(call["grad"])).sum().backward()
     grads = []
     for i, (t, r) in enumerate(zip(leaves, call["requires_grad"])):
         if r:
             if t.grad is None:
                 raise RuntimeError(f"backward returned no gradient for input {i}")
-            grads.append(t.grad.numpy())
-    return (out.detach().numpy(), *grads)
+            grads.append(t.grad.cpu().numpy())
+    return (out.detach().cpu().numpy(), *grads)
 
 
 def run_call(module: Any, call: dict) -> tuple:
@@ -109,7 +109,7 @@ def run_call(module: Any, call: dict) -> tuple:
         arrays = []
         for o in outputs:
             if hasattr(o, "numpy") and not isinstance(o, np.ndarray):  # a minigrad tensor
-                o = o.detach().numpy()
+                o = o.detach().cpu().numpy()
             arrays.append(np.ascontiguousarray(np.asarray(o, dtype=np.float64)))
         return arrays, None
     except (Exception, SystemExit) as e:  # noqa: BLE001 (the student's error is the feedback, not the grader's crash)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from lessons.i18n import domain
+from lessons.i18n import current, domain
 from lessons.marking.rule import Checker, Verdict, fmt, label
 from lessons.marking.variants import UsageError
 
@@ -184,8 +184,10 @@ def _right_rate_figure(path: Path, questions: list, summary: dict) -> Path | Non
         bars[worst].set_color(figures.WRONG)
     ax.set_xticks(range(len(questions)), questions, rotation=60 if len(questions) > 12 else 0)
     ax.set_ylim(0, 105)
-    ax.set_ylabel(_("students with the mark (%)"))
-    ax.set_title(_("Right-rate per question (orange: where most students first go wrong)"))
+    # Chinese only where a font can draw it (lessons.figures says on stderr when none can)
+    text = (lambda message: _(message) if current() != "en" and figures.cjk_font() else message)  # noqa: E731
+    ax.set_ylabel(text("students with the mark (%)"))
+    ax.set_title(text("Right-rate per question (orange: where most students first go wrong)"))
     fig.savefig(path, dpi=figures.DPI)
     plt.close(fig)
     return path

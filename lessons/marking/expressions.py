@@ -62,7 +62,7 @@ class Number:
     """A written number: its value and the place of its last written digit.
 
     ``last_digit`` is the power of ten of the last significant written digit (``0.9511`` -> -4,
-    ``8`` -> 0, ``180000`` -> 4, ``1.8e5`` -> 4); ``significant`` counts the significant digits
+    ``8`` -> 0, ``180000`` -> 0, ``1.8e5`` -> 4); ``significant`` counts the significant digits
     (``0`` for zero).
     """
 
@@ -120,14 +120,8 @@ def read_number(text: str, decimal_comma: bool = True) -> Number:
     digits = (whole + fraction).lstrip("0")
     if not digits.strip("0"):  # zero: 0, 0.0, 0.00 ...
         return Number(text, 0.0, exp10 - len(fraction), 0, bool(point))
-    if fraction or point:
-        last = exp10 - len(fraction)
-        significant = len(digits)
-    else:  # trailing zeros of a whole number are not significant: 180000 is written to 2 digits
-        stripped = whole.rstrip("0")
-        last = exp10 + len(whole) - len(stripped)
-        significant = len(stripped.lstrip("0"))
-    return Number(text, float(mantissa or "0") * 10.0 ** exp10, last, significant, bool(point))
+    # a whole number is read to its units digit: 190 is 190, not 19 tens (write 1.9e2 for that)
+    return Number(text, float(mantissa or "0") * 10.0 ** exp10, exp10 - len(fraction), len(digits), bool(point))
 
 
 class _Parser:
@@ -367,7 +361,7 @@ def evaluate(node: Node, names: Mapping[str, float]) -> Evaluated:
 
     with numpy.errstate(all="ignore"):  # an overflow is reported below as a non-finite value
         out = ev(node)
-    values = out.detach().numpy().astype(float).ravel().tolist()
+    values = out.detach().cpu().numpy().astype(float).ravel().tolist()
     if not all(math.isfinite(v) for v in values):
         raise InputError(_("{text!r} is not a finite number").format(text=node.text), node.text)
     tolerances = []

@@ -101,11 +101,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer (int64) tensor, got {describe(input)}")
     n = weight.shape[0]
-    if input._data.size:
-        lo, hi = int(input._data.min()), int(input._data.max())
-        if lo < 0 or hi >= n:
-            bad = lo if lo < 0 else hi
-            raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
+    ops.check_index_range(input._data, n, f"embedding: index {{}} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
     return Embedding(padding_idx).apply(weight, input.detach())
@@ -268,16 +264,8 @@ def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: i
             f"{op}: for input of shape {input.shape} (classes on dim {1 if input.ndim > 1 else 0}) the class-index "
             f"target must have shape {expected}, got {target.shape}"
         )
-    t = target._data
-    valid = t[t != ignore_index]
-    if valid.size:
-        lo, hi = int(valid.min()), int(valid.max())
-        if lo < 0 or hi >= n_classes:
-            bad = lo if lo < 0 else hi
-            raise IndexError(
-                f"{op}: target class {bad} is out of range for {n_classes} classes "
-                f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})"
-            )
+    ops.check_index_range(target._data, n_classes, f"{op}: target class {{}} is out of range for {n_classes} classes "
+                          f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})", ignore=ignore_index)
     return n_classes
 
 
@@ -287,10 +275,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     if target.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must hold class indices (int64), got {describe(target)}")
     _check_class_targets("nll_loss", input, target, ignore_index)
+    return _nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def _nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:
+    """:func:`nll_loss` of targets already checked (so that cross entropy checks them once)."""
     cdim = 1 if input.ndim > 1 else 0
     ignored = target == ignore_index
     safe = ops.where(ignored, 0, target)
-    picked = ops.gather(input, cdim, safe.unsqueeze(cdim)).squeeze(cdim)
+    picked = ops.indexing.Gather(cdim).apply(input, safe.unsqueeze(cdim)).squeeze(cdim)  # in range: checked
     w = weight[safe].masked_fill(ignored, 0.0) if weight is not None else (~ignored).to(picked.dtype)
     loss = -picked * w
     if reduction == "mean":
@@ -332,7 +325,7 @@ def cross_entropy(
     if target.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
     _check_class_targets("cross_entropy", input, target, ignore_index)
-    loss = nll_loss(logp, target, weight, ignore_index, reduction)
+    loss = _nll_loss(logp, target, weight, ignore_index, reduction)
     if not label_smoothing:
         return loss
     ignored = target == ignore_index
@@ -462,13 +455,13 @@ class ScaledDotProductAttention(Function):
             xp.copyto(p, -xp.inf, where=~self.allowed)
         with numpy.errstate(invalid="ignore"):  # a fully masked row is -inf - (-inf) when not safe
             m = p.max(axis=-1, keepdims=True)
-            if self.safe:
-                m[~xp.isfinite(m)] = 0
+            if self.safe:  # masked writes, not m[mask] = 0: a boolean index makes CuPy wait for the device
+                xp.copyto(m, 0, where=~xp.isfinite(m))
             p -= m
             xp.exp(p, out=p)
             z = p.sum(axis=-1, keepdims=True)
             if self.safe:
-                z[z == 0] = 1  # all weights are 0 there: the row stays 0
+                xp.copyto(z, 1, where=z == 0)  # all weights are 0 there: the row stays 0
             p /= z
         pd = p * self.keep if self.keep is not None else p
         o = pd @ v
@@ -540,8 +533,8 @@ class TiledAttention(Function):
                 m_new = xp.maximum(m, s.max(axis=-1, keepdims=True))
                 p = xp.exp(s - m_new)
                 correction = xp.exp(m - m_new)
-                correction[~xp.isfinite(m_new)] = 1
-                p[~xp.isfinite(s)] = 0
+                xp.copyto(correction, 1, where=~xp.isfinite(m_new))
+                xp.copyto(p, 0, where=~xp.isfinite(s))
                 ell = ell * correction + p.sum(axis=-1, keepdims=True)
                 o = o * correction + p @ v[..., j0:j1, :]
                 m = m_new

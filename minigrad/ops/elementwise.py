@@ -193,8 +193,8 @@ def remainder(a: Any, b: Any) -> Tensor:
 def floor_divide(a: Any, b: Any) -> Tensor:
     """Elementwise ``a // b`` rounded toward minus infinity (not differentiable, as in PyTorch)."""
     a, b = binary_operands("floor_divide", a, b)
-    if b.dtype.kind in "iu" and bool((b._data == 0).any()):
-        raise ZeroDivisionError("floor_divide: integer division by zero")
+    if b.dtype.kind in "iu":  # on a GPU checked there, reported at the next copy to the host
+        backend.check(~(b._data == 0).any(), ZeroDivisionError, "floor_divide: integer division by zero")
     return Tensor(array_module(a._data).floor_divide(a._data, b._data), a.device)
 
 
@@ -546,10 +546,11 @@ def equal(a: Tensor, b: Tensor) -> bool:
     if a.shape != b.shape:
         return False
     a, b = binary_operands("equal", a, b)
-    return bool((a._data == b._data).all())
+    return bool(backend.to_device((a._data == b._data).all(), backend.CPU))  # a host answer: one explicit copy
 
 
 def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     r"""True when :math:`|a - b| \le \mathrm{atol} + \mathrm{rtol}\,|b|` everywhere (broadcast; a Python bool)."""
     a, b = binary_operands("allclose", a, b)
-    return bool(array_module(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    close = array_module(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return bool(backend.to_device(array_module(a._data).asarray(close), backend.CPU))  # a host answer: one explicit copy

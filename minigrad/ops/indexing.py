@@ -131,12 +131,25 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"{x.ndim} dimensions, each no larger than the input's (except dim {dim})"
         )
     n = x.shape[d]
-    if index._data.size and (int(index._data.min()) < 0 or int(index._data.max()) >= n):
-        raise IndexError(
-            f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, "
-            f"got values in [{int(index._data.min())}, {int(index._data.max())}]"
-        )
+    check_index_range(index._data, n, f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, got {{}}")
     return Gather(d).apply(x, index.detach())
+
+
+def check_index_range(index: Any, n: int, message: str, ignore: int | None = None, error: type = IndexError) -> None:
+    """Raise ``error(message)`` (``{}``: the first offending value) unless every index is in ``[0, n)``.
+
+    Values equal to ``ignore`` are allowed. The test runs where the indices are: on a GPU it is
+    recorded there and reported at the next copy to the host (:func:`minigrad.backend.check`),
+    so a training step does not wait for the device at every lookup.
+    """
+    if not index.size:
+        return
+    flat = index.reshape(-1)
+    bad = (flat < 0) | (flat >= n)
+    if ignore is not None:
+        bad &= flat != ignore
+    first = bad.argmax()  # the first offending position (0 when there is none)
+    backend.check(~bad[first], error, message, flat[first])
 
 
 def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
@@ -144,12 +157,9 @@ def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
     if x.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expects an integer (int64) tensor of class indices, got {describe(x)}")
     xp = array_module(x._data)
-    hi = int(x._data.max()) if x._data.size else -1
-    lo = int(x._data.min()) if x._data.size else 0
-    if num_classes == -1:
-        num_classes = hi + 1
-    if lo < 0 or hi >= num_classes:
-        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got values in [{lo}, {hi}]")
+    if num_classes == -1:  # the output's shape depends on the data: the host must read it (as in PyTorch)
+        num_classes = int(backend.to_device(x._data.max(), backend.CPU)) + 1 if x._data.size else 0
+    check_index_range(x._data, num_classes, f"one_hot: class values must be in [0, {num_classes}), got {{}}", error=ValueError)
     out = (x._data[..., None] == xp.arange(num_classes)).astype(backend.int64)
     return Tensor(out, x.device)
 

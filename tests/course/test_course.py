@@ -72,6 +72,7 @@ def torch():
 
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_program_agrees_with_pytorch(torch, name):
+    minigrad.set_default_device("cpu")  # CPU programs (from_numpy), as they are under PyTorch; also in a GPU run
     theirs_mod, ours_mod = load(name, "torch"), load(name, "minigrad")
     try:
         theirs_model = theirs_mod.build()

@@ -23,7 +23,7 @@ def reference(arrays: list, grad: np.ndarray) -> dict:
     leaves = [mg.tensor(a, requires_grad=True) for a in arrays]
     out = mg.nn.functional.scaled_dot_product_attention(*leaves)
     (out * mg.tensor(grad)).sum().backward()
-    return {"out": out.detach().numpy(), **{f"d{n}": t.grad.numpy() for n, t in zip("QKV", leaves)}}
+    return {"out": out.detach().cpu().numpy(), **{f"d{n}": t.grad.cpu().numpy() for n, t in zip("QKV", leaves)}}
 
 
 def _forward_cases(rng: np.random.Generator) -> list:

@@ -25,7 +25,7 @@ def reference(q: np.ndarray, k: np.ndarray, v: np.ndarray, key_padding_mask: np.
         allowed &= np.tril(np.ones((L, S), dtype=bool))
     out, weights = mg.nn.functional.scaled_dot_product_attention(mg.tensor(q), mg.tensor(k), mg.tensor(v), attn_mask=mg.tensor(allowed),
                                                                  return_weights=True)
-    return {"out": out.numpy(), "weights": weights.numpy()}
+    return {"out": out.cpu().numpy(), "weights": weights.cpu().numpy()}
 
 
 def _qkv(rng: np.random.Generator, N: int, L: int, S: int, d: int, dv: int, scale: float = 1.0) -> list:

@@ -32,7 +32,7 @@ def forward_reference(arrays: list) -> dict:
         p.data[...] = a
     with mg.no_grad():
         h1, c1 = cell(mg.tensor(x), (mg.tensor(h), mg.tensor(c)))
-    return {"h_new": h1.numpy(), "c_new": c1.numpy()}
+    return {"h_new": h1.cpu().numpy(), "c_new": c1.cpu().numpy()}
 
 
 def backward_reference(arrays: list, dh_new: np.ndarray, dc_new: np.ndarray) -> dict:
@@ -43,7 +43,7 @@ def backward_reference(arrays: list, dh_new: np.ndarray, dc_new: np.ndarray) -> 
     c1 = i.sigmoid() * g.tanh() + f.sigmoid() * c
     h1 = o.sigmoid() * c1.tanh()
     ((h1 * mg.tensor(dh_new)).sum() + (c1 * mg.tensor(dc_new)).sum()).backward()
-    return {n: t.grad.numpy() for n, t in zip(GRADS, leaves)}
+    return {n: t.grad.cpu().numpy() for n, t in zip(GRADS, leaves)}
 
 
 def _forward_cases(rng: np.random.Generator) -> list:

@@ -29,7 +29,7 @@ def _split_cases(rng: np.random.Generator) -> list:
     cases = []
     for N, T, E, H in ((2, 3, 8, 2), (1, 4, 6, 3), (2, 2, 4, 1), (1, 3, 4, 4)):
         x = rng.standard_normal((N, T, E))
-        heads = mg.tensor(x).reshape(N, T, H, E // H).permute(0, 2, 1, 3).numpy()
+        heads = mg.tensor(x).reshape(N, T, H, E // H).permute(0, 2, 1, 3).cpu().numpy()
         cases.append(expect(f"x (N={N}, T={T}, E={E}), num_heads={H}", call("split_heads", x, H), {"heads": heads}))
     return cases
 
@@ -38,7 +38,7 @@ def _merge_cases(rng: np.random.Generator) -> list:
     cases = []
     for N, H, T, d in ((2, 2, 3, 4), (1, 3, 4, 2), (2, 1, 2, 4), (3, 4, 1, 1)):
         x = rng.standard_normal((N, H, T, d))
-        merged = mg.tensor(x).permute(0, 2, 1, 3).reshape(N, T, H * d).numpy()
+        merged = mg.tensor(x).permute(0, 2, 1, 3).reshape(N, T, H * d).cpu().numpy()
         cases.append(expect(f"x (N={N}, H={H}, T={T}, d={d})", call("merge_heads", x), {"merged": merged}))
     return cases
 
@@ -49,7 +49,7 @@ def _projection_cases(rng: np.random.Generator) -> list:
         query, key, value = rng.standard_normal((N, L, E)), rng.standard_normal((N, S, E)), rng.standard_normal((N, S, E))
         w, b = weights(rng, E)[:2]
         F = mg.nn.functional
-        expected = {name: F.linear(mg.tensor(t), mg.tensor(w[i * E : (i + 1) * E]), mg.tensor(b[i * E : (i + 1) * E])).numpy()
+        expected = {name: F.linear(mg.tensor(t), mg.tensor(w[i * E : (i + 1) * E]), mg.tensor(b[i * E : (i + 1) * E])).cpu().numpy()
                     for i, (name, t) in enumerate((("q", query), ("k", key), ("v", value)))}
         cases.append(expect(f"N={N}, L={L}, S={S}, E={E}", call("in_projection", query, key, value, w, b), expected))
     return cases
@@ -72,7 +72,7 @@ def _forward_cases(rng: np.random.Generator) -> list:
                                             key_padding_mask=None if mask is None else mg.tensor(mask))
         label = f"N={N}, L={L}, S={S}, E={E}, num_heads={H}" + (", key_padding_mask" if padded else "")
         cases.append(expect(label, call("multihead_attention", query, key, value, H, *params, key_padding_mask=mask),
-                            {"out": out.numpy(), "weights": avg.numpy()}))
+                            {"out": out.cpu().numpy(), "weights": avg.cpu().numpy()}))
     return cases
 
 

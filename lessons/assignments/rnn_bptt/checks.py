@@ -35,9 +35,9 @@ def reference(arrays: list, dhs: np.ndarray | None = None, truncate: int | None 
         hs.append(h)
     hs = mg.stack(hs)
     if dhs is None:
-        return hs.detach().numpy(), None
+        return hs.detach().cpu().numpy(), None
     (hs * mg.tensor(dhs)).sum().backward()
-    return hs.detach().numpy(), {n: t.grad.numpy() for n, t in zip(GRADS, leaves)}
+    return hs.detach().cpu().numpy(), {n: t.grad.cpu().numpy() for n, t in zip(GRADS, leaves)}
 
 
 def _forward_cases(rng: np.random.Generator) -> list:

@@ -29,21 +29,27 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm
     devs = {p.device for p in params}
     if len(devs) > 1:
         raise RuntimeError(f"clip_grad_norm_: gradients are on several devices {sorted(map(str, devs))}")
-    xp = params[0].device.xp
-    g = [p.grad._data for p in params]
-    if norm_type == math.inf:
-        total = max(xp.abs(a).max() for a in g)
+    dev, dtype = params[0].device, params[0].grad.dtype
+    xp = dev.xp
+    g = [p.grad._data for p in params if p.grad._data.size]
+    # on the device throughout, as a 0-d array: a Python float per parameter would make the host wait for the GPU
+    if not g:
+        total = xp.zeros((), dtype=dtype)
+    elif norm_type == math.inf:
+        total = xp.stack([xp.abs(a).max() for a in g]).max()
     else:
-        total = sum(float((xp.abs(a) ** norm_type).sum()) for a in g) ** (1.0 / norm_type)
-    total = float(total)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}; "
-                           f"pass error_if_nonfinite=False to clip anyway")
-    coef = min(max_norm / (total + 1e-6), 1.0)
+        total = xp.stack([(xp.abs(a) ** norm_type).sum() for a in g]).sum() ** (1.0 / norm_type)
+    total = xp.asarray(total, dtype=dtype)  # NumPy reductions give scalars; a tensor holds an array
+    if error_if_nonfinite:  # asked for: the host needs the value
+        value = float(backend.to_device(total, backend.CPU))
+        if not math.isfinite(value):
+            raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {value}; "
+                               f"pass error_if_nonfinite=False to clip anyway")
+    coef = Tensor(xp.asarray(xp.minimum(max_norm / (total + 1e-6), 1.0), dtype=dtype), dev)
     with no_grad():
         for p in params:
             p.grad.mul_(coef)
-    return Tensor(xp.asarray(total, dtype=params[0].grad.dtype), params[0].device)
+    return Tensor(total, dev)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
