@@ -196,7 +196,7 @@ def document_rows(values: dict) -> list:
     K = mg.tensor([values[f"K_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
     V = mg.tensor([values[f"V_{j}"] for j in (1, 2, 3)], dtype=mg.float64)
     rows.append(claim("001 §3.2.2", "context_i = sum_j weight_i K_j", r"\text{context}_i = \sum_{j=1}^{T} \text{weight}_i \cdot K_j", "wrong",
-                      f"P K = {vec((P @ K).numpy())}, P V = {vec((P @ V).numpy())}",
+                      f"P K = {vec((P @ K).cpu().numpy())}, P V = {vec((P @ V).cpu().numpy())}",
                       _("attention sums the values V_j, as §4.2 does; §3.2.2 (encoder and decoder) sums the keys, which "
                         "gives other numbers; it also writes weight_i where the weight depends on i and j")))
     return rows

@@ -321,7 +321,7 @@ def run(ctx) -> dict:
                "{with_residuals:.2e}").format(as_printed=repaired["as_printed"], shape=repaired["shape"],
                                               difference=repaired["difference"], formula=formula["formula"],
                                               with_residuals=formula["with_residuals"]))
-    attention_diff = float(np.abs(O.numpy() - reference.numpy()).max())
+    attention_diff = float(np.abs(O.cpu().numpy() - reference.cpu().numpy()).max())
     rows = document_rows(attention_diff, failures, repaired, formula, outputs, size)
     ctx.section(_("Check of every formula, code sample and claim of §4 and §5"))
     ctx.table(rows)

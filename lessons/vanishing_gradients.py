@@ -64,9 +64,9 @@ def step_gradient_norms(T: int = 100, hidden: int = 32, seed: int = 0) -> dict:
         curves[label] = np.linalg.norm(g, axis=-1).mean(axis=1)
     mg.manual_seed(seed)
     attn = nn.MultiheadAttention(8, 2).double()
-    xa = mg.tensor(x.numpy(), requires_grad=True)
+    xa = mg.tensor(x.cpu().numpy(), requires_grad=True)
     attn(xa, xa, xa, need_weights=False)[0][-1].sum().backward()
-    curves["self-attention, 1 layer (dL/dx_t)"] = np.linalg.norm(xa.grad.numpy(), axis=-1).mean(axis=1)
+    curves["self-attention, 1 layer (dL/dx_t)"] = np.linalg.norm(xa.grad.cpu().numpy(), axis=-1).mean(axis=1)
     return curves
 
 
