@@ -1,142 +1,164 @@
-"""Timing and reporting: medians and spread over repeats, ratios to PyTorch, machine details."""
+"""Running the workloads: each library alone in its own process, alternating, ``pairs`` pairs per workload.
+
+For every pair of a workload, a minigrad process and a PyTorch process run one after the other (the
+order flips from pair to pair, so neither always runs first), so that the two see the same machine
+load. Each process reports the median of its samples; the harness reports, per library, the median
+over pairs of those medians and their spread (lowest to highest), and the ratio as the median over
+pairs of minigrad's time / PyTorch's time in the same pair.
+"""
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from pathlib import Path
 
 import numpy as np
 
+from .workloads import WORKLOADS
+
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @dataclass
-class Timing:
-    """Seconds per call: the median and the interquartile range over ``len(samples)`` repeats."""
+class Measured:
+    """One library's runs of one workload: one entry per pair (the process's median time, its memory)."""
 
-    samples: list
+    times: list = field(default_factory=list)
+    rss_step: list = field(default_factory=list)
+    traced: list = field(default_factory=list)
 
     @property
     def median(self) -> float:
-        return statistics.median(self.samples)
+        return statistics.median(self.times)
 
     @property
-    def iqr(self) -> float:
-        q = np.percentile(self.samples, [25, 75])
-        return float(q[1] - q[0])
+    def spread(self) -> tuple:
+        return min(self.times), max(self.times)
+
+    def to_json(self) -> dict:
+        return {"median_s": self.median, "min_s": self.spread[0], "max_s": self.spread[1], "per_pair_s": self.times,
+                "rss_step_bytes": max(self.rss_step),
+                "traced_peak_bytes": max(self.traced) if self.traced and None not in self.traced else None}
 
 
 @dataclass
 class Result:
     workload: str
     description: str
-    minigrad: Timing
-    torch: Timing | None = None
-    notes: dict = field(default_factory=dict)
+    flops: float | None
+    series: str | None
+    T: int | None
+    libs: dict  # library -> Measured
 
     @property
     def ratio(self) -> float | None:
-        """The median over repeats of minigrad's time / PyTorch's time in the same repeat (paired samples)."""
-        if not self.torch:
+        """Median over pairs of minigrad's time / PyTorch's time in the same pair."""
+        mg, th = self.libs.get("minigrad"), self.libs.get("pytorch")
+        if not mg or not th or not th.times:
             return None
-        return statistics.median(a / b for a, b in zip(self.minigrad.samples, self.torch.samples))
+        return statistics.median(a / b for a, b in zip(mg.times, th.times))
 
 
-def _calls_per_sample(fn: Callable[[], object], min_sample_s: float) -> int:
-    fn()  # warm-up
-    t0 = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - t0, 1e-7)
-    return max(1, int(min_sample_s / once))
+def has_torch() -> bool:
+    """Whether PyTorch can be imported (asked of a subprocess, so this one never imports it)."""
+    return subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
 
 
-def _sample(fn: Callable[[], object], number: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - t0) / number
+def run_one(name: str, library: str, quick: bool, samples: int, min_sample_s: float) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.worker", name, library, "--samples", str(samples),
+           "--min-sample-s", str(min_sample_s)] + (["--quick"] if quick else [])
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark {name} ({library}) failed:\n{proc.stderr.strip()}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def measure(fns: list, repeats: int, min_sample_s: float = 0.02) -> list:
-    """Time each function of ``fns`` (None is skipped): ``repeats`` samples each, taken in turn.
+def run(names: list, libraries: list, pairs: int, quick: bool, samples: int, min_sample_s: float) -> list:
+    """Every workload of ``names``, ``pairs`` times per library, alternating; a tqdm bar shows progress."""
+    from tqdm import tqdm
 
-    Interleaving the samples (a, b, a, b, ...) exposes the functions to the same machine
-    conditions, so their ratio is steadier than that of two separate runs.
-    """
-    live = [(i, f, _calls_per_sample(f, min_sample_s)) for i, f in enumerate(fns) if f is not None]
-    samples: dict = {i: [] for i, _, _ in live}
-    for _ in range(repeats):
-        for i, f, number in live:
-            samples[i].append(_sample(f, number))
-    return [Timing(samples[i]) if i in samples else None for i in range(len(fns))]
+    results = []
+    with tqdm(total=len(names) * pairs * len(libraries), unit="run", file=sys.stderr, dynamic_ncols=True,
+              bar_format="{desc} |{bar}| {n_fmt}/{total_fmt} runs, {elapsed} elapsed") as bar:
+        for name in names:
+            w = WORKLOADS[name]
+            measured = {lib: Measured() for lib in libraries}
+            for k in range(pairs):
+                for lib in (libraries if k % 2 == 0 else libraries[::-1]):
+                    bar.set_description_str(f"{name}: pair {k + 1} of {pairs}, {lib}")
+                    r = run_one(name, lib, quick, samples, min_sample_s)
+                    m = measured[lib]
+                    m.times.append(statistics.median(r["times"]))
+                    m.rss_step.append(r["rss_step_bytes"])
+                    m.traced.append(r["traced_peak_bytes"])
+                    bar.update()
+            res = Result(name, w.describe(quick), w.flops(quick) if w.flops else None, w.series,
+                         w.T(quick) if w.T else None, measured)
+            results.append(res)
+            line = "  ".join(f"{lib} {fmt_time(m.median)}" for lib, m in measured.items())
+            bar.write(f"{name}: {line}" + (f"  ratio {res.ratio:.2f}" if res.ratio is not None else ""))
+    return results
 
 
-def machine(device: str = "cpu") -> dict:
-    """The machine and library versions, for the report's header."""
+def gemm_peak(results: list) -> float | None:
+    """The matrix-multiply peak of this run: the faster library's median GFLOP/s on the ``gemm`` workload."""
+    for r in results:
+        if r.workload == "gemm":
+            return max(r.flops / m.median for m in r.libs.values()) / 1e9
+    return None
+
+
+def machine() -> dict:
+    """The machine, library versions and load, for the report's header."""
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
-    info = {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-    }
-    try:
-        import torch
-
-        info["torch"] = f"{torch.__version__} ({torch.get_num_threads()} threads)"
-    except ImportError:
-        info["torch"] = "not installed"
-    if device != "cpu":
-        import minigrad as mg
-
-        cp = mg.backend.cupy_module()
-        props = cp.cuda.runtime.getDeviceProperties(mg.backend.as_device(device).index)
-        info["gpu"] = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
-        info["cupy"] = cp.__version__
+    info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__}
+    probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__, torch.get_num_threads())"],
+                           capture_output=True, text=True)
+    if probe.returncode == 0:
+        version, threads = probe.stdout.split()
+        info["torch"] = f"{version} ({threads} threads)"
     return info
 
 
-def matmul_peak(device: str = "cpu", n: int = 2048, repeats: int = 5) -> dict:
-    """Achieved float32 GFLOP/s of an n x n matrix product: minigrad's array library's and PyTorch's."""
-    import minigrad as mg
-
-    dev = mg.backend.as_device(device)
-    a = dev.xp.asarray(np.random.default_rng(0).standard_normal((n, n), dtype=np.float32))
-    lib = "numpy" if dev.type == "cpu" else "cupy"
-    peaks = {lib: 2 * n**3 / min(measure([synced(lambda: a @ a, device)], repeats, 0.0)[0].samples) / 1e9}
+def load_average() -> list | None:
+    """The 1, 5 and 15-minute load averages (runnable processes), where the system reports them."""
     try:
-        import torch
-
-        ta = torch.tensor(np.asarray(mg.backend.to_device(a, mg.backend.CPU)), device="cuda" if dev.type == "cuda" else "cpu")
-        peaks["torch"] = 2 * n**3 / min(measure([synced(lambda: ta @ ta, device, torch_too=True)], repeats, 0.0)[0].samples) / 1e9
-    except ImportError:
-        pass
-    return peaks
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
-def synced(fn: Callable[[], object] | None, device: str, torch_too: bool = False) -> Callable[[], object] | None:
-    """``fn`` followed by waiting for the GPU, so that a time covers the work and not only its launch."""
-    if fn is None or device == "cpu":
-        return fn
-    import minigrad as mg
-
-    dev = mg.backend.as_device(device)
-
-    def run():
-        fn()
-        mg.backend.synchronize(dev)
-        if torch_too:
-            import torch
-
-            torch.cuda.synchronize()
-
-    return run
+def run_suite(names: list, pairs: int, quick: bool, samples: int, min_sample_s: float) -> dict:
+    """Run the suite and return everything the report needs, as plain data (what the JSON file holds)."""
+    libraries = ["minigrad"] + (["pytorch"] if has_torch() else [])
+    start, load_before = time.time(), load_average()
+    results = run(names, libraries, pairs, quick, samples, min_sample_s)
+    peak = gemm_peak(results)
+    return {
+        "command": "python -m benchmarks" + (" --quick" if quick else "") + f" --pairs {pairs}",
+        "machine": machine(),
+        "load_average": {"start": load_before, "end": load_average()},
+        "started_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime(start)),
+        "duration_s": round(time.time() - start, 1),
+        "pairs": pairs, "samples": samples, "quick": quick,
+        "gemm_peak_gflops": peak,
+        "workloads": {r.workload: {"description": r.description, "flops": r.flops, "series": r.series, "T": r.T,
+                                   "ratio": r.ratio,
+                                   "floor_s": r.flops / (peak * 1e9) if r.flops and peak else None,
+                                   **{lib: m.to_json() for lib, m in r.libs.items()}}
+                      for r in results},
+    }
 
 
 def fmt_time(s: float) -> str:
@@ -145,3 +167,11 @@ def fmt_time(s: float) -> str:
     if s < 1:
         return f"{s * 1e3:.2f} ms"
     return f"{s:.2f} s"
+
+
+def fmt_bytes(n: int | None) -> str:
+    if n is None:
+        return "—"
+    if n < 1 << 20:
+        return f"{n / 1024:.0f} KiB"
+    return f"{n / (1 << 20):.1f} MiB"
