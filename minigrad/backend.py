@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from typing import Any, Union
 
 import numpy
@@ -215,6 +216,41 @@ def array_module(array: Any):
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return _cupy
     return numpy
+
+
+# ------------------------------------------------------------------ reused buffers
+# Large NumPy arrays come straight from the operating system, which hands out zeroed pages and takes
+# them back when the array is freed: an op that allocates and frees the same large buffers on every
+# call (the recurrent ops' gates and states) then spends much of its time in page faults. Such an op
+# takes its buffers here and gives them back when it is done, so the next call of the same shape
+# reuses them. CuPy keeps its own memory pool, so only NumPy arrays are kept.
+_spare: dict = {}
+_SPARE_PER_SHAPE = 4  # enough for a few layers and directions of one shape
+_SPARE_MAX_BYTES = 1 << 25  # above 32 MiB the arithmetic dwarfs the page faults
+
+
+def buffer(xp: Any, shape: tuple, dtype: Any) -> Any:
+    """An uninitialised array of ``shape``: one given back by :func:`give_back` if any, else a new one."""
+    if xp is numpy:
+        free = _spare.get((shape, numpy.dtype(dtype)))
+        if free:
+            try:
+                return free.pop()
+            except IndexError:  # another thread took the last one
+                pass
+    return xp.empty(shape, dtype=dtype)
+
+
+def give_back(owner: dict, names: Any) -> None:
+    """Pop ``names`` from ``owner`` (an object's ``__dict__``) and keep for :func:`buffer` the arrays
+    nothing else refers to (no other name, no view of them)."""
+    for name in names:
+        a = owner.pop(name, None)
+        # two references: the name ``a`` and getrefcount's argument
+        if type(a) is numpy.ndarray and a.base is None and a.nbytes <= _SPARE_MAX_BYTES and sys.getrefcount(a) == 2:
+            free = _spare.setdefault((a.shape, a.dtype), [])
+            if len(free) < _SPARE_PER_SHAPE:
+                free.append(a)
 
 
 def sum_rows(a: Any) -> Any:

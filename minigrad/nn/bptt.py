@@ -25,11 +25,24 @@ import numpy
 from .. import backend
 from ..autograd import Function
 from ..backend import array_module
-from ..ops.elementwise import sigmoid_array
+
+
+def _sigmoid(xp: Any, a: Any, out: Any) -> Any:
+    """:math:`1/(1+e^{-a})` written into ``out`` (which may be ``a``), with no temporary array."""
+    with numpy.errstate(over="ignore"):  # exp(-a) overflows to inf for a < -88 (float32): sigmoid is then 0
+        xp.negative(a, out=out)
+        xp.exp(out, out=out)
+        out += 1
+        return xp.reciprocal(out, out=out)
 
 
 class _Recurrence(Function):
-    """What the three recurrences share: the mask, the input projection, outputs and weight gradients."""
+    """What the three recurrences share: the mask, the input projection, outputs and weight gradients.
+
+    Their large arrays (the saved states and gates, backward's per-step gradients) come from
+    :func:`minigrad.backend.buffer` and go back to it in :meth:`release`, after backward: the next
+    call of the same shape reuses them instead of asking the operating system for fresh pages.
+    """
 
     saves_inputs = False
     fresh_grads = True
@@ -39,10 +52,22 @@ class _Recurrence(Function):
         self.mask = mask  # (T, B) bool array or None
         self.record = record  # if a dict, backward stores delta_t for every t there under "deltas"
         self.n_outputs = 1 + self.n_states
+        self._taken: list = []  # names of the attributes that hold reused buffers
 
     def apply(self, x: Any, *rest: Any) -> Any:  # type: ignore[override]
         self.sequential_steps = x.shape[0]  # the loop inside: for minigrad.analysis's critical path
         return super().apply(x, *rest)
+
+    def release(self) -> None:
+        backend.give_back(self.__dict__, self._taken)
+        super().release()
+
+    def _buffer(self, name: str, xp: Any, shape: tuple, dtype: Any) -> Any:
+        """A reused uninitialised array, kept as ``self.<name>`` until :meth:`release` gives it back."""
+        a = backend.buffer(xp, shape, dtype)
+        setattr(self, name, a)
+        self._taken.append(name)
+        return a
 
     def _masks(self, x: Any) -> Any:
         """The mask as ``(T, B, 1)`` floats (0/1 multipliers of gradients), or None."""
@@ -61,22 +86,31 @@ class _Recurrence(Function):
             return hs[1:].copy()
         return array_module(hs).where(self.mask[:, :, None], hs[1:], 0)
 
-    @staticmethod
-    def _project(x: Any, w_ih: Any, b: Any) -> Any:
-        # the input projection has no time dependence: one matrix product for all steps (Eq. 1)
+    def _rows(self, x: Any) -> Any:
+        """``x`` of shape ``(T, B, I)`` as a ``(T*B, I)`` matrix (copied once if it is not contiguous)."""
         T, B, n_in = x.shape
-        xw = (x.reshape(T * B, n_in) @ w_ih.T).reshape(T, B, -1)
+        if x.flags.c_contiguous:
+            return x.reshape(T * B, n_in)
+        x2 = self._buffer("x2", array_module(x), (T * B, n_in), x.dtype)
+        x2.reshape(T, B, n_in)[...] = x
+        return x2
+
+    def _project(self, x2: Any, w_ih: Any, b: Any, T: int) -> Any:
+        # the input projection has no time dependence: one matrix product for all steps (Eq. 1)
+        xp = array_module(x2)
+        xw = self._buffer("xw", xp, (T, x2.shape[0] // T, w_ih.shape[0]), x2.dtype)
+        xp.matmul(x2, w_ih.T, out=xw.reshape(x2.shape[0], -1))
         if b is not None:
             xw += b
         return xw
 
-    def _weight_grads(self, x: Any, hprev: Any, d_in: Any, d_hid: Any, w_ih: Any, has_bias: bool) -> tuple:
+    def _weight_grads(self, x2: Any, hprev: Any, d_in: Any, d_hid: Any, w_ih: Any, has_bias: bool) -> tuple:
         """Gradients of the inputs and weights from the per-step pre-activation gradients (Eq. 4)."""
-        T, B, n_in = x.shape
+        T, B = hprev.shape[:2]
         di = d_in.reshape(T * B, -1)
         dh = d_hid.reshape(T * B, -1)
-        dx = (di @ w_ih).reshape(T, B, n_in) if self.needs_input_grad[0] else None
-        dw_ih = di.T @ x.reshape(T * B, n_in)
+        dx = (di @ w_ih).reshape(T, B, -1) if self.needs_input_grad[0] else None
+        dw_ih = di.T @ x2
         dw_hh = dh.T @ hprev.reshape(T * B, -1)
         grads = (dx, dw_ih, dw_hh)
         if has_bias:
@@ -108,37 +142,48 @@ class RNNSequence(_Recurrence):
     def forward(self, x, h0, w_ih, w_hh, b_ih=None, b_hh=None):
         xp = array_module(x)
         T, B, _ = x.shape
-        xw = self._project(x, w_ih, None if b_ih is None else b_ih + b_hh)
-        hs = xp.empty((T + 1,) + h0.shape, dtype=x.dtype)
+        x2 = self._rows(x)
+        xw = self._project(x2, w_ih, None if b_ih is None else b_ih + b_hh, T)
+        hs = self._buffer("hs", xp, (T + 1,) + h0.shape, x.dtype)
         hs[0] = h0
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # NumPy multiplied (8, 256) by a transposed view in 27 us, by a copy in 10 us
+        w_hh_t = xp.ascontiguousarray(w_hh.T)  # BLAS reads a contiguous (H, H) operand faster than a transposed view
+        masked = self.mask is not None
         for t in range(T):
-            a = xw[t] + hs[t] @ w_hh_t
-            h = xp.maximum(a, 0) if self.relu else xp.tanh(a)
-            hs[t + 1] = self._keep(t, h, hs[t])
-        self.x, self.hs, self.w_ih, self.w_hh, self.has_bias = x, hs, w_ih, w_hh, b_ih is not None
+            a = xw[t]  # a_t, in place
+            a += hs[t] @ w_hh_t
+            out = None if masked else hs[t + 1]
+            h = xp.maximum(a, 0, out=out) if self.relu else xp.tanh(a, out=out)
+            if masked:
+                hs[t + 1] = self._keep(t, h, hs[t])
+        self.x2, self.w_ih, self.w_hh, self.has_bias = x2, w_ih, w_hh, b_ih is not None
         return self._outputs(hs), hs[T].copy()
 
     def backward(self, gout, gh):
         xp = array_module(self.hs)
-        hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
-        T = self.x.shape[0]
-        # phi'(a_t) for all t at once, read off the saved outputs (Eq. 2): the loop keeps only the recursion
-        dphi = (hs[1:] > 0).astype(hs.dtype) if self.relu else 1 - hs[1:] * hs[1:]
+        hs, w_hh = self.hs, self.w_hh
+        m = self._masks(hs)
+        T = hs.shape[0] - 1
+        # da starts as phi'(a_t) for all t at once, read off the saved outputs (Eq. 2); the loop scales it
+        # by delta_t in place, so it keeps only the recursion
+        da = self._buffer("da", xp, hs[1:].shape, hs.dtype)
+        if self.relu:
+            xp.greater(hs[1:], 0, out=da, casting="unsafe")
+        else:
+            xp.multiply(hs[1:], hs[1:], out=da)
+            xp.subtract(1, da, out=da)
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
-        da = xp.empty_like(dphi)
         deltas = xp.empty_like(da) if self.record is not None else None
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
             if deltas is not None:
                 deltas[t] = delta
             d_new = delta if m is None else delta * m[t]
-            xp.multiply(d_new, dphi[t], out=da[t])  # Eq. 2
+            da[t] *= d_new  # Eq. 2
             back = da[t] @ w_hh  # Eq. 3
             delta = back if m is None else back + (delta - d_new)  # a padded step hands delta to h_{t-1}
         if deltas is not None:
             self.record["deltas"] = deltas
-        grads = self._weight_grads(self.x, hs[:-1], da, da, self.w_ih, self.has_bias)
+        grads = self._weight_grads(self.x2, hs[:-1], da, da, self.w_ih, self.has_bias)
         return (grads[0], delta) + grads[1:]
 
 
@@ -168,76 +213,81 @@ class LSTMSequence(_Recurrence):
         xp = array_module(x)
         T, B, n_in = x.shape
         H = h0.shape[-1]
+        dt = x.dtype
         w_ih4 = w_ih.reshape(4, H, n_in)[self._ORDER]
         w_hh4 = w_hh.reshape(4, H, H)[self._ORDER]
         w_hh4_t = xp.ascontiguousarray(w_hh4.transpose(0, 2, 1))
-        x2 = x.reshape(T * B, n_in)
+        x2 = self._rows(x)
         # the input projection has no time dependence: one batch of products for all steps (Eq. 1)
-        gates = xp.matmul(x2, w_ih4.transpose(0, 2, 1)).reshape(4, T, B, H)
+        gates = self._buffer("gates", xp, (4, T, B, H), dt)
+        xp.matmul(x2, w_ih4.transpose(0, 2, 1), out=gates.reshape(4, T * B, H))
         if b_ih is not None:
             gates += (b_ih + b_hh).reshape(4, H)[self._ORDER][:, None, None, :]
-        hs = xp.empty((T + 1, B, H), dtype=x.dtype)
-        cs = xp.empty_like(hs)
+        hs = self._buffer("hs", xp, (T + 1, B, H), dt)
+        cs = self._buffer("cs", xp, (T + 1, B, H), dt)
+        tcs = self._buffer("tcs", xp, (T, B, H), dt)
         hs[0], cs[0] = h0, c0
-        tcs = xp.empty((T, B, H), dtype=x.dtype)
-        hw = xp.empty((4, B, H), dtype=x.dtype)
-        ig = xp.empty((B, H), dtype=x.dtype)
+        hw = xp.empty((4, B, H), dtype=dt)
+        ig = xp.empty((B, H), dtype=dt)
         masked = self.mask is not None
         # Each step writes straight into the saved buffers (no temporaries): at small sizes the
         # per-call cost of NumPy, not the arithmetic, is what a step costs.
-        with numpy.errstate(over="ignore"):  # exp(-a) overflows to inf for a < -88: sigmoid is then 0
-            for t in range(T):
-                gt = gates[:, t]  # a_t, then the gate values in place
-                xp.matmul(hs[t], w_hh4_t, out=hw)
-                gt += hw
-                sig = gt[:3]  # sigmoid(a) = 1 / (1 + exp(-a)), in place
-                xp.negative(sig, out=sig)
-                xp.exp(sig, out=sig)
-                sig += 1
-                xp.reciprocal(sig, out=sig)
-                xp.tanh(gt[3], out=gt[3])
-                o, i, f, g = gt
-                c = xp.multiply(f, cs[t], out=None if masked else cs[t + 1])
-                c += xp.multiply(i, g, out=ig)
-                xp.tanh(c, out=tcs[t])
-                h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
-                if masked:
-                    hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
-        self.x2, self.shape, self.hs, self.cs, self.gates, self.tcs = x2, x.shape, hs, cs, gates, tcs
-        self.w_ih4, self.w_hh4, self.has_bias = w_ih4, w_hh4, b_ih is not None
+        for t in range(T):
+            gt = gates[:, t]  # a_t, then the gate values in place
+            xp.matmul(hs[t], w_hh4_t, out=hw)
+            gt += hw
+            _sigmoid(xp, gt[:3], gt[:3])
+            o, i, f, g = gt
+            xp.tanh(g, out=g)
+            c = xp.multiply(f, cs[t], out=None if masked else cs[t + 1])
+            c += xp.multiply(i, g, out=ig)
+            xp.tanh(c, out=tcs[t])
+            h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
+            if masked:
+                hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
+        self.x2, self.w_ih4, self.w_hh4, self.has_bias = x2, w_ih4, w_hh4, b_ih is not None
         return self._outputs(hs), hs[T].copy(), cs[T].copy()
 
     def backward(self, gout, gh, gc):
         xp = array_module(self.hs)
-        hs, cs, tcs, w_hh4 = self.hs, self.cs, self.tcs, self.w_hh4
-        T, B, n_in = self.shape
-        H = hs.shape[-1]
+        hs, cs, tcs, w_hh4, gates = self.hs, self.cs, self.tcs, self.w_hh4, self.gates
+        _, T, B, H = gates.shape
+        dt = hs.dtype
         m = self._masks(hs)
-        o, i, f, g = self.gates
-        # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once:
-        # the loop then only multiplies and carries (what is truly sequential).
-        road = o * (1 - tcs * tcs)  # d h_t / d c_t
+        o, i, f, g = gates
+        # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once, written into
+        # reused buffers: the loop then only multiplies and carries (what is truly sequential).
+        road = self._buffer("road", xp, (T, B, H), dt)  # d h_t / d c_t = o (1 - tanh^2 c_t)
+        xp.multiply(tcs, tcs, out=road)
+        xp.subtract(1, road, out=road)
+        road *= o
         # da starts as d a_t / d delta_t (gate o) and d a_t / d gamma_t (gates i, f, g); the loop
         # scales it in place, so one buffer serves both
-        da = xp.empty((4, T, B, H), dtype=hs.dtype)
-        da[0] = tcs * o * (1 - o)
-        da[1] = g * i * (1 - i)
-        da[2] = cs[:-1] * f * (1 - f)
-        da[3] = i * (1 - g * g)
+        da = self._buffer("da", xp, (4, T, B, H), dt)
+        xp.subtract(1, gates[:3], out=da[:3])  # sigma' = sigma (1 - sigma), the three sigmoid gates at once
+        da[:3] *= gates[:3]
+        da[0] *= tcs
+        da[1] *= g
+        da[2] *= cs[:-1]
+        xp.multiply(g, g, out=da[3])  # tanh' = 1 - g^2
+        xp.subtract(1, da[3], out=da[3])
+        da[3] *= i
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
+        back = xp.empty((4, B, H), dtype=dt)
         for t in range(T - 1, -1, -1):
             delta = self._output_grad(gout, t, delta, m)
             if deltas is not None:
                 deltas[t] = delta
             dh_new = delta if m is None else delta * m[t]
             dc_new = gamma if m is None else gamma * m[t]
-            dc = dc_new + dh_new * road[t]  # Eq. 5
+            dc = dh_new * road[t]  # Eq. 5
+            dc += dc_new
             da[0, t] *= dh_new  # Eq. 6
             da[1:, t] *= dc
-            back_c = dc * f[t]  # Eq. 7
-            back_h = xp.matmul(da[:, t], w_hh4).sum(axis=0)
+            back_c = xp.multiply(dc, f[t], out=dc)  # Eq. 7
+            back_h = xp.matmul(da[:, t], w_hh4, out=back).sum(axis=0)
             if m is None:
                 gamma, delta = back_c, back_h
             else:  # what a padded step carries straight back
@@ -247,13 +297,19 @@ class LSTMSequence(_Recurrence):
         # Eq. 4 per gate block, then back to PyTorch's (i, f, g, o) rows
         da = da.reshape(4, T * B, H)
         da_t = da.transpose(0, 2, 1)
-        back = self._TO_TORCH
-        dx = xp.matmul(da, self.w_ih4).sum(axis=0).reshape(T, B, n_in) if self.needs_input_grad[0] else None
-        dw_ih = xp.matmul(da_t, self.x2)[back].reshape(4 * H, n_in)
-        dw_hh = xp.matmul(da_t, hs[:-1].reshape(T * B, H))[back].reshape(4 * H, H)
+        order = self._TO_TORCH
+        dx = None
+        if self.needs_input_grad[0]:  # sum over gates of da_k W_k, accumulated in place
+            dx = da[0] @ self.w_ih4[0]
+            part = self._buffer("part", xp, dx.shape, dt)
+            for k in range(1, 4):
+                dx += xp.matmul(da[k], self.w_ih4[k], out=part)
+            dx = dx.reshape(T, B, -1)
+        dw_ih = xp.matmul(da_t, self.x2)[order].reshape(4 * H, -1)
+        dw_hh = xp.matmul(da_t, hs[:-1].reshape(T * B, H))[order].reshape(4 * H, H)
         grads = (dx, delta, gamma, dw_ih, dw_hh)
         if self.has_bias:
-            db = xp.matmul(xp.ones(T * B, dtype=da.dtype), da)[back].reshape(4 * H)
+            db = xp.matmul(xp.ones(T * B, dtype=dt), da)[order].reshape(4 * H)
             grads += (db, db.copy())
         return grads
 
@@ -274,42 +330,59 @@ class GRUSequence(_Recurrence):
         xp = array_module(x)
         T, B, _ = x.shape
         H = h0.shape[-1]
-        xw = self._project(x, w_ih, b_ih)
-        hs = xp.empty((T + 1, B, H), dtype=x.dtype)
+        dt = x.dtype
+        x2 = self._rows(x)
+        xw = self._project(x2, w_ih, b_ih, T)
+        hs = self._buffer("hs", xp, (T + 1, B, H), dt)
         hs[0] = h0
-        rz = xp.empty((T, B, 2 * H), dtype=x.dtype)
-        ns = xp.empty((T, B, H), dtype=x.dtype)
-        ghn = xp.empty((T, B, H), dtype=x.dtype)  # a^n_h, kept for dr
-        w_hh_t = xp.ascontiguousarray(w_hh.T)  # NumPy multiplied (8, 256) by a transposed view in 27 us, by a copy in 10 us
+        rz = self._buffer("rz", xp, (T, B, 2 * H), dt)
+        ns = self._buffer("ns", xp, (T, B, H), dt)
+        hws = self._buffer("hws", xp, (T, B, 3 * H), dt)  # h_{t-1} W_hh^T + b_hh; its a^n_h part is kept for dr
+        w_hh_t = xp.ascontiguousarray(w_hh.T)  # BLAS reads a contiguous (H, 3H) operand faster than a transposed view
+        masked = self.mask is not None
         for t in range(T):
-            hw = hs[t] @ w_hh_t
+            hw = xp.matmul(hs[t], w_hh_t, out=hws[t])
             if b_hh is not None:
                 hw += b_hh
-            rz[t] = sigmoid_array(xw[t, :, : 2 * H] + hw[:, : 2 * H])
+            a = xw[t, :, : 2 * H]  # a^r, a^z, in place
+            a += hw[:, : 2 * H]
+            _sigmoid(xp, a, rz[t])
             r, z = rz[t, :, :H], rz[t, :, H:]
-            ghn[t] = hw[:, 2 * H :]
-            ns[t] = xp.tanh(xw[t, :, 2 * H :] + r * ghn[t])
-            h = ns[t] + z * (hs[t] - ns[t])
-            hs[t + 1] = self._keep(t, h, hs[t])
-        self.x, self.hs, self.rz, self.ns, self.ghn = x, hs, rz, ns, ghn
-        self.w_ih, self.w_hh, self.has_bias = w_ih, w_hh, b_ih is not None
+            n = xp.multiply(r, hw[:, 2 * H :], out=ns[t])
+            n += xw[t, :, 2 * H :]
+            xp.tanh(n, out=n)
+            h = xp.subtract(hs[t], n, out=None if masked else hs[t + 1])  # h_t = n + z (h_{t-1} - n)
+            h *= z
+            h += n
+            if masked:
+                hs[t + 1] = self._keep(t, h, hs[t])
+        self.x2, self.w_ih, self.w_hh, self.has_bias = x2, w_ih, w_hh, b_ih is not None
         return self._outputs(hs), hs[T].copy()
 
     def backward(self, gout, gh):
         xp = array_module(self.hs)
-        hs, w_hh, m = self.hs, self.w_hh, self._masks(self.x)
-        T, B, H = self.x.shape[0], hs.shape[1], hs.shape[-1]
-        r, z, n = self.rz[..., :H], self.rz[..., H:], self.ns
+        hs, w_hh = self.hs, self.w_hh
+        m = self._masks(hs)
+        T, B, H = hs.shape[0] - 1, hs.shape[1], hs.shape[-1]
+        r, z, n, ghn = self.rz[..., :H], self.rz[..., H:], self.ns, self.hws[..., 2 * H :]
         # The factors of Eqs. 8-9 that do not involve delta, for all t at once: each pre-activation
-        # gradient is delta_t times a known factor.
-        an = (1 - z) * (1 - n * n)  # d a^n_x / d delta (Eq. 8)
-        # d_in, d_hid start as the factors and are scaled by delta_t in place in the loop
-        d_in = xp.empty((T, B, 3, H), dtype=hs.dtype)
-        d_in[:, :, 0] = an * self.ghn * r * (1 - r)  # a^r (Eq. 9)
-        d_in[:, :, 1] = (hs[:-1] - n) * z * (1 - z)  # a^z
-        d_in[:, :, 2] = an
-        d_hid = d_in.copy()
-        d_hid[:, :, 2] = an * r  # a^n_h: the reset gate multiplies the hidden side only
+        # gradient is delta_t times a known factor. d_in, d_hid start as the factors and are scaled by
+        # delta_t in place in the loop.
+        d_in = self._buffer("d_in", xp, (T, B, 3, H), hs.dtype)
+        d_hid = self._buffer("d_hid", xp, (T, B, 3, H), hs.dtype)
+        an, scratch = d_in[:, :, 2], d_hid[:, :, 0]
+        xp.multiply(n, n, out=an)  # d a^n_x / d delta = (1 - z)(1 - n^2) (Eq. 8)
+        xp.subtract(1, an, out=an)
+        an *= xp.subtract(1, z, out=scratch)
+        dr = xp.subtract(1, r, out=d_in[:, :, 0])  # a^r (Eq. 9): an a^n_h r (1 - r)
+        dr *= r
+        dr *= ghn
+        dr *= an
+        dz = xp.subtract(1, z, out=d_in[:, :, 1])  # a^z: (h_{t-1} - n) z (1 - z)
+        dz *= z
+        dz *= xp.subtract(hs[:-1], n, out=scratch)
+        d_hid[:, :, :2] = d_in[:, :, :2]
+        xp.multiply(an, r, out=d_hid[:, :, 2])  # a^n_h: the reset gate multiplies the hidden side only
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
         for t in range(T - 1, -1, -1):
@@ -319,9 +392,10 @@ class GRUSequence(_Recurrence):
             dh_new = delta if m is None else delta * m[t]
             d_in[t] *= dh_new[:, None, :]
             d_hid[t] *= dh_new[:, None, :]
-            back = d_hid[t].reshape(B, 3 * H) @ w_hh + dh_new * z[t]  # Eq. 10
+            back = d_hid[t].reshape(B, 3 * H) @ w_hh  # Eq. 10
+            back += dh_new * z[t]
             delta = back if m is None else back + (delta - dh_new)
         if deltas is not None:
             self.record["deltas"] = deltas
-        grads = self._weight_grads(self.x, hs[:-1], d_in.reshape(T, B, 3 * H), d_hid.reshape(T, B, 3 * H), self.w_ih, self.has_bias)
+        grads = self._weight_grads(self.x2, hs[:-1], d_in.reshape(T, B, 3 * H), d_hid.reshape(T, B, 3 * H), self.w_ih, self.has_bias)
         return (grads[0], delta) + grads[1:]
