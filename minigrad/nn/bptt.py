@@ -28,12 +28,15 @@ from ..backend import array_module
 
 
 def _sigmoid(xp: Any, a: Any, out: Any) -> Any:
-    """:math:`1/(1+e^{-a})` written into ``out`` (which may be ``a``), with no temporary array."""
-    with numpy.errstate(over="ignore"):  # exp(-a) overflows to inf for a < -88 (float32): sigmoid is then 0
-        xp.negative(a, out=out)
-        xp.exp(out, out=out)
-        out += 1
-        return xp.reciprocal(out, out=out)
+    """:math:`1/(1+e^{-a})` written into ``out`` (which may be ``a``), with no temporary array.
+
+    For :math:`a < -88` (float32) :math:`e^{-a}` overflows to inf and the result is the correct limit 0:
+    callers silence that warning once around their loop (``numpy.errstate(over="ignore")``).
+    """
+    xp.negative(a, out=out)
+    xp.exp(out, out=out)
+    out += 1
+    return xp.reciprocal(out, out=out)
 
 
 class _Recurrence(Function):
@@ -232,19 +235,20 @@ class LSTMSequence(_Recurrence):
         masked = self.mask is not None
         # Each step writes straight into the saved buffers (no temporaries): at small sizes the
         # per-call cost of NumPy, not the arithmetic, is what a step costs.
-        for t in range(T):
-            gt = gates[:, t]  # a_t, then the gate values in place
-            xp.matmul(hs[t], w_hh4_t, out=hw)
-            gt += hw
-            _sigmoid(xp, gt[:3], gt[:3])
-            o, i, f, g = gt
-            xp.tanh(g, out=g)
-            c = xp.multiply(f, cs[t], out=None if masked else cs[t + 1])
-            c += xp.multiply(i, g, out=ig)
-            xp.tanh(c, out=tcs[t])
-            h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
-            if masked:
-                hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
+        with numpy.errstate(over="ignore"):  # see _sigmoid
+            for t in range(T):
+                gt = gates[:, t]  # a_t, then the gate values in place
+                xp.matmul(hs[t], w_hh4_t, out=hw)
+                gt += hw
+                _sigmoid(xp, gt[:3], gt[:3])
+                o, i, f, g = gt
+                xp.tanh(g, out=g)
+                c = xp.multiply(f, cs[t], out=None if masked else cs[t + 1])
+                c += xp.multiply(i, g, out=ig)
+                xp.tanh(c, out=tcs[t])
+                h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
+                if masked:
+                    hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
         self.x2, self.w_ih4, self.w_hh4, self.has_bias = x2, w_ih4, w_hh4, b_ih is not None
         return self._outputs(hs), hs[T].copy(), cs[T].copy()
 
@@ -340,22 +344,23 @@ class GRUSequence(_Recurrence):
         hws = self._buffer("hws", xp, (T, B, 3 * H), dt)  # h_{t-1} W_hh^T + b_hh; its a^n_h part is kept for dr
         w_hh_t = xp.ascontiguousarray(w_hh.T)  # BLAS reads a contiguous (H, 3H) operand faster than a transposed view
         masked = self.mask is not None
-        for t in range(T):
-            hw = xp.matmul(hs[t], w_hh_t, out=hws[t])
-            if b_hh is not None:
-                hw += b_hh
-            a = xw[t, :, : 2 * H]  # a^r, a^z, in place
-            a += hw[:, : 2 * H]
-            _sigmoid(xp, a, rz[t])
-            r, z = rz[t, :, :H], rz[t, :, H:]
-            n = xp.multiply(r, hw[:, 2 * H :], out=ns[t])
-            n += xw[t, :, 2 * H :]
-            xp.tanh(n, out=n)
-            h = xp.subtract(hs[t], n, out=None if masked else hs[t + 1])  # h_t = n + z (h_{t-1} - n)
-            h *= z
-            h += n
-            if masked:
-                hs[t + 1] = self._keep(t, h, hs[t])
+        with numpy.errstate(over="ignore"):  # see _sigmoid
+            for t in range(T):
+                hw = xp.matmul(hs[t], w_hh_t, out=hws[t])
+                if b_hh is not None:
+                    hw += b_hh
+                a = xw[t, :, : 2 * H]  # a^r, a^z, in place
+                a += hw[:, : 2 * H]
+                _sigmoid(xp, a, rz[t])
+                r, z = rz[t, :, :H], rz[t, :, H:]
+                n = xp.multiply(r, hw[:, 2 * H :], out=ns[t])
+                n += xw[t, :, 2 * H :]
+                xp.tanh(n, out=n)
+                h = xp.subtract(hs[t], n, out=None if masked else hs[t + 1])  # h_t = n + z (h_{t-1} - n)
+                h *= z
+                h += n
+                if masked:
+                    hs[t + 1] = self._keep(t, h, hs[t])
         self.x2, self.w_ih, self.w_hh, self.has_bias = x2, w_ih, w_hh, b_ih is not None
         return self._outputs(hs), hs[T].copy()
 

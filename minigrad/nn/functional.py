@@ -510,54 +510,85 @@ class TiledAttention(Function):
     def __init__(self, scale: float, causal: bool, block: int) -> None:
         self.scale, self.causal, self.block = scale, causal, block
 
-    def _scores(self, qs: Any, k: Any, j0: int, j1: int) -> Any:
+    def _scores(self, qs: Any, k: Any, j0: int, j1: int, out: Any) -> Any:
+        r""":math:`S_j = sQK_j^\top` into ``out``, with :math:`-\infty` at masked (future) keys."""
         xp = array_module(qs)
-        s = qs @ xp.swapaxes(k[..., j0:j1, :], -1, -2)
+        s = xp.matmul(qs, xp.swapaxes(k[..., j0:j1, :], -1, -2), out=out)
         if self.causal:
-            rows = xp.arange(qs.shape[-2])[:, None]
-            s = xp.where(xp.arange(j0, j1)[None, :] <= rows, s, -xp.inf)
+            future = xp.arange(j0, j1)[None, :] > xp.arange(qs.shape[-2])[:, None]
+            xp.copyto(s, -xp.inf, where=future)
         return s
+
+    def _blocks(self, S: int):
+        """Key blocks ``(j0, j1)``; all but the last have the full block size."""
+        return [(j0, min(j0 + self.block, S)) for j0 in range(0, S, self.block)]
+
+    @staticmethod
+    def _buffer(xp: Any, bufs: dict, name: str, shape: tuple, dtype: Any) -> Any:
+        """One scratch array per name and shape for the whole loop (the last block may be narrower)."""
+        if (name, shape) not in bufs:
+            bufs[name, shape] = xp.empty(shape, dtype=dtype)
+        return bufs[name, shape]
+
+    @staticmethod
+    def _broadcast(q: Any, k: Any, v: Any) -> tuple:
+        """``q``, ``k``, ``v`` as views with one common batch shape (no copies)."""
+        xp = array_module(q)
+        batch = tuple(numpy.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]))
+        return batch, tuple(xp.broadcast_to(a, batch + a.shape[-2:]) for a in (q, k, v))
 
     def forward(self, q, k, v):
         xp = array_module(q)
-        qs = q * self.scale
-        batch = numpy.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+        batch, (qb, kb, vb) = self._broadcast(q, k, v)
+        qs = qb * self.scale
         L, S = q.shape[-2], k.shape[-2]
         o = xp.zeros(batch + (L, v.shape[-1]), dtype=q.dtype)
         m = xp.full(batch + (L, 1), -xp.inf, dtype=q.dtype)
         ell = xp.zeros(batch + (L, 1), dtype=q.dtype)
-        with numpy.errstate(invalid="ignore"):  # -inf - (-inf) in rows whose block is fully masked
-            for j0 in range(0, S, self.block):
-                j1 = min(j0 + self.block, S)
-                s = self._scores(qs, k, j0, j1)
-                m_new = xp.maximum(m, s.max(axis=-1, keepdims=True))
-                p = xp.exp(s - m_new)
-                correction = xp.exp(m - m_new)
-                xp.copyto(correction, 1, where=~xp.isfinite(m_new))
-                xp.copyto(p, 0, where=~xp.isfinite(s))
-                ell = ell * correction + p.sum(axis=-1, keepdims=True)
-                o = o * correction + p @ v[..., j0:j1, :]
-                m = m_new
+        bufs: dict = {}
+        for j0, j1 in self._blocks(S):
+            # all in place on one (..., L, block) buffer: at long sequences it is what costs time and memory
+            p = self._scores(qs, kb, j0, j1, self._buffer(xp, bufs, "p", batch + (L, j1 - j0), q.dtype))
+            m_new = xp.maximum(m, p.max(axis=-1, keepdims=True))
+            # Rows with no key yet (m' = -inf) are shifted by 0 instead, so that their masked scores give
+            # exp(-inf) = 0 rather than exp(-inf - -inf) = NaN: no pass over the block to find them.
+            shift = xp.where(m_new == -xp.inf, 0, m_new)
+            p -= shift
+            xp.exp(p, out=p)
+            correction = xp.exp(m - shift)
+            ell *= correction
+            ell += p.sum(axis=-1, keepdims=True)
+            o *= correction
+            o += xp.matmul(p, vb[..., j0:j1, :], out=self._buffer(xp, bufs, "pv", o.shape, q.dtype))
+            m = m_new
         o /= ell
         self.q, self.k, self.v, self.o, self.lse = q, k, v, o, m + xp.log(ell)
         return o.copy()
 
     def backward(self, go):
         xp = array_module(go)
-        q, k, v, o = self.q, self.k, self.v, self.o
+        batch, (q, k, v) = self._broadcast(self.q, self.k, self.v)
         qs = q * self.scale
-        d = (go * o).sum(axis=-1, keepdims=True)
-        dq = xp.zeros(numpy.broadcast_shapes(q.shape, go.shape[:-1] + (q.shape[-1],)), dtype=q.dtype)
-        dk = xp.zeros(go.shape[:-2] + k.shape[-2:], dtype=q.dtype)
-        dv = xp.zeros(go.shape[:-2] + v.shape[-2:], dtype=q.dtype)
-        for j0 in range(0, k.shape[-2], self.block):
-            j1 = min(j0 + self.block, k.shape[-2])
-            p = xp.exp(self._scores(qs, k, j0, j1) - self.lse)
-            dv[..., j0:j1, :] = xp.swapaxes(p, -1, -2) @ go
-            ds = p * (go @ xp.swapaxes(v[..., j0:j1, :], -1, -2) - d)
-            dq += (ds @ k[..., j0:j1, :]) * self.scale
-            dk[..., j0:j1, :] = (xp.swapaxes(ds, -1, -2) @ q) * self.scale
-        return sum_to_shape(dq, q.shape), sum_to_shape(dk, k.shape), sum_to_shape(dv, v.shape)
+        d = (go * self.o).sum(axis=-1, keepdims=True)
+        L, S, E, Ev = q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
+        dq = xp.zeros(batch + (L, E), dtype=q.dtype)
+        dk = xp.empty(batch + (S, E), dtype=q.dtype)
+        dv = xp.empty(batch + (S, Ev), dtype=q.dtype)
+        bufs: dict = {}
+        for j0, j1 in self._blocks(S):
+            w = j1 - j0
+            p = self._scores(qs, k, j0, j1, self._buffer(xp, bufs, "p", batch + (L, w), q.dtype))
+            p -= self.lse
+            xp.exp(p, out=p)
+            dv[..., j0:j1, :] = xp.matmul(xp.swapaxes(p, -1, -2), go, out=self._buffer(xp, bufs, "dv", batch + (w, Ev), q.dtype))
+            ds = xp.matmul(go, xp.swapaxes(v[..., j0:j1, :], -1, -2), out=self._buffer(xp, bufs, "ds", batch + (L, w), q.dtype))
+            ds -= d
+            ds *= p
+            dq += xp.matmul(ds, k[..., j0:j1, :], out=self._buffer(xp, bufs, "dq", dq.shape, q.dtype))
+            dk[..., j0:j1, :] = xp.matmul(xp.swapaxes(ds, -1, -2), q, out=self._buffer(xp, bufs, "dk", batch + (w, E), q.dtype))
+        dq *= self.scale  # the scale of S = s Q K^T, applied once to the sums
+        dk *= self.scale
+        return sum_to_shape(dq, self.q.shape), sum_to_shape(dk, self.k.shape), sum_to_shape(dv, self.v.shape)
 
 
 def _attention_mask(op: str, attn_mask: Any, L: int, S: int, batch: tuple, dtype: Any) -> tuple:
