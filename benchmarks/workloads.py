@@ -240,6 +240,13 @@ def _lstm_large_sizes(quick: bool) -> tuple:
     return (8, 4, 32) if quick else (128, 64, 256)
 
 
+def _lstm_large_flops(quick: bool) -> float:
+    # per step and row, 2 flops per multiply-add: forward W_ih x and W_hh h (8 d^2); backward their weight
+    # gradients (8 d^2) and the recurrent delta (4 d^2); the input needs no gradient
+    T, B, d = _lstm_large_sizes(quick)
+    return 2.0 * T * B * 20 * d * d
+
+
 def _attention_sizes(T: int) -> Callable[[bool], tuple]:
     return lambda quick: (1, 2, max(T // 16, 8), 16) if quick else (2, 8, T, 64)  # batch, heads, T, head dim
 
@@ -310,7 +317,7 @@ _WORKLOADS = [
              _lm_step, flops=_lm_flops),
     Workload("lstm_large", lambda q: "LSTM({2},{2}) forward+backward, T {0}, batch {1}, loss output.sum()".format(*_lstm_large_sizes(q)),
              _recurrent("LSTM", _lstm_large_sizes),
-             flops=lambda q: (lambda T, B, d: 2.0 * 3 * T * B * 8 * d * d)(*_lstm_large_sizes(q))),
+             flops=_lstm_large_flops),
     *[Workload(f"rnn_T{T}", lambda q, T=T: "tanh RNN({2},{2}) forward+backward, T {0}, batch {1}".format(*_rnn_sizes(T)(q)),
                _recurrent("RNN", _rnn_sizes(T)), series="rnn", T=lambda q, T=T: _rnn_sizes(T)(q)[0])
       for T in (16, 64, 256, 1024)],

@@ -1,18 +1,101 @@
-"""The benchmark suite runs (quick mode, small sizes). It reports timings; no test asserts one."""
+"""The benchmark harness, at tiny sizes: its structure and outputs. It reports timings; no test asserts one."""
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from benchmarks import report, worker
+from benchmarks.workloads import WORKLOADS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_benchmark_suite_runs_in_quick_mode(tmp_path):
-    out = tmp_path / "perf.md"
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_worker_runs_one_library_alone_and_reports_time_and_memory():
+    proc = _run("benchmarks.worker", "seed_lstm_step", "minigrad", "--quick", "--samples", "2", "--min-sample-s", "0")
     assert proc.returncode == 0, proc.stderr
-    assert "[1/" in proc.stdout  # progress is shown
-    report = out.read_text()
-    assert "| `op_overhead` |" in report and "Machine:" in report
+    r = json.loads(proc.stdout)
+    assert r["workload"] == "seed_lstm_step" and r["library"] == "minigrad"
+    assert len(r["times"]) == 2 and all(t > 0 for t in r["times"])
+    assert r["traced_peak_bytes"] > 0 and r["rss_step_bytes"] >= 0
+    # the minigrad process never imports PyTorch: its thread pool cannot compete with NumPy's
+    probe = "import sys, benchmarks.worker as w; w.run('seed_rnn_step', 'minigrad', True, 1, 0); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_each_workload_builds_for_minigrad_at_quick_sizes():
+    import minigrad as mg
+
+    for name, w in WORKLOADS.items():
+        step = w.build(mg, True)
+        step()
+        assert w.describe(True)
+        assert (w.series is None) == (w.T is None), name
+        if w.flops:
+            assert w.flops(True) > 0
+
+
+def test_suite_alternates_libraries_and_writes_page_json_and_figures(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("matplotlib")
+    names = ["gemm", "encoder_d512_step", "attention_T128"]
+    proc = _run("benchmarks", "--quick", "--pairs", "2", "--samples", "1", "--only", *names, "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "pair 2 of 2" in proc.stderr  # progress: the workload and the pair
+    data = json.loads((tmp_path / "performance.json").read_text())
+    assert list(data["workloads"]) == names
+    assert data["gemm_peak_gflops"] > 0 and data["pairs"] == 2
+    assert set(data["load_average"]) == {"start", "end"}
+    for name in names:
+        w = data["workloads"][name]
+        for lib in ("minigrad", "pytorch"):
+            assert len(w[lib]["per_pair_s"]) == 2
+            assert w[lib]["min_s"] <= w[lib]["median_s"] <= w[lib]["max_s"]
+        ratios = sorted(a / b for a, b in zip(w["minigrad"]["per_pair_s"], w["pytorch"]["per_pair_s"]))
+        assert w["ratio"] == pytest.approx(sum(ratios) / 2)  # the median of two pairs
+        assert w["minigrad"]["traced_peak_bytes"] > 0 and w["pytorch"]["traced_peak_bytes"] is None
+    enc = data["workloads"]["encoder_d512_step"]
+    assert enc["floor_s"] == pytest.approx(enc["flops"] / (data["gemm_peak_gflops"] * 1e9))
+    page = (tmp_path / "performance.md").read_text()
+    assert "| `attention_T128` |" in page and "Machine:" in page and "load average" in page
+    for g in report.GOALS:  # every goal has a row; those not run here say so
+        assert g.text() in page
+    assert "not measured in this run" in page
+    for png in ("performance-ratios.png", "performance-scaling.png"):
+        from matplotlib.image import imread
+
+        h, w, _ = imread(tmp_path / png).shape
+        assert abs(w / h - 16 / 9) < 0.01
+
+
+def test_plain_run_writes_nothing(tmp_path):
+    before = {p: p.stat().st_mtime_ns for p in (ROOT / "docs").glob("performance*")}
+    proc = _run("benchmarks", "--quick", "--pairs", "1", "--samples", "1", "--only", "op_overhead")
+    assert proc.returncode == 0, proc.stderr
+    assert "written" not in proc.stdout
+    assert {p: p.stat().st_mtime_ns for p in (ROOT / "docs").glob("performance*")} == before
+
+
+def test_goal_check_reads_ratio_peak_and_memory():
+    data = {"workloads": {"encoder_d512_step": {"ratio": 0.85, "floor_s": 0.5, "minigrad": {"median_s": 1.0}},
+                          "attention_T2048": {"ratio": 0.9, "minigrad": {"rss_step_bytes": 200},
+                                              "pytorch": {"rss_step_bytes": 100}}}}
+    goals = {g.workload: g for g in report.GOALS}
+    met, what = goals["encoder_d512_step"].check(data)
+    assert met is False and "50% of the GEMM peak" in what  # fast enough, but below 60% of the peak
+    met, what = goals["attention_T2048"].check(data)
+    assert met is False and "resident memory" in what  # fast enough, but more memory
+    assert goals["seed_lstm_step"].check(data) == (None, "not measured in this run")
+
+
+def test_worker_rejects_unknown_workload():
+    proc = _run("benchmarks.worker", "no_such_workload", "minigrad")
+    assert proc.returncode == 2 and "invalid choice" in proc.stderr
+    assert worker.LIBRARIES == {"minigrad": "minigrad", "pytorch": "torch"}
