@@ -1,11 +1,13 @@
-"""``python -m benchmarks [--quick] [--pairs N] [--only NAME ...] [--write-docs | --out DIR]``
+"""``python -m benchmarks [--quick] [--pairs N] [--only NAME ...] [--write-docs | --out DIR] [--from-json FILE]``
 
 Without ``--write-docs`` or ``--out`` the results are printed and nothing is written, so a run on a
-fresh clone leaves the tracked ``docs/performance.*`` files alone.
+fresh clone leaves the tracked ``docs/performance.*`` files alone. ``--from-json`` writes the page and
+figures again from the data of an earlier run (``performance.json``) without measuring anything.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -26,13 +28,21 @@ def main(argv: list | None = None) -> int:
     where.add_argument("--write-docs", action="store_true",
                        help="write docs/performance.md, docs/performance.json and the figures docs/performance-*.png")
     where.add_argument("--out", type=Path, help="write the same files into this folder instead")
+    p.add_argument("--from-json", type=Path, metavar="FILE", help="measure nothing: report the data of an earlier run")
     args = p.parse_args(argv)
     pairs = args.pairs or (1 if args.quick else 3)
     samples = args.samples or (3 if args.quick else 5)
     if pairs < 1 or samples < 1:
         p.error("--pairs and --samples must be at least 1")
     names = args.only or list(WORKLOADS)
-    data = run_suite(names, pairs, args.quick, samples, min_sample_s=0.02 if args.quick else 0.1)
+    if args.from_json:
+        try:
+            data = json.loads(args.from_json.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            print(f"python -m benchmarks: cannot read {args.from_json}: {e}", file=sys.stderr)
+            return 2
+    else:
+        data = run_suite(names, pairs, args.quick, samples, min_sample_s=0.02 if args.quick else 0.1)
     if data["gemm_peak_gflops"]:
         print(f"matrix-multiply peak {data['gemm_peak_gflops']:.0f} GFLOP/s")
     for g in GOALS:
@@ -43,7 +53,7 @@ def main(argv: list | None = None) -> int:
     if out is not None:
         for path in write(data, out):
             print(f"written {path}")
-    print(f"{len(names)} workloads, {pairs} pair(s) each, in {fmt_time(data['duration_s'])}")
+    print(f"{len(data['workloads'])} workloads, {data['pairs']} pair(s) each, measured in {fmt_time(data['duration_s'])}")
     return 0
 
 

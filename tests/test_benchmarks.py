@@ -68,6 +68,9 @@ def test_suite_alternates_libraries_and_writes_page_json_and_figures(tmp_path):
     for g in report.GOALS:  # every goal has a row; those not run here say so
         assert g.text() in page
     assert "not measured in this run" in page
+    again = _run("benchmarks", "--from-json", str(tmp_path / "performance.json"), "--out", str(tmp_path / "again"))
+    assert again.returncode == 0, again.stderr  # the page is a function of the data alone
+    assert (tmp_path / "again" / "performance.md").read_text() == page
     for png in ("performance-ratios.png", "performance-scaling.png"):
         from matplotlib.image import imread
 
@@ -93,6 +96,11 @@ def test_goal_check_reads_ratio_peak_and_memory():
     met, what = goals["attention_T2048"].check(data)
     assert met is False and "resident memory" in what  # fast enough, but more memory
     assert goals["seed_lstm_step"].check(data) == (None, "not measured in this run")
+
+
+def test_from_json_with_an_unreadable_file_is_a_usage_error(tmp_path):
+    proc = _run("benchmarks", "--from-json", str(tmp_path / "missing.json"))
+    assert proc.returncode == 2 and "cannot read" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_worker_rejects_unknown_workload():
