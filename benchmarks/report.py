@@ -51,18 +51,21 @@ class Goal:
 
 _SMALL = ("At these sizes a step is a few hundred NumPy calls on arrays of a few thousand numbers: the time goes to "
           "Python and to each call's fixed cost, which PyTorch's fused C++ kernels do not pay.")
+_THREADS = ("NumPy runs elementwise work (layer norm, softmax, ReLU, exp, Adam) on one core, while PyTorch spreads it "
+            "over all of them; only the matrix products use both cores in both libraries.")
 GOALS = [
     Goal("seed_lstm_step", 0.8, _SMALL),
     Goal("seed_rnn_step", 0.7, _SMALL),
     Goal("seed_gru_step", 0.7, _SMALL),
-    Goal("seed_transformer_step", 0.8, "The feed-forward layer (2,000 x 2,048 by 2,048 x 20) dominates: both libraries "
-         "run the same matrix products, so the ratio is set by the BLAS libraries and the elementwise passes around them."),
-    Goal("encoder_d512_step", 0.9, "The step is matrix products (the floor column): NumPy's and PyTorch's BLAS do "
-         "the same arithmetic, and the rest is elementwise passes over (4,096 x 2,048) activations.", min_peak=0.6),
-    Goal("lstm_large", 1.0, "At h = 256 each step's (64 x 256) by (256 x 1,024) product is small for the BLAS "
-         "and 128 of them run one after another, in NumPy and in PyTorch alike."),
+    Goal("seed_transformer_step", 0.8, "The feed-forward layer's (2,000 x 2,048) activations dominate: elementwise passes "
+         "over them, and matrix products with an inner size of 20, which no BLAS runs near its peak. " + _THREADS),
+    Goal("encoder_d512_step", 0.9, "Most of the step is matrix products (the floor column gives their share at the "
+         "peak). " + _THREADS, min_peak=0.6),
+    Goal("lstm_large", 1.0, "The loop is sequential: 128 steps, each a (64 x 256) by (256 x 1,024) product and a dozen "
+         "NumPy calls for the gates, forward and again backward; PyTorch runs the same loop in C++ with fused gate "
+         "kernels. " + _THREADS),
     Goal("attention_T2048", 1.0, "Tiled attention loops over key blocks in Python and recomputes the weights in "
-         "backward; PyTorch's fused kernel does the same in C++.", less_memory=True),
+         "backward, as PyTorch's fused kernel does in C++. " + _THREADS, less_memory=True),
 ]
 
 
@@ -101,6 +104,8 @@ def markdown(data: dict) -> str:
         f"Run started {data['started_utc']} UTC and took {data['duration_s'] / 60:.0f} min; load average (1, 5, 15 min) "
         f"{_load(load['start'])} at the start and {_load(load['end'])} at the end. A load above the number of cores means",
         "other processes shared the machine: times then spread, and the ratios of alternating pairs are the steadier figure.",
+        "Under such load both libraries' thread pools (OpenBLAS's in NumPy, OpenMP's in PyTorch) also wait for threads",
+        "the scheduler has set aside, so the times are those of a shared machine, not of either library alone on it.",
         "",
         f"Matrix-multiply peak in this run (float32): {peak:.0f} GFLOP/s." if peak else "No matrix-multiply peak in this run.",
         "",

@@ -224,9 +224,10 @@ def array_module(array: Any):
 # call (the recurrent ops' gates and states) then spends much of its time in page faults. Such an op
 # takes its buffers here and gives them back when it is done, so the next call of the same shape
 # reuses them. CuPy keeps its own memory pool, so only NumPy arrays are kept.
-_spare: dict = {}
+_spare: dict = {}  # (shape, dtype) -> arrays given back; oldest shapes first
 _SPARE_PER_SHAPE = 4  # enough for a few layers and directions of one shape
-_SPARE_MAX_BYTES = 1 << 25  # above 32 MiB the arithmetic dwarfs the page faults
+_SPARE_MAX_BYTES = 1 << 25  # above 32 MiB per array the arithmetic dwarfs the page faults
+_SPARE_TOTAL_BYTES = 1 << 27  # all kept arrays together (sequence lengths vary from batch to batch)
 
 
 def buffer(xp: Any, shape: tuple, dtype: Any) -> Any:
@@ -243,14 +244,22 @@ def buffer(xp: Any, shape: tuple, dtype: Any) -> Any:
 
 def give_back(owner: dict, names: Any) -> None:
     """Pop ``names`` from ``owner`` (an object's ``__dict__``) and keep for :func:`buffer` the arrays
-    nothing else refers to (no other name, no view of them)."""
+    nothing else refers to (no other name, no view of them). When the kept arrays exceed
+    ``_SPARE_TOTAL_BYTES``, those of the shapes given back longest ago are dropped."""
     for name in names:
         a = owner.pop(name, None)
         # two references: the name ``a`` and getrefcount's argument
         if type(a) is numpy.ndarray and a.base is None and a.nbytes <= _SPARE_MAX_BYTES and sys.getrefcount(a) == 2:
-            free = _spare.setdefault((a.shape, a.dtype), [])
+            key = (a.shape, a.dtype)
+            free = _spare.pop(key, [])  # re-inserted last: the most recently used shape
             if len(free) < _SPARE_PER_SHAPE:
                 free.append(a)
+            _spare[key] = free
+    total = sum(x.nbytes for free in list(_spare.values()) for x in free)
+    for key in list(_spare):
+        if total <= _SPARE_TOTAL_BYTES:
+            break
+        total -= sum(x.nbytes for x in _spare.pop(key, ()))
 
 
 def sum_rows(a: Any) -> Any:

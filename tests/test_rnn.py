@@ -304,3 +304,54 @@ def test_dropout_between_layers_only_in_training():
     rnn.train()
     c, _ = rnn(x)
     assert (c - a).abs().max().item() > 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_reused_buffers_give_the_same_gradients_and_are_reused(kind, monkeypatch):
+    """The recurrent ops hand their large arrays back after backward and take them again on the next call."""
+    from minigrad import backend
+
+    monkeypatch.setattr(backend, "_spare", {})
+    m = build(mg, kind, batch_first=True).double()  # batch_first: the input is copied once into a buffer too
+    x = mg.tensor(np.random.default_rng(1).standard_normal((3, 5, 3)), requires_grad=True)
+
+    def grads():
+        m.zero_grad()
+        x.grad = None
+        out = m(x)[0]
+        (out * out).sum().backward()
+        return [x.grad.numpy().copy()] + [p.grad.numpy().copy() for p in m.parameters()]
+
+    first = grads()
+    kept = {id(a) for free in backend._spare.values() for a in free}
+    assert kept  # given back after backward
+    second = grads()  # runs on the arrays the first call gave back, which hold its old values
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    assert kept & {id(a) for free in backend._spare.values() for a in free}
+
+
+def test_give_back_keeps_only_arrays_nothing_else_refers_to(monkeypatch):
+    from minigrad import backend
+
+    monkeypatch.setattr(backend, "_spare", {})
+    owner = {"free": np.zeros((7, 3)), "viewed": np.zeros((7, 3)), "named": np.zeros((7, 3))}
+    view, named = owner["viewed"][1:], owner["named"]
+    backend.give_back(owner, ["free", "viewed", "named"])
+    assert owner == {}
+    assert len(backend._spare[(7, 3), np.dtype("float64")]) == 1  # the view and the other name keep theirs
+    again = backend.buffer(np, (7, 3), np.float64)
+    assert again is not named and again.base is not view.base
+    assert backend.buffer(np, (7, 3), np.float64) is not again  # each array is handed out once
+
+
+def test_kept_buffers_are_bounded_oldest_shapes_dropped(monkeypatch):
+    from minigrad import backend
+
+    monkeypatch.setattr(backend, "_spare", {})
+    monkeypatch.setattr(backend, "_SPARE_TOTAL_BYTES", 2 * 8 * 100 * 40)  # room for the last two arrays
+    for n in (10, 20, 30, 40):  # sequence lengths that change from batch to batch
+        backend.give_back({"a": np.zeros((n, 100)), "b": np.zeros((n, 100))}, ["a", "b"])
+    kept = {shape: len(free) for (shape, _), free in backend._spare.items()}
+    assert kept == {(40, 100): 2}
+    assert sum(a.nbytes for free in backend._spare.values() for a in free) <= backend._SPARE_TOTAL_BYTES
