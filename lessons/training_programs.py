@@ -356,7 +356,7 @@ def run(ctx) -> dict:
 # 1. Replace `nn.RNN` by `nn.LSTM` and `nn.GRU` (mind the LSTM's `(h, c)` state). Which learns fastest?
 # 2. Evaluate on fresh random sequences: what accuracy do you expect, and why?
 # 3. Time one epoch of each model on your machine (`python -m benchmarks --only seed_rnn_step
-#    seed_transformer_ff2048`) and explain the result with the parallelism lesson.
+#    seed_transformer_step`) and explain the result with the parallelism lesson.
 
 # %%
 if __name__ == "__main__":
