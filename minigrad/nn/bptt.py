@@ -219,13 +219,16 @@ class LSTMSequence(_Recurrence):
         dt = x.dtype
         w_ih4 = w_ih.reshape(4, H, n_in)[self._ORDER]
         w_hh4 = w_hh.reshape(4, H, H)[self._ORDER]
-        w_hh4_t = xp.ascontiguousarray(w_hh4.transpose(0, 2, 1))
+        # sigma(a) = (1 + tanh(a/2)) / 2: with the sigmoid gates' weights and biases halved (exact in binary
+        # floating point), one tanh over all four gates computes every gate, and two passes finish the sigmoids
+        half = xp.asarray([0.5, 0.5, 0.5, 1.0], dtype=dt)[:, None, None]
+        w_hh4_t = xp.ascontiguousarray((w_hh4 * half).transpose(0, 2, 1))
         x2 = self._rows(x)
         # the input projection has no time dependence: one batch of products for all steps (Eq. 1)
         gates = self._buffer("gates", xp, (4, T, B, H), dt)
-        xp.matmul(x2, w_ih4.transpose(0, 2, 1), out=gates.reshape(4, T * B, H))
+        xp.matmul(x2, (w_ih4 * half).transpose(0, 2, 1), out=gates.reshape(4, T * B, H))
         if b_ih is not None:
-            gates += (b_ih + b_hh).reshape(4, H)[self._ORDER][:, None, None, :]
+            gates += ((b_ih + b_hh).reshape(4, H)[self._ORDER] * half[:, :, 0])[:, None, None, :]
         hs = self._buffer("hs", xp, (T + 1, B, H), dt)
         cs = self._buffer("cs", xp, (T + 1, B, H), dt)
         tcs = self._buffer("tcs", xp, (T, B, H), dt)
@@ -235,20 +238,21 @@ class LSTMSequence(_Recurrence):
         masked = self.mask is not None
         # Each step writes straight into the saved buffers (no temporaries): at small sizes the
         # per-call cost of NumPy, not the arithmetic, is what a step costs.
-        with numpy.errstate(over="ignore"):  # see _sigmoid
-            for t in range(T):
-                gt = gates[:, t]  # a_t, then the gate values in place
-                xp.matmul(hs[t], w_hh4_t, out=hw)
-                gt += hw
-                _sigmoid(xp, gt[:3], gt[:3])
-                o, i, f, g = gt
-                xp.tanh(g, out=g)
-                c = xp.multiply(f, cs[t], out=None if masked else cs[t + 1])
-                c += xp.multiply(i, g, out=ig)
-                xp.tanh(c, out=tcs[t])
-                h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
-                if masked:
-                    hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
+        for t in range(T):
+            gt = gates[:, t]  # a_t (a_t/2 for the sigmoid gates), then the gate values in place
+            xp.matmul(hs[t], w_hh4_t, out=hw)
+            gt += hw
+            xp.tanh(gt, out=gt)
+            sig = gt[:3]
+            sig *= 0.5
+            sig += 0.5
+            o, i, f, g = gt
+            c = xp.multiply(f, cs[t], out=None if masked else cs[t + 1])
+            c += xp.multiply(i, g, out=ig)
+            xp.tanh(c, out=tcs[t])
+            h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
+            if masked:
+                hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
         self.x2, self.w_ih4, self.w_hh4, self.has_bias = x2, w_ih4, w_hh4, b_ih is not None
         return self._outputs(hs), hs[T].copy(), cs[T].copy()
 
