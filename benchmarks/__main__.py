@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--pairs N] [--only NAME ...] [--write-docs | --out DIR] [--from-json FILE]``
+"""``python -m benchmarks [--quick] [--pairs N] [--threads N] [--only NAME ...] [--write-docs | --out DIR] [--from-json FILE]``
 
 Without ``--write-docs`` or ``--out`` the results are printed and nothing is written, so a run on a
 fresh clone leaves the tracked ``docs/performance.*`` files alone. ``--from-json`` writes the page and
@@ -23,6 +23,8 @@ def main(argv: list | None = None) -> int:
                    help=f"run only these workloads (of: {', '.join(WORKLOADS)}); gemm gives the floor column")
     p.add_argument("--pairs", type=int, help="alternating minigrad/PyTorch pairs per workload (default 3; 1 with --quick)")
     p.add_argument("--samples", type=int, help="timed samples per process (default 5; 3 with --quick)")
+    p.add_argument("--threads", type=int, help="threads of every pool of both libraries (default: the libraries' own "
+                   "defaults); 1 makes a comparison that other processes on a shared machine disturb far less")
     p.add_argument("--quick", action="store_true", help="small sizes, short samples: the whole suite in under 2 minutes")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--write-docs", action="store_true",
@@ -32,8 +34,8 @@ def main(argv: list | None = None) -> int:
     args = p.parse_args(argv)
     pairs = args.pairs or (1 if args.quick else 3)
     samples = args.samples or (3 if args.quick else 5)
-    if pairs < 1 or samples < 1:
-        p.error("--pairs and --samples must be at least 1")
+    if pairs < 1 or samples < 1 or (args.threads is not None and args.threads < 1):
+        p.error("--pairs, --samples and --threads must be at least 1")
     names = args.only or list(WORKLOADS)
     if args.from_json:
         try:
@@ -42,7 +44,7 @@ def main(argv: list | None = None) -> int:
             print(f"python -m benchmarks: cannot read {args.from_json}: {e}", file=sys.stderr)
             return 2
     else:
-        data = run_suite(names, pairs, args.quick, samples, min_sample_s=0.02 if args.quick else 0.1)
+        data = run_suite(names, pairs, args.quick, samples, min_sample_s=0.02 if args.quick else 0.1, threads=args.threads)
     if data["gemm_peak_gflops"]:
         print(f"matrix-multiply peak {data['gemm_peak_gflops']:.0f} GFLOP/s")
     for g in GOALS:

@@ -70,16 +70,28 @@ def has_torch() -> bool:
     return subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
 
 
-def run_one(name: str, library: str, quick: bool, samples: int, min_sample_s: float) -> dict:
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def worker_env(threads: int | None) -> dict:
+    """The environment of a worker: this one, with every thread pool set to ``threads`` if given."""
+    env = dict(os.environ)
+    if threads:
+        env.update({v: str(threads) for v in THREAD_VARIABLES})
+    return env
+
+
+def run_one(name: str, library: str, quick: bool, samples: int, min_sample_s: float, threads: int | None = None) -> dict:
     cmd = [sys.executable, "-m", "benchmarks.worker", name, library, "--samples", str(samples),
            "--min-sample-s", str(min_sample_s)] + (["--quick"] if quick else [])
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=worker_env(threads))
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark {name} ({library}) failed:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run(names: list, libraries: list, pairs: int, quick: bool, samples: int, min_sample_s: float) -> list:
+def run(names: list, libraries: list, pairs: int, quick: bool, samples: int, min_sample_s: float,
+        threads: int | None = None) -> list:
     """Every workload of ``names``, ``pairs`` times per library, alternating; a tqdm bar shows progress."""
     from tqdm import tqdm
 
@@ -92,7 +104,7 @@ def run(names: list, libraries: list, pairs: int, quick: bool, samples: int, min
             for k in range(pairs):
                 for lib in (libraries if k % 2 == 0 else libraries[::-1]):
                     bar.set_description_str(f"{name}: pair {k + 1} of {pairs}, {lib}")
-                    r = run_one(name, lib, quick, samples, min_sample_s)
+                    r = run_one(name, lib, quick, samples, min_sample_s, threads)
                     m = measured[lib]
                     m.times.append(statistics.median(r["times"]))
                     m.rss_step.append(r["rss_step_bytes"])
@@ -114,7 +126,7 @@ def gemm_peak(results: list) -> float | None:
     return None
 
 
-def machine() -> dict:
+def machine(threads: int | None = None) -> dict:
     """The machine, library versions and load, for the report's header."""
     cpu = platform.processor() or "unknown"
     try:
@@ -124,7 +136,7 @@ def machine() -> dict:
         pass
     info = {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__}
     probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__, torch.get_num_threads())"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, env=worker_env(threads))
     if probe.returncode == 0:
         version, threads = probe.stdout.split()
         info["torch"] = f"{version} ({threads} threads)"
@@ -139,15 +151,21 @@ def load_average() -> list | None:
         return None
 
 
-def run_suite(names: list, pairs: int, quick: bool, samples: int, min_sample_s: float) -> dict:
-    """Run the suite and return everything the report needs, as plain data (what the JSON file holds)."""
+def run_suite(names: list, pairs: int, quick: bool, samples: int, min_sample_s: float, threads: int | None = None) -> dict:
+    """Run the suite and return everything the report needs, as plain data (what the JSON file holds).
+
+    ``threads`` sets every thread pool of both libraries (OpenBLAS's, OpenMP's, MKL's) in each process;
+    None leaves the libraries' defaults, as a user gets them.
+    """
     libraries = ["minigrad"] + (["pytorch"] if has_torch() else [])
     start, load_before = time.time(), load_average()
-    results = run(names, libraries, pairs, quick, samples, min_sample_s)
+    results = run(names, libraries, pairs, quick, samples, min_sample_s, threads)
     peak = gemm_peak(results)
     return {
-        "command": "python -m benchmarks" + (" --quick" if quick else "") + f" --pairs {pairs}",
-        "machine": machine(),
+        "command": "python -m benchmarks" + (" --quick" if quick else "") + f" --pairs {pairs}"
+                   + (f" --threads {threads}" if threads else ""),
+        "machine": machine(threads),
+        "threads": threads,
         "load_average": {"start": load_before, "end": load_average()},
         "started_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime(start)),
         "duration_s": round(time.time() - start, 1),
