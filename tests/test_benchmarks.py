@@ -46,13 +46,15 @@ def test_suite_alternates_libraries_and_writes_page_json_and_figures(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")
     names = ["gemm", "encoder_d512_step", "attention_T128"]
-    proc = _run("benchmarks", "--quick", "--pairs", "2", "--samples", "1", "--only", *names, "--out", str(tmp_path))
+    proc = _run("benchmarks", "--quick", "--pairs", "2", "--samples", "1", "--threads", "1", "--only", *names,
+                "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "pair 2 of 2" in proc.stderr  # progress: the workload and the pair
     data = json.loads((tmp_path / "performance.json").read_text())
     assert list(data["workloads"]) == names
     assert data["gemm_peak_gflops"] > 0 and data["pairs"] == 2
     assert set(data["load_average"]) == {"start", "end"}
+    assert data["threads"] == 1 and data["machine"]["torch"].endswith("(1 threads)")  # set in every process
     for name in names:
         w = data["workloads"][name]
         for lib in ("minigrad", "pytorch"):
@@ -65,6 +67,7 @@ def test_suite_alternates_libraries_and_writes_page_json_and_figures(tmp_path):
     assert enc["floor_s"] == pytest.approx(enc["flops"] / (data["gemm_peak_gflops"] * 1e9))
     page = (tmp_path / "performance.md").read_text()
     assert "| `attention_T128` |" in page and "Machine:" in page and "load average" in page
+    assert "**Threads**: 1 per library" in page
     for g in report.GOALS:  # every goal has a row; those not run here say so
         assert g.text() in page
     assert "not measured in this run" in page
