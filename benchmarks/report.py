@@ -114,6 +114,10 @@ def markdown(data: dict) -> str:
         "threads the scheduler has set aside, so with the default threads the times are those of a shared machine.",
         "",
         f"Matrix-multiply peak in this run (float32): {peak:.0f} GFLOP/s." if peak else "No matrix-multiply peak in this run.",
+        *(["A floor above 100% of a workload's time means that the `gemm` processes met a busier machine than that",
+           "workload's did: with a load above the number of cores, the floor is only indicative."]
+          if any(w["floor_s"] and w["floor_s"] > w["minigrad"]["median_s"] * 1.001 for w in data["workloads"].values())
+          else []),
         "",
         "![minigrad ÷ PyTorch time per workload](performance-ratios.png)",
         "",
