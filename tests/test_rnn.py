@@ -312,8 +312,9 @@ def test_reused_buffers_give_the_same_gradients_and_are_reused(kind, monkeypatch
     from minigrad import backend
 
     monkeypatch.setattr(backend, "_spare", {})
-    m = build(mg, kind, batch_first=True).double()  # batch_first: the input is copied once into a buffer too
-    x = mg.tensor(np.random.default_rng(1).standard_normal((3, 5, 3)), requires_grad=True)
+    # on the CPU (CuPy keeps its own memory pool); batch_first: the input is copied once into a buffer too
+    m = build(mg, kind, batch_first=True, device="cpu").double()
+    x = mg.tensor(np.random.default_rng(1).standard_normal((3, 5, 3)), requires_grad=True, device="cpu")
 
     def grads():
         m.zero_grad()
