@@ -33,7 +33,8 @@ from .creation import (
     rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from .ops import (
-    ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bmm, broadcast_to, cat, chunk, clamp,
+    DTypeError, ShapeError, abs, add, all, allclose, amax, amin, any, argmax, argmin, bitwise_and, bitwise_not,
+    bitwise_or, bitwise_xor, bmm, broadcast_to, cat, chunk, clamp,
     clip, cos, clone, cumsum, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, index_select, isfinite, isnan, le,
     log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select,
     matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,

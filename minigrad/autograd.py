@@ -110,6 +110,7 @@ class Function:
     needs_input_grad: tuple
     _versions: tuple
     _retained: list | None = None
+    _hooks: list | None = None
     _released = False
 
     def forward(self, *xs: Any) -> Any:
@@ -255,6 +256,10 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
             continue
         if not node._released:
             node._check_versions()
+        if node._hooks:  # before retain_grad, which sees the hooked gradient (as PyTorch)
+            for idx, hook in node._hooks:
+                if idx in gys:
+                    gys[idx] = run_hooks([hook], gys[idx], None)
         if node._retained:
             for idx, ref in node._retained:
                 t = ref()
@@ -295,6 +300,41 @@ def retain(node: Function, index: int, t: "Tensor") -> None:
     if node._retained is None:
         node._retained = []
     node._retained.append((index, weakref.ref(t)))
+
+
+class RemovableHandle:
+    """What ``Tensor.register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list, entry: Any) -> None:
+        self._hooks, self._entry = hooks, entry
+
+    def remove(self) -> None:
+        if any(h is self._entry for h in self._hooks):
+            self._hooks.remove(self._entry)
+
+
+def add_hook(node: Function, index: int, hook: Any) -> RemovableHandle:
+    """Make backward call ``hook`` on the gradient of output ``index`` of ``node`` (a non-leaf's hook)."""
+    if node._hooks is None:
+        node._hooks = []
+    entry = (index, hook)
+    node._hooks.append(entry)
+    return RemovableHandle(node._hooks, entry)
+
+
+def run_hooks(hooks: list, g: Any, like: "Tensor | None") -> Any:
+    """Pass gradient array ``g`` through each hook in turn; a hook returning a tensor replaces it."""
+    for hook in list(hooks):
+        dev = backend.device_of(g)
+        out = hook(_tensor_cls(g, dev))
+        if out is not None:
+            if not isinstance(out, _tensor_cls):
+                raise TypeError(f"register_hook: a hook must return a Tensor or None, got {type(out).__name__}")
+            if tuple(out.shape) != tuple(g.shape):
+                raise RuntimeError(f"register_hook: the hook returned a gradient of shape {tuple(out.shape)}, "
+                                   f"expected {tuple(g.shape)}")
+            g = out._data.astype(g.dtype, copy=False)
+    return g
 
 
 def grad_ready(x: Any, like: "Tensor", what: str) -> Any:

@@ -299,7 +299,7 @@ def erf(x: Any) -> Any:
     NumPy has none: SciPy's is used when installed, else the C library's ``erf``
     element by element (exact, slower). CuPy ships its own.
     """
-    if not isinstance(x, numpy.ndarray):
+    if array_module(x) is not numpy:  # (a NumPy scalar, from a 0-d array, stays on the CPU)
         return _cupyx.scipy.special.erf(x)
     try:
         from scipy.special import erf as scipy_erf  # noqa: PLC0415 (optional speed-up)

@@ -64,6 +64,8 @@ def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requir
         target = backend.int64
     else:
         target = arr.dtype
+    if target.kind in "iu" and arr.dtype.kind == "f" and arr.size and not bool(numpy.isfinite(backend.to_device(arr, backend.CPU)).all()):
+        raise RuntimeError(f"tensor: NaN or infinity cannot be converted to {target} (it has no such value)")
     arr = backend.to_device(arr, dev)
     arr = arr.astype(target, copy=True)
     return Tensor(arr, dev, requires_grad)
@@ -103,17 +105,17 @@ def _filled(fill: Any, size: tuple, dtype: DTypeLike, device: DeviceLike, requir
 
 def zeros(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _filled(0, size_args(size), dtype, device, requires_grad)
+    return _filled(0, size_args(size, "zeros"), dtype, device, requires_grad)
 
 
 def ones(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _filled(1, size_args(size), dtype, device, requires_grad)
+    return _filled(1, size_args(size, "ones"), dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of the given shape (minigrad fills it with zeros, so it never holds garbage)."""
-    return _filled(0, size_args(size), dtype, device, requires_grad)
+    return _filled(0, size_args(size, "empty"), dtype, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
@@ -145,7 +147,10 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: DTypeLike = None, 
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: the range from {start} to {end} runs against the step {step}; "
+                           f"use a step of the other sign")
     ints = all(isinstance(v, int) for v in (start, end, step))
     dt = _dtype(dtype, backend.int64 if ints else None)
     dev = backend.as_device(device)
@@ -172,14 +177,14 @@ def rand(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, require
     """Uniform samples on ``[0, 1)``."""
     dev = backend.as_device(device)
     dt = _dtype(dtype)
-    return Tensor(backend.generator(dev).random(size_args(size), dtype=dt), dev, requires_grad)
+    return Tensor(backend.generator(dev).random(size_args(size, "rand"), dtype=dt), dev, requires_grad)
 
 
 def randn(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples :math:`\\mathcal N(0, 1)`."""
     dev = backend.as_device(device)
     dt = _dtype(dtype)
-    return Tensor(backend.generator(dev).standard_normal(size_args(size), dtype=dt), dev, requires_grad)
+    return Tensor(backend.generator(dev).standard_normal(size_args(size, "randn"), dtype=dt), dev, requires_grad)
 
 
 def _rng(generator: backend.Generator | None, dev: Device) -> Any:

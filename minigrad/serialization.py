@@ -15,6 +15,9 @@ file) or has allowed them with :func:`add_safe_globals`. Every malformed or trun
 :class:`CheckpointError`. Saving to a path writes a temporary file beside the target and renames it
 over the target only when complete, so a crash mid-save never leaves a half-written checkpoint under
 the target name.
+The temporary file's name holds the target's name and the saving process's id; a process killed
+mid-save cannot remove its own, so the next ``save`` to that target, or a ``load`` of it, removes those
+whose process is gone.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ import contextlib
 import json
 import os
 import pickle
+import re
 import sys
 import tempfile
 import types
@@ -172,6 +176,39 @@ class _Encoder:
         return {"__array__": key}
 
 
+def _temp_prefix(path: str) -> str:
+    return f".{os.path.basename(path)}.minigrad-"
+
+
+def _process_is_gone(pid: int) -> bool:
+    if os.name != "posix":  # no harmless liveness probe (os.kill would terminate): keep the file
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists but belongs to someone else
+        return False
+    return False
+
+
+def _remove_stale_temps(path: str) -> None:
+    """Remove the temporary files that saves to ``path`` left behind when their process was killed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(re.escape(_temp_prefix(path)) + r"(\d+)-.*\.tmp\Z")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.match(name)
+        if m and int(m.group(1)) != os.getpid() and _process_is_gone(int(m.group(1))):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:  # removed meanwhile, or a read-only folder: nothing to do
+                pass
+
+
 def save(obj: Any, f: FileLike) -> None:
     """Write ``obj`` (``model.state_dict()``, a dict of them, or a whole model) to ``f``: a path (written
     atomically) or a binary file object such as ``io.BytesIO``."""
@@ -184,7 +221,8 @@ def save(obj: Any, f: FileLike) -> None:
         return
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".minigrad-", suffix=".tmp", dir=folder)
+    _remove_stale_temps(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(path)}{os.getpid()}-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as out:
             numpy.savez(out, **arrays)
@@ -302,6 +340,20 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: bool | None = N
         raise TypeError("load: map_location must be a device (such as 'cpu'); functions and dicts are not supported")
     name = getattr(f, "name", type(f).__name__) if hasattr(f, "read") else os.fspath(f)
     dev = backend.as_device(map_location) if map_location is not None else None
+    if hasattr(f, "read"):
+        pos = f.tell()
+        head = f.read(6)
+        f.seek(pos)
+    else:
+        _remove_stale_temps(name)
+        with open(name, "rb") as fh:
+            head = fh.read(6)
+    if not head.startswith(b"PK"):  # every .npz is a zip archive
+        kind = ("a single NumPy array (.npy)" if head.startswith(b"\x93NUMPY") else
+                "a pickle (an old torch.save file?)" if head.startswith(b"\x80") else
+                "empty" if not head else f"not a zip archive (it starts with {head!r})")
+        raise CheckpointError(f"load: {name} is not a minigrad checkpoint: the file is {kind}; "
+                              f"minigrad.save writes .npz (zip) archives")
     try:
         with numpy.load(f if hasattr(f, "read") else name, allow_pickle=False) as arrays:
             if not isinstance(arrays, numpy.lib.npyio.NpzFile) or "__structure__" not in arrays.files:

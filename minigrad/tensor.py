@@ -7,7 +7,8 @@ node that made it). Every method that computes something delegates to
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence, Union
+import warnings
+from typing import Any, Callable, Iterator, Sequence, Union
 
 import numpy
 
@@ -31,7 +32,7 @@ class Tensor:
             leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
     """
 
-    __slots__ = ("_data", "device", "grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "__weakref__")
+    __slots__ = ("_data", "device", "_grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "_hooks", "__weakref__")
     # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
     __array_ufunc__ = None
 
@@ -45,7 +46,8 @@ class Tensor:
             data, device = legacy._data, legacy.device
         self._data = data
         self.device = device
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
+        self._hooks: list | None = None  # gradient hooks of a leaf (a non-leaf's live on its node)
         self._ctx: Function | None = None
         self._out_index = 0
         self._base: Tensor | None = None  # the tensor whose memory this one views (as PyTorch's ._base)
@@ -62,7 +64,8 @@ class Tensor:
             y = numpy.asarray(y)  # NumPy reductions return scalars, a tensor always holds an array
         t._data = y
         t.device = dev
-        t.grad = None
+        t._grad = None
+        t._hooks = None
         t._ctx = ctx
         t._out_index = index
         t._requires_grad = ctx is not None
@@ -107,6 +110,23 @@ class Tensor:
         return self._data.dtype
 
     @property
+    def grad(self) -> "Tensor | None":
+        """The accumulated gradient; as PyTorch, reading it on a non-leaf without :meth:`retain_grad` warns."""
+        if self._ctx is not None and self._grad is None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a tensor that is not a leaf tensor is being accessed. Its .grad attribute "
+                "won't be populated during backward(). If you want the gradient of a non-leaf tensor, call "
+                ".retain_grad() on it before backward; if you meant a leaf, use .detach() where it was made.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        self._grad = value
+
+    @property
     def requires_grad(self) -> bool:
         return self._requires_grad
 
@@ -114,7 +134,7 @@ class Tensor:
     def requires_grad(self, value: bool) -> None:
         if self._ctx is not None:
             raise RuntimeError(
-                "requires_grad: can only change the flag of a leaf tensor; this one was produced by "
+                "requires_grad: you can only change requires_grad flags of leaf tensors; this one was produced by "
                 f"{self._ctx!r}. Use .detach() to get a leaf."
             )
         if value and self._data.dtype.kind != "f":
@@ -152,6 +172,8 @@ class Tensor:
     @property
     def mT(self) -> "Tensor":
         """The last two dimensions swapped (a batch of matrix transposes)."""
+        if self.ndim < 2:
+            raise RuntimeError(f"mT: only defined for matrices or batches of matrices, got shape {self.shape}")
         return ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Union[tuple, int]:
@@ -326,9 +348,33 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Set ``requires_grad`` in place (leaves only) and return this tensor."""
+        """Set ``requires_grad`` in place and return this tensor.
+
+        As in PyTorch, a non-leaf (which always requires grad) accepts ``requires_grad_(True)`` and
+        refuses ``requires_grad_(False)``.
+        """
+        if self._ctx is not None and requires_grad:
+            return self
         self.requires_grad = requires_grad
         return self
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> autograd.RemovableHandle:
+        """Call ``hook(grad)`` each time the gradient of this tensor is computed in backward.
+
+        The hook may return a tensor to use instead of ``grad`` (for a leaf: before it is added to
+        ``.grad``; for a non-leaf: before it flows on to the inputs). Returns a handle whose
+        ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
+        if not callable(hook):
+            raise TypeError(f"register_hook: expected a callable, got {type(hook).__name__}")
+        if self._ctx is None:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+            return autograd.RemovableHandle(self._hooks, hook)
+        return autograd.add_hook(self._ctx, self._out_index, hook)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
@@ -371,16 +417,19 @@ class Tensor:
             autograd.backward(self, g, retain_graph)
 
     def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
+        if self._hooks:
+            h = autograd.run_hooks(self._hooks, g, self)
+            owned, g = owned and h is g, h
         if g.dtype != self.dtype:
             g = g.astype(self.dtype)
-        if self.grad is None:
+        if self._grad is None:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
             g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
         else:
-            g = self.grad._data + g
+            g = self._grad._data + g
         if isinstance(g, numpy.generic):
             g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
-        self.grad = Tensor(g, self.device)
+        self._grad = Tensor(g, self.device)
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
@@ -424,10 +473,15 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int"))
+
+    def _scalar(self, op: str) -> Scalar:
+        if self._data.size != 1:  # a ValueError here, as PyTorch (item() raises a RuntimeError)
+            raise ValueError(f"{op}: only one-element tensors can be converted to Python scalars, got shape {self.shape}")
+        return self.item()
 
     def __index__(self) -> int:
         if self.dtype.kind not in "iu":
@@ -511,16 +565,25 @@ class Tensor:
         return ops.ne(self, o)
 
     def __and__(self, o: Any) -> "Tensor":
-        return ops.logical_and(self, o)
+        return ops.bitwise_and(self, o)
+
+    def __rand__(self, o: Any) -> "Tensor":
+        return ops.bitwise_and(o, self)
 
     def __or__(self, o: Any) -> "Tensor":
-        return ops.logical_or(self, o)
+        return ops.bitwise_or(self, o)
+
+    def __ror__(self, o: Any) -> "Tensor":
+        return ops.bitwise_or(o, self)
 
     def __xor__(self, o: Any) -> "Tensor":
-        return ops.logical_xor(self, o)
+        return ops.bitwise_xor(self, o)
+
+    def __rxor__(self, o: Any) -> "Tensor":
+        return ops.bitwise_xor(o, self)
 
     def __invert__(self) -> "Tensor":
-        return ops.logical_not(self)
+        return ops.bitwise_not(self)
 
     def __getitem__(self, index: Any) -> "Tensor":
         return ops.getitem(self, index)
@@ -534,18 +597,27 @@ class Tensor:
                 f"write x = x + y instead, or wrap the update in minigrad.no_grad() (as an optimizer does)"
             )
 
-    def _inplace(self, op: str, ufunc: Any, other: Any) -> "Tensor":
+    def _inplace(self, op: str, ufunc: Any, other: Any, result_dtype: Any = None) -> "Tensor":
+        """``self = ufunc(self, other)`` in place, with PyTorch's rules: ``other`` broadcasts to this
+        tensor's shape (never beyond it), and the result's dtype (``result_dtype``, else the promotion of
+        both) must cast to this tensor's within its kind (float to int, or int to bool, is refused)."""
         self._check_inplace(op)
         o = ops.operand_array(op, other, self)
+        oshape = tuple(o.shape)
+        rt = result_dtype or ops.common.result_type(self._data, o)
+        if not numpy.can_cast(rt, self.dtype, "same_kind"):
+            raise RuntimeError(f"{op}: the result type {rt} can't be cast to the tensor's dtype {self.dtype} in place "
+                               f"(shape {self.shape}); use an out-of-place op, or convert the tensor first")
         try:
-            ufunc(self._data, o, out=self._data, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            oshape = getattr(o, "shape", ())
-            raise RuntimeError(
-                f"{op}: cannot write the result of shape-{tuple(oshape)} {getattr(o, 'dtype', type(o).__name__)} operand "
-                f"into the tensor of shape {self.shape} and dtype {self.dtype} in place "
-                f"(the operand must broadcast to the tensor's shape and its dtype must cast to the tensor's): {e}"
-            ) from None
+            fits = numpy.broadcast_shapes(oshape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{op}: an operand of shape {oshape} does not broadcast to the tensor's shape "
+                               f"{self.shape} (an in-place result keeps the tensor's shape)")
+        if o.dtype != rt:  # computed in the result's dtype, as PyTorch (float32 /= a float64 0-d tensor: in float32)
+            o = o.astype(rt)
+        ufunc(self._data, o, out=self._data, casting="unsafe")
         self._bump_version()
         return self
 
@@ -553,39 +625,48 @@ class Tensor:
         return self._inplace("add_", self.device.xp.add, o)
 
     def __isub__(self, o: Any) -> "Tensor":
-        return self._inplace("sub_", self.device.xp.subtract, o)
+        return self.sub_(o)
 
     def __imul__(self, o: Any) -> "Tensor":
         return self._inplace("mul_", self.device.xp.multiply, o)
 
     def __itruediv__(self, o: Any) -> "Tensor":
-        return self._inplace("div_", self.device.xp.divide, o)
+        return self.div_(o)
 
     def add_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
         """In place :math:`x \\leftarrow x + \\alpha\\,y` (not on tensors that require grad, outside ``no_grad``)."""
-        return self._inplace("add_", self.device.xp.add, other if alpha == 1 else ops.operand_array("add_", other, self) * alpha)
+        return self._inplace("add_", self.device.xp.add, other if alpha == 1 else self._times_alpha("add_", other, alpha))
 
     def sub_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
-        """In place :math:`x \\leftarrow x - \\alpha\\,y`."""
-        return self._inplace("sub_", self.device.xp.subtract, other if alpha == 1 else ops.operand_array("sub_", other, self) * alpha)
+        """In place :math:`x \\leftarrow x - \\alpha\\,y` (not with bool tensors, as PyTorch)."""
+        ops.common.refuse_bool("sub_", self, other)
+        return self._inplace("sub_", self.device.xp.subtract, other if alpha == 1 else self._times_alpha("sub_", other, alpha))
+
+    def _times_alpha(self, op: str, other: Any, alpha: Scalar) -> Any:
+        # in the result's dtype, as PyTorch: an int32 operand times alpha must not wrap around for a float tensor
+        o = ops.operand_array(op, other, self)
+        return o.astype(ops.common.result_type(self._data, o), copy=False) * alpha
 
     def mul_(self, other: Any) -> "Tensor":
         """In place :math:`x \\leftarrow x\\,y`."""
         return self._inplace("mul_", self.device.xp.multiply, other)
 
     def div_(self, other: Any) -> "Tensor":
-        """In place :math:`x \\leftarrow x / y`."""
-        return self._inplace("div_", self.device.xp.divide, other)
+        """In place :math:`x \\leftarrow x / y` (true division: refused on integer tensors, as PyTorch)."""
+        o = ops.operand_array("div_", other, self)
+        rt = ops.common.result_type(self._data, o)
+        return self._inplace("div_", self.device.xp.divide, o, rt if rt.kind == "f" else backend.get_default_dtype())
 
     def copy_(self, src: Any) -> "Tensor":
         """Overwrite the data with ``src`` (broadcast, cast and moved to this tensor's device)."""
         if isinstance(src, Tensor) and src.device != self.device:
             src = Tensor(backend.to_device(src._data, self.device), self.device)
-        return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src)
+        return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src,
+                             self.dtype)
 
     def fill_(self, value: Scalar) -> "Tensor":
         """Set every element to ``value``, in place."""
-        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value)
+        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value, self.dtype)
 
     def zero_(self) -> "Tensor":
         """Set every element to 0, in place."""
@@ -678,10 +759,23 @@ class Tensor:
         v = ops.operand_array("__setitem__", value, self)
         try:
             self._data[idx] = v
-        except (ValueError, TypeError, IndexError) as e:
+        except (ValueError, TypeError, IndexError):
+            try:
+                target = numpy.shape(self._data[idx])
+            except IndexError:
+                raise IndexError(f"__setitem__: index {index!r} is out of range for a tensor of shape {self.shape}") from None
+            vshape = tuple(getattr(v, "shape", ()))
+            lead = len(vshape) - len(target)
+            if lead > 0 and all(n == 1 for n in vshape[:lead]):  # as PyTorch: extra leading 1s are dropped
+                try:
+                    self._data[idx] = v.reshape(vshape[lead:])
+                    self._bump_version()
+                    return
+                except (ValueError, TypeError):
+                    pass
             raise RuntimeError(
                 f"__setitem__: cannot assign a value of shape {tuple(getattr(v, 'shape', ()))} to "
-                f"tensor{list(self.shape)}[{index!r}]: {e}"
+                f"tensor{list(self.shape)}[{index!r}] of shape {tuple(target)}: the value must broadcast to it"
             ) from None
         self._bump_version()
 
@@ -723,10 +817,10 @@ class Tensor:
         return ops.pow(self, exponent)
 
     def add(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
-        return ops.add(self, other if alpha == 1 else ops.mul(other, alpha))
+        return ops.add(self, other, alpha=alpha)
 
     def sub(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
-        return ops.sub(self, other if alpha == 1 else ops.mul(other, alpha))
+        return ops.sub(self, other, alpha=alpha)
 
     def mul(self, other: Any) -> "Tensor":
         return ops.mul(self, other)
@@ -813,10 +907,10 @@ class Tensor:
         return ops.any(self, dim, keepdim)
 
     def reshape(self, *shape: Any) -> "Tensor":
-        return ops.reshape(self, ops.size_args(shape))
+        return ops.reshape(self, ops.size_args(shape, "reshape"))
 
     def view(self, *shape: Any) -> "Tensor":
-        return ops.reshape(self, ops.size_args(shape))
+        return ops.reshape(self, ops.size_args(shape, "view"))
 
     def view_as(self, other: "Tensor") -> "Tensor":
         """The same elements in the shape of ``other``."""
@@ -835,7 +929,7 @@ class Tensor:
         return self.T
 
     def permute(self, *dims: Any) -> "Tensor":
-        return ops.permute(self, ops.size_args(dims))
+        return ops.permute(self, ops.size_args(dims, "permute"))
 
     def squeeze(self, dim: Any = None) -> "Tensor":
         return ops.squeeze(self, dim)
@@ -844,7 +938,7 @@ class Tensor:
         return ops.unsqueeze(self, dim)
 
     def expand(self, *sizes: Any) -> "Tensor":
-        return ops.expand(self, ops.size_args(sizes))
+        return ops.expand(self, ops.size_args(sizes, "expand"))
 
     def expand_as(self, other: "Tensor") -> "Tensor":
         """Broadcast to the shape of ``other`` (a read-only view)."""

@@ -244,3 +244,87 @@ def test_objects_that_cannot_be_found_again_are_refused_when_saving(tmp_path):
         m.f = lambda x: x
         mg.save(m, tmp_path / "x")
     assert not os.listdir(tmp_path)
+
+
+_SAVER = """
+import sys
+import numpy as np
+import minigrad as mg
+state = {f"w{i}": mg.from_numpy(np.full(1_000_000, float(i))) for i in range(40)}  # 320 MB
+print("ready", flush=True)
+mg.save(state, sys.argv[1])
+"""
+
+
+def _temp_files(folder):
+    return sorted(n for n in os.listdir(folder) if n.endswith(".tmp"))
+
+
+def _kill_mid_save(path):
+    """Start a process that saves a large state to ``path`` and SIGKILL it while it writes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-c", _SAVER, str(path)], stdout=subprocess.PIPE,
+                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert proc.stdout.readline().strip() == b"ready"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        temps = _temp_files(path.parent)
+        if temps and os.path.getsize(path.parent / temps[0]) > 16_000_000:
+            break
+        time.sleep(0.001)
+    assert proc.poll() is None, "the save finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL and process-liveness checks are POSIX")
+def test_a_killed_save_leaves_the_old_checkpoint_and_its_temp_file_is_cleaned_up_later(tmp_path):
+    path = tmp_path / "model.ckpt"
+    mg.save({"w": mg.arange(3)}, path)
+    other = tmp_path / "other.ckpt"
+    mg.save({"v": mg.ones(1)}, other)
+
+    _kill_mid_save(path)
+    stale = _temp_files(tmp_path)
+    assert len(stale) == 1 and stale[0].startswith(".model.ckpt.minigrad-")  # a killed process cannot clean up
+    assert mg.load(path)["w"].tolist() == [0, 1, 2]  # the old checkpoint is intact ...
+    assert _temp_files(tmp_path) == []  # ... and loading it removed the dead process's temporary file
+
+    _kill_mid_save(path)
+    assert len(_temp_files(tmp_path)) == 1
+    mg.save({"w": mg.arange(4)}, path)  # the next save to the same path removes it too
+    assert _temp_files(tmp_path) == []
+    assert sorted(os.listdir(tmp_path)) == ["model.ckpt", "other.ckpt"]
+    assert mg.load(path)["w"].tolist() == [0, 1, 2, 3]
+    assert mg.load(other)["v"].tolist() == [1.0]
+
+
+def test_a_temp_file_of_a_live_process_or_another_target_is_left_alone(tmp_path):
+    path = tmp_path / "model.ckpt"
+    mine = tmp_path / f".model.ckpt.minigrad-{os.getppid()}-abc.tmp"  # the parent process is alive
+    theirs = tmp_path / ".other.ckpt.minigrad-999999999-abc.tmp"  # a dead process, but another target
+    mine.write_bytes(b"x")
+    theirs.write_bytes(b"x")
+    mg.save({"w": mg.zeros(1)}, path)
+    mg.load(path)
+    assert mine.exists() and theirs.exists()
+
+
+def test_random_bytes_give_an_honest_message(tmp_path):
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(mg.CheckpointError, match=r"junk.ckpt is not a minigrad checkpoint: the file is not a zip archive") as e:
+        mg.load(junk)
+    assert "pickle" not in str(e.value)
+    empty = tmp_path / "empty.ckpt"
+    empty.write_bytes(b"")
+    with pytest.raises(mg.CheckpointError, match="the file is empty"):
+        mg.load(empty)
+    npy = tmp_path / "a.npy"
+    np.save(npy, np.ones(2))
+    with pytest.raises(mg.CheckpointError, match=r"a single NumPy array \(\.npy\)"):
+        mg.load(npy)

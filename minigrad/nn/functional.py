@@ -26,7 +26,7 @@ __all__ = [
     "linear", "embedding", "layer_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
     "log_softmax", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "pad", "kl_div", "smooth_l1_loss",
-    "huber_loss",
+    "huber_loss", "softplus",
 ]
 
 
@@ -90,6 +90,8 @@ class Embedding(Function):
     def backward(self, gy):
         xp = array_module(gy)
         gw = xp.zeros(self.shape, dtype=gy.dtype)
+        if gy.size == 0:  # no lookups, or embedding_dim = 0: nothing to scatter
+            return gw, None
         backend.index_add(gw, self.idx.reshape(-1), gy.reshape(-1, self.shape[1]))
         if self.padding_idx is not None:
             gw[self.padding_idx] = 0
@@ -214,6 +216,32 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return Gelu(approximate).apply(input)
 
 
+class Softplus(Function):
+    r""":math:`y = \frac1\beta \ln(1 + e^{\beta x})`, and :math:`y = x` where :math:`\beta x > t` (the threshold);
+    :math:`\bar x = \bar y\,\sigma(\beta x)` (1 above the threshold). Computed as
+    :math:`\frac1\beta\big(\ln(1 + e^{-|\beta x|}) + \max(\beta x, 0)\big)`, which never overflows."""
+
+    def __init__(self, beta: float, threshold: float) -> None:
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = array_module(x)
+        bx = x * self.beta
+        self.linear = bx > self.threshold
+        self.sig = ops.elementwise.sigmoid_array(bx)
+        y = (xp.log1p(xp.exp(-xp.abs(bx))) + xp.maximum(bx, 0)) / self.beta
+        return xp.where(self.linear, x, y).astype(x.dtype, copy=False)
+
+    def backward(self, gy):
+        return array_module(gy).where(self.linear, gy, gy * self.sig).astype(gy.dtype, copy=False)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    r"""A smooth ReLU :math:`\frac1\beta \ln(1 + e^{\beta x})`; linear above ``threshold`` (as PyTorch)."""
+    require_float("softplus", input)
+    return Softplus(beta, threshold).apply(input)
+
+
 def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     r"""Zero each element with probability :math:`p` and scale the rest by :math:`1/(1-p)` (identity when not training)."""
     if not 0 <= p <= 1:
@@ -256,6 +284,12 @@ def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
         )
 
 
+def _weighted_mean(total: Tensor, weight_sum: Tensor) -> Tensor:
+    """``total / weight_sum``; as PyTorch, NaN with a zero gradient (not a NaN one) when every target is ignored."""
+    empty = weight_sum == 0
+    return ops.where(empty, float("nan"), total / ops.where(empty, 1, weight_sum))
+
+
 def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: int) -> int:
     n_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     expected = (input.shape[:1] + input.shape[2:]) if input.ndim > 1 else ()
@@ -285,9 +319,9 @@ def _nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index
     safe = ops.where(ignored, 0, target)
     picked = ops.indexing.Gather(cdim).apply(input, safe.unsqueeze(cdim)).squeeze(cdim)  # in range: checked
     w = weight[safe].masked_fill(ignored, 0.0) if weight is not None else (~ignored).to(picked.dtype)
-    loss = -picked * w
+    loss = (-picked * w).masked_fill(ignored, 0.0)  # exactly 0 where ignored, even at a NaN or inf input
     if reduction == "mean":
-        return loss.sum() / w.sum()
+        return _weighted_mean(loss.sum(), w.sum())
     return _reduce("nll_loss", loss, reduction)
 
 
@@ -333,7 +367,7 @@ def cross_entropy(
     smooth = smooth.masked_fill(ignored, 0.0)
     if reduction == "mean":
         denom = weight[ops.where(ignored, 0, target)].masked_fill(ignored, 0.0).sum() if weight is not None else (~ignored).sum()
-        smooth = smooth.sum() / denom
+        smooth = _weighted_mean(smooth.sum(), denom)
     else:
         smooth = _reduce("cross_entropy", smooth, reduction)
     return (1 - label_smoothing) * loss + smooth * (label_smoothing / n)
@@ -408,10 +442,11 @@ def binary_cross_entropy_with_logits(
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     r"""Binary cross-entropy of :math:`\sigma(x)` against :math:`y \in [0, 1]`, computed stably from the logit:
-    :math:`\ell = (1 - y)\,x + (1 + (p - 1)\,y)\,\mathrm{softplus}(-x)`, with
-    :math:`\mathrm{softplus}(-x) = \ln(1 + e^{-|x|}) + \max(-x, 0)` and :math:`p` the ``pos_weight``."""
+    :math:`\ell = (1 - y)\,x + (1 + (p - 1)\,y)\,\mathrm{softplus}(-x)`, with :math:`p` the ``pos_weight``;
+    :math:`\partial\ell/\partial x = (1 - y) - (1 + (p - 1)\,y)\,\sigma(-x)` (one :func:`softplus` op,
+    so the gradient is right at :math:`x = 0`, where :math:`|x|` and :math:`\max(-x, 0)` have kinks)."""
     _same_shape("binary_cross_entropy_with_logits", input, target)
-    softplus_neg = ops.log1p(ops.exp(-input.abs())) + ops.relu(-input)
+    softplus_neg = Softplus(1.0, math.inf).apply(-input)
     log_weight = (pos_weight - 1) * target + 1 if pos_weight is not None else 1
     loss = (1 - target) * input + log_weight * softplus_neg
     if weight is not None:

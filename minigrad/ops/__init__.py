@@ -6,9 +6,9 @@
 - :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``, ``topk``, ``nonzero``, ``index_select``, ``repeat``
 - :mod:`.linalg`: ``matmul``
 """
-from .common import ShapeError, normalize_dim, operand_array, size_args
+from .common import DTypeError, ShapeError, normalize_dim, operand_array, size_args
 from .elementwise import (
-    abs, add, allclose, clamp, clip, cos, div, eq, equal, exp, floor_divide, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
+    abs, add, allclose, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, clamp, clip, cos, div, eq, equal, exp, floor_divide, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
     logical_not, logical_or, logical_xor, lt, masked_fill, maximum, minimum, mul, ne, neg, pow, relu, remainder,
     sigmoid, sin, sqrt, sub, tanh, where,
 )

@@ -15,6 +15,10 @@ class ShapeError(RuntimeError, ValueError):
     """Operands whose shapes do not fit the op (a RuntimeError, as in PyTorch, and a ValueError, as in NumPy)."""
 
 
+class DTypeError(RuntimeError, TypeError):
+    """An operand whose dtype the op does not support (PyTorch raises a RuntimeError; a TypeError for Python)."""
+
+
 def describe(t: Tensor) -> str:
     return f"shape {tuple(t.shape)} {t.dtype} on {t.device}"
 
@@ -51,6 +55,20 @@ def as_operand(op: str, x: Any, like: Tensor) -> Tensor:
     raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}; expected a Tensor or a number")
 
 
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+
+
+def result_type(a: Any, b: Any) -> numpy.dtype:
+    """PyTorch's promotion of two tensors (or arrays): a 0-d tensor (like a Python number) does not widen a
+    tensor with dimensions unless its category (bool < integer < float) is higher: ``int32 + int64 scalar``
+    stays int32 and ``float32 + float64 scalar`` stays float32, but ``int32 + float64 scalar`` is float64."""
+    if (a.ndim == 0) != (b.ndim == 0):
+        dims, zero = (b, a) if a.ndim == 0 else (a, b)
+        if _CATEGORY[zero.dtype.kind] <= _CATEGORY[dims.dtype.kind]:
+            return dims.dtype
+    return backend.promote_types(a.dtype, b.dtype)
+
+
 def binary_operands(op: str, a: Any, b: Any) -> tuple:
     """Both operands as tensors of one dtype (PyTorch's promotion; Python numbers never widen)."""
     if not isinstance(a, Tensor):
@@ -60,7 +78,7 @@ def binary_operands(op: str, a: Any, b: Any) -> tuple:
     elif not isinstance(b, Tensor):
         b = as_operand(op, b, a)
     if a._data.dtype != b._data.dtype:
-        dt = backend.promote_types(a.dtype, b.dtype)
+        dt = result_type(a, b)
         if a.dtype != dt:
             a = cast(a, dt)
         if b.dtype != dt:
@@ -125,8 +143,10 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple:
     return tuple(d for d in out if d < ndim)
 
 
-def size_args(args: Sequence[Any]) -> tuple:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))`` for a shape."""
+def size_args(args: Sequence[Any], op: str | None = None) -> tuple:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))`` for a shape; a method ``op`` (``x.view()``) needs one, as PyTorch."""
+    if not args and op is not None:
+        raise TypeError(f"{op}: missing the sizes or dims (pass them as ints or as one tuple)")
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     out = []
@@ -134,14 +154,26 @@ def size_args(args: Sequence[Any]) -> tuple:
         if isinstance(a, Tensor):
             a = a.item()
         if not isinstance(a, (int, numpy.integer)) or isinstance(a, bool):
-            raise TypeError(f"expected a shape of ints, got {tuple(args)}")
+            raise TypeError(f"{op or 'size'}: expected a shape of ints, got {tuple(args)}")
         out.append(int(a))
     return tuple(out)
 
 
 def require_float(op: str, t: Tensor) -> None:
     if t.dtype.kind != "f":
-        raise TypeError(f"{op}: expected a floating-point tensor, got {t.dtype} ({describe(t)})")
+        raise DTypeError(f"{op}: expected a floating-point tensor, got {t.dtype} ({describe(t)})")
+
+
+def refuse_bool(op: str, *ts: Any, hint: str = "") -> None:
+    """PyTorch refuses arithmetic such as ``-``, ``abs`` and ``relu`` on bool tensors (and Python bools)."""
+    for t in ts:
+        if isinstance(t, bool) or (isinstance(t, Tensor) and t.dtype == backend.bool_):
+            raise DTypeError(f"{op}: not supported on bool operands (got {describe(t) if isinstance(t, Tensor) else t!r}){hint}")
+
+
+def float_or_promote(x: Tensor) -> Tensor:
+    """``x`` itself if floating point, else ``x`` cast to the default float dtype (PyTorch's rule for ``exp``, ``sqrt``...)."""
+    return x if x.dtype.kind == "f" else cast(x, backend.get_default_dtype())
 
 
 from .shape import cast  # noqa: E402  (promotion needs the differentiable cast)

@@ -2,6 +2,7 @@ r"""Elementwise ops. Binary ops broadcast as NumPy does, and the gradient of a
 broadcast operand is summed back to its shape (:func:`sum_to_shape`)."""
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy
@@ -11,12 +12,14 @@ from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
 from .common import (
+    DTypeError,
     ShapeError,
     as_operand,
     binary_operands,
     broadcast_error,
     describe,
-    require_float,
+    float_or_promote,
+    refuse_bool,
     sum_to_shape,
 )
 
@@ -76,7 +79,8 @@ class Mul(_Binary):
 
 
 class Div(_Binary):
-    r""":math:`y = a / b`; :math:`\bar a = \bar y / b,\ \bar b = -\bar y\, a / b^2`."""
+    r""":math:`y = a / b`; :math:`\bar a = \bar y / b,\ \bar b = -\bar y\, (a / b) / b` (not :math:`a / b^2`,
+    whose :math:`b^2` underflows to 0 for a tiny :math:`b`)."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -85,15 +89,16 @@ class Div(_Binary):
     def backward(self, gy):
         a, b = self.a, self.b
         ga = sum_to_shape(gy / b, a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to_shape(-gy * a / (b * b), b.shape) if self.needs_input_grad[1] else None
+        gb = sum_to_shape(-gy * (a / b) / b, b.shape) if self.needs_input_grad[1] else None
         return ga, gb
 
 
 class Pow(_Binary):
     r""":math:`y = a^b`; :math:`\bar a = \bar y\, b\, a^{b-1},\ \bar b = \bar y\, y \ln a`.
 
-    As in PyTorch, :math:`\bar b` is 0 where :math:`a = 0` and :math:`b \ge 0`
-    (the limit of :math:`a^b \ln a`), instead of NaN.
+    As in PyTorch, :math:`\bar a` is 0 where :math:`b = 0` (:math:`a^0 = 1` is constant, even at
+    :math:`a = 0` where :math:`0 \cdot 0^{-1}` would be NaN), and :math:`\bar b` is 0 where
+    :math:`a = 0` and :math:`b \ge 0` (the limit of :math:`a^b \ln a`), instead of NaN.
     """
 
     def forward(self, a, b):
@@ -105,7 +110,9 @@ class Pow(_Binary):
         a, b, xp = self.a, self.b, array_module(self.a)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = sum_to_shape(gy * b * a ** (b - 1), a.shape)
+            with numpy.errstate(divide="ignore", invalid="ignore"):
+                ga = xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype, copy=False)
+            ga = sum_to_shape(ga, a.shape)
         if self.needs_input_grad[1]:
             safe = xp.where((a == 0) & (b >= 0), 1, a)
             gb = sum_to_shape(gy * self.y * xp.log(safe), b.shape)
@@ -120,7 +127,7 @@ class Maximum(_Binary):
         return array_module(a).maximum(a, b)
 
     def backward(self, gy):
-        return _select_grads(self, gy, self.a > self.b)
+        return _select_grads(self, gy, self.a < self.b, self.a > self.b)
 
 
 class Minimum(_Binary):
@@ -131,7 +138,7 @@ class Minimum(_Binary):
         return array_module(a).minimum(a, b)
 
     def backward(self, gy):
-        return _select_grads(self, gy, self.a < self.b)
+        return _select_grads(self, gy, self.a > self.b, self.a < self.b)
 
 
 class Remainder(_Binary):
@@ -148,23 +155,45 @@ class Remainder(_Binary):
         return ga, gb
 
 
-def _select_grads(fn: Function, gy: Any, a_wins: Any) -> tuple:
+def _select_grads(fn: Function, gy: Any, a_loses: Any, b_loses: Any) -> tuple:
+    # PyTorch's rule: each operand gets the gradient unless it loses; a tie splits it in half. Where a NaN
+    # is involved no comparison holds, so both operands get the whole gradient.
     xp = array_module(gy)
-    tie = fn.a == fn.b
-    share_a = xp.where(tie, 0.5, a_wins.astype(gy.dtype)).astype(gy.dtype)
-    ga = sum_to_shape(gy * share_a, fn.a.shape) if fn.needs_input_grad[0] else None
-    gb = sum_to_shape(gy * (1 - share_a), fn.b.shape) if fn.needs_input_grad[1] else None
+    g = xp.where(fn.a == fn.b, gy / 2, gy)
+    ga = sum_to_shape(xp.where(a_loses, 0, g).astype(gy.dtype, copy=False), fn.a.shape) if fn.needs_input_grad[0] else None
+    gb = sum_to_shape(xp.where(b_loses, 0, g).astype(gy.dtype, copy=False), fn.b.shape) if fn.needs_input_grad[1] else None
     return ga, gb
 
 
-def add(a: Any, b: Any) -> Tensor:
-    """Elementwise :math:`a + b` with broadcasting."""
-    return Add().apply(*binary_operands("add", a, b))
+def _scaled(op: str, b: Tensor, alpha: Any) -> Tensor:
+    r""":math:`\alpha b` in ``b``'s dtype, already the result's: ``alpha`` takes no part in the promotion (as PyTorch,
+    which refuses a float ``alpha`` for integer results and a bool one for non-bool results)."""
+    if isinstance(alpha, bool) and b.dtype != backend.bool_:
+        raise DTypeError(f"{op}: a bool alpha needs bool operands, got {describe(b)}")
+    if isinstance(alpha, float) and b.dtype.kind != "f":
+        raise DTypeError(f"{op}: alpha={alpha!r} is a float, but the result is {b.dtype}; for integer tensors alpha "
+                         f"must be an integer")
+    if alpha == 1 and not isinstance(alpha, float):
+        return b
+    if b.dtype == backend.bool_:  # a + alpha*b in bool arithmetic: b itself, or nothing when alpha is 0
+        return b if alpha else mul(b, False)
+    return mul(b, alpha)
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """Elementwise :math:`a - b` with broadcasting."""
-    return Sub().apply(*binary_operands("sub", a, b))
+def add(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+    r"""Elementwise :math:`a + \alpha b` with broadcasting."""
+    a, b = binary_operands("add", a, b)
+    return Add().apply(a, _scaled("add", b, alpha))
+
+
+_BOOL_SUB_HINT = "; to invert a mask use ~ or logical_not(), to compare two masks use ^ or logical_xor()"
+
+
+def sub(a: Any, b: Any, *, alpha: Any = 1) -> Tensor:
+    r"""Elementwise :math:`a - \alpha b` with broadcasting (not on bool tensors, as PyTorch)."""
+    refuse_bool("sub", a, b, hint=_BOOL_SUB_HINT)
+    a, b = binary_operands("sub", a, b)
+    return Sub().apply(a, _scaled("sub", b, alpha))
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -181,8 +210,15 @@ def div(a: Any, b: Any) -> Tensor:
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
-    """Elementwise :math:`a^b`."""
-    return Pow().apply(*binary_operands("pow", a, b))
+    """Elementwise :math:`a^b`; an integer tensor to a bool or integer power stays integer."""
+    if isinstance(a, Tensor) and a.dtype == backend.bool_ and isinstance(b, bool):
+        return a.detach() if b else Tensor(a.device.xp.ones(a.shape, dtype=bool), a.device)  # x**True, x**False
+    a, b = binary_operands("pow", a, b)
+    if a.dtype == backend.bool_:
+        raise DTypeError(f"pow: not supported for two bool operands ({describe(a)}); convert one with .long() or .float()")
+    if a.dtype.kind in "iu" and b._data.size and bool((b._data < 0).any()):
+        raise DTypeError(f"pow: integers to negative integer powers are not allowed ({describe(a)}); use a float base")
+    return Pow().apply(a, b)
 
 
 def remainder(a: Any, b: Any) -> Tensor:
@@ -299,7 +335,8 @@ class Abs(Function):
         return array_module(x).abs(x)
 
     def backward(self, gy):
-        return gy * array_module(gy).sign(self.x)
+        # sign as (x > 0) - (x < 0): 0 at a NaN too, as PyTorch (NumPy's sign(NaN) is NaN)
+        return gy * ((self.x > 0).astype(gy.dtype) - (self.x < 0))
 
 
 class Tanh(Function):
@@ -337,12 +374,12 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    r""":math:`y = \max(x, 0)`; :math:`\bar x = \bar y\,[x > 0]`."""
+    r""":math:`y = \max(x, 0)`; :math:`\bar x = \bar y\,[\lnot(x \le 0)]`: as PyTorch, a NaN input passes its gradient."""
 
     saves_inputs = False
 
     def forward(self, x):
-        self.mask = x > 0
+        self.mask = ~(x <= 0)
         return array_module(x).maximum(x, 0)
 
     def backward(self, gy):
@@ -371,14 +408,15 @@ class Clamp(Function):
 
 
 def _unary(fn_cls: type, op: str, x: Tensor) -> Tensor:
+    """A float op: integer and bool tensors are promoted to the default float dtype first, as PyTorch."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    require_float(op, x)
-    return fn_cls().apply(x)
+    return fn_cls().apply(float_or_promote(x))
 
 
 def neg(x: Tensor) -> Tensor:
-    """:math:`-x`."""
+    """:math:`-x` (not on bool tensors, as PyTorch: use ``~`` to invert a mask)."""
+    refuse_bool("neg", x, hint="; to invert a mask use ~ or logical_not()")
     return Neg().apply(x)
 
 
@@ -413,7 +451,8 @@ def sqrt(x: Tensor) -> Tensor:
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
-    """:math:`|x|` elementwise."""
+    """:math:`|x|` elementwise (not on bool tensors, as PyTorch)."""
+    refuse_bool("abs", x)
     return Abs().apply(x)
 
 
@@ -428,14 +467,15 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def relu(x: Tensor) -> Tensor:
-    """:math:`\\max(x, 0)` elementwise."""
+    """:math:`\\max(x, 0)` elementwise (not on bool tensors, as PyTorch)."""
+    refuse_bool("relu", x)
     return Relu().apply(x)
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
     """Clip every element to ``[min, max]`` (either bound may be None)."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("clamp: at least one of min and max must be given")
     return Clamp(min, max).apply(x)
 
 
@@ -478,21 +518,32 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
         raise broadcast_error("where", c, a, b) from None
 
 
+def _fits(value: Any, dtype: numpy.dtype) -> bool:
+    """Whether a Python number converts to ``dtype`` without overflow (NaN and inf fit a float dtype only)."""
+    if isinstance(value, bool) or dtype == backend.bool_:
+        return True
+    if dtype.kind == "f":
+        return not numpy.isfinite(value) or builtins.abs(value) <= numpy.finfo(dtype).max
+    info = numpy.iinfo(dtype)
+    return bool(numpy.isfinite(value)) and info.min <= value <= info.max
+
+
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
-    """``value`` where ``mask`` is True, ``x`` elsewhere; ``mask`` broadcasts to ``x``'s shape."""
+    """``value`` where ``mask`` is True, ``x`` elsewhere; ``mask`` and ``x`` broadcast together (as PyTorch)."""
     m = _as_mask("masked_fill", mask, x)
     if isinstance(value, Tensor):
         if value.ndim != 0:
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
         value = value.to(x.dtype)
     else:
+        if not _fits(value, x.dtype):
+            raise RuntimeError(f"masked_fill: value {value!r} cannot be converted to {x.dtype} without overflow")
         value = as_operand("masked_fill", value, x).to(x.dtype)
     try:
-        fits = numpy.broadcast_shapes(m.shape, x.shape) == x.shape
+        numpy.broadcast_shapes(m.shape, x.shape)
     except ValueError:
-        fits = False
-    if not fits:
-        raise ShapeError(f"masked_fill: mask of shape {tuple(m.shape)} does not broadcast to the tensor's shape {x.shape}")
+        raise ShapeError(f"masked_fill: mask of shape {tuple(m.shape)} does not broadcast with the tensor's shape "
+                         f"{x.shape}: aligned from the right, each pair of dimensions must be equal or one of them 1") from None
     return Where().apply(m, value, x)
 
 
@@ -526,6 +577,39 @@ ge = _comparison("Ge", "greater_equal")
 logical_and = _comparison("Logical_and", "logical_and")
 logical_or = _comparison("Logical_or", "logical_or")
 logical_xor = _comparison("Logical_xor", "logical_xor")
+
+
+class _Bitwise(_Compare):
+    """An integer/bool op on the bits (``&``, ``|``, ``^``): logical on bools, refused on floats (as PyTorch)."""
+
+
+def _bitwise(name: str, ufunc: str, symbol: str) -> Any:
+    cls = type(name, (_Bitwise,), {"ufunc": ufunc, "__doc__": f"Elementwise ``{ufunc}`` of integer or bool arrays; not differentiable."})
+
+    def bitwise(a: Any, b: Any) -> Tensor:
+        op = name.lower()
+        a, b = binary_operands(op, a, b)
+        if a.dtype.kind not in "biu":
+            raise DTypeError(f"{op} ({symbol}): expected integer or bool tensors, got {describe(a)} and {describe(b)}; "
+                             f"for masks compare first (x > 0), or use logical_{op.split('_')[1]}")
+        return cls().apply(a.detach(), b.detach())
+
+    bitwise.__name__ = bitwise.__qualname__ = name.lower()
+    bitwise.__doc__ = f"Elementwise ``a {symbol} b`` on the bits of integer tensors; logical on bool tensors."
+    return bitwise
+
+
+bitwise_and = _bitwise("Bitwise_and", "bitwise_and", "&")
+bitwise_or = _bitwise("Bitwise_or", "bitwise_or", "|")
+bitwise_xor = _bitwise("Bitwise_xor", "bitwise_xor", "^")
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    """Elementwise ``~x``: the bits flipped for an integer tensor (``~3 = -4``), logical not for a bool tensor."""
+    if x.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not (~): only defined for integer and bool tensors, got {describe(x)}; "
+                        f"for a float mask use x == 0 or logical_not(x)")
+    return Tensor(array_module(x._data).invert(x._data), x.device)
 
 
 def logical_not(x: Tensor) -> Tensor:

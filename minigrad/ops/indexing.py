@@ -72,7 +72,12 @@ class GetItem(Function):
 
     def forward(self, x):
         self.shape, self.dtype = x.shape, x.dtype
-        return x[self.index]
+        y = x[self.index]
+        if not self.advanced and not isinstance(y, type(x)):
+            # NumPy gives a scalar copy for x[i] of a 1-d array; x[i, ...] is a 0-d view, so x[0].add_(1) writes into x
+            parts = self.index if isinstance(self.index, tuple) else (self.index,)
+            y = x[parts + (Ellipsis,)]
+        return y
 
     def backward(self, gy):
         gx = array_module(gy).zeros(self.shape, dtype=self.dtype)
@@ -83,13 +88,32 @@ class GetItem(Function):
         return gx
 
 
+def _out_of_range(parts: tuple, shape: tuple) -> str | None:
+    """Which integer index is out of range, when the index is plain ints, slices and None."""
+    if any(p is Ellipsis or hasattr(p, "dtype") for p in parts):
+        return None
+    d = 0
+    for p in parts:
+        if p is None:
+            continue
+        if isinstance(p, (int, numpy.integer)) and not -shape[d] <= p < shape[d]:
+            return f"index {p} is out of range for dimension {d} of size {shape[d]} (expected {-shape[d]}..{shape[d] - 1})"
+        d += 1
+    return None
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
     """NumPy/PyTorch indexing: ints, slices, None, ``...``, integer and bool tensors or lists."""
     idx = index_arrays("getitem", index, x)
     try:
         return GetItem(idx).apply(x)
-    except IndexError as e:
-        raise IndexError(f"getitem: {e} (indexing a tensor of shape {x.shape} with {index!r})") from None
+    except IndexError:
+        parts = idx if isinstance(idx, tuple) else (idx,)
+        used = sum(1 if getattr(p, "dtype", None) != bool else p.ndim for p in parts if p is not None and p is not Ellipsis)
+        why = (f"too many indices: {used} for {x.ndim} dimensions" if used > x.ndim else _out_of_range(parts, x.shape) or
+               "an index is out of range: an integer index must lie in [-size, size) of its dimension, a bool "
+               "mask must have the shape of the dimensions it indexes")
+        raise IndexError(f"getitem: {why} (indexing a tensor of shape {x.shape} with {index!r})") from None
 
 
 class Gather(Function):
@@ -158,8 +182,10 @@ def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
         raise TypeError(f"one_hot: expects an integer (int64) tensor of class indices, got {describe(x)}")
     xp = array_module(x._data)
     if num_classes == -1:  # the output's shape depends on the data: the host must read it (as in PyTorch)
-        num_classes = int(backend.to_device(x._data.max(), backend.CPU)) + 1 if x._data.size else 0
-    check_index_range(x._data, num_classes, f"one_hot: class values must be in [0, {num_classes}), got {{}}", error=ValueError)
+        if not x._data.size:
+            raise RuntimeError("one_hot: cannot infer the number of classes from an empty tensor; pass num_classes")
+        num_classes = int(backend.to_device(x._data.max(), backend.CPU)) + 1
+    check_index_range(x._data, num_classes, f"one_hot: class values must be in [0, {num_classes}), got {{}}", error=RuntimeError)
     out = (x._data[..., None] == xp.arange(num_classes)).astype(backend.int64)
     return Tensor(out, x.device)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import backend
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import ShapeError, binary_operands, sum_to_shape
+from .common import DTypeError, ShapeError, binary_operands, describe, sum_to_shape
 
 
 def matmul_rows(a, b):
@@ -58,7 +59,8 @@ class MatMul(Function):
             if b2.ndim == 2 and a2.ndim > 2:
                 # a shared weight: one big matrix product instead of a batch of them summed afterwards
                 k, n = b2.shape
-                gb = xp.matmul(a2.reshape(-1, k).T, g.reshape(-1, n))
+                rows = math.prod(a2.shape[:-1])  # not reshape(-1, k): k or n may be 0
+                gb = xp.matmul(a2.reshape(rows, k).T, g.reshape(rows, n))
             else:
                 gb = sum_to_shape(xp.matmul(xp.swapaxes(a2, -1, -2), g), b2.shape)
             gb = gb.reshape(b.shape)
@@ -71,7 +73,10 @@ def matmul(a: Any, b: Any) -> Tensor:
     Raises:
         ShapeError: when the inner dimensions differ or the batch dimensions do not broadcast.
     """
-    a, b = binary_operands("matmul", a, b)
+    a, b = binary_operands("matmul", a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
+    if a.dtype != b.dtype or a.dtype == backend.bool_:
+        raise DTypeError(f"matmul: expected two operands of one numeric dtype, got {describe(a)} and {describe(b)}; "
+                         f"convert one with .to(dtype) (as PyTorch, matmul does not promote)")
     if a.ndim == 0 or b.ndim == 0:
         raise ShapeError(f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}; use * for scalars")
     k_a = a.shape[-1]

@@ -16,7 +16,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import describe, normalize_dim, normalize_dims, require_float
+from .common import DTypeError, describe, float_or_promote, normalize_dim, normalize_dims, require_float
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "The result of ``max(dim)`` / ``min(dim)``: the values and the index where each was found."
@@ -46,11 +46,15 @@ class Sum(Function):
 
 
 class Var(Function):
-    r""":math:`y = \frac{1}{N - c}\sum_i (x_i - \bar x)^2`; :math:`\bar x_i = \bar y\,\frac{2 (x_i - \bar x)}{N - c}`."""
+    r""":math:`y = \frac{1}{N - c}\sum_i (x_i - \bar x)^2`; :math:`\bar x_i = \bar y\,\frac{2 (x_i - \bar x)}{N - c}`.
+
+    As in PyTorch, :math:`N - c` is taken as :math:`\max(N - c, 0)`: with no degrees of freedom left
+    the variance is :math:`+\infty` (NaN when every :math:`x_i` is equal, or :math:`N = 0`).
+    """
 
     saves_inputs = False
 
-    def __init__(self, axes: tuple, keepdim: bool, correction: int) -> None:
+    def __init__(self, axes: tuple, keepdim: bool, correction: float) -> None:
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
 
     def forward(self, x):
@@ -58,34 +62,63 @@ class Var(Function):
         for a in self.axes:
             n *= x.shape[a]
         self.denom = builtins.max(n - self.correction, 0)
-        self.centered = x - x.mean(axis=self.axes, keepdims=True)
-        sq = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdim)
-        return sq / self.denom if self.denom else sq * float("nan")
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # N = 0 or N <= c: NaN or inf, as PyTorch
+            # shifted by one (finite) element first, so equal elements give exactly 0 (and a zero std gradient)
+            xp = array_module(x)
+            shift = x[tuple(slice(0, 1) if i in self.axes else slice(None) for i in range(x.ndim))] if n else x.dtype.type(0)
+            shifted = x - xp.where(xp.isfinite(shift), shift, 0).astype(x.dtype, copy=False)
+            self.centered = shifted - shifted.sum(axis=self.axes, keepdims=True) / x.dtype.type(n)
+            sq = (self.centered * self.centered).sum(axis=self.axes, keepdims=self.keepdim)
+            return sq / x.dtype.type(self.denom)
 
     def backward(self, gy):
         g = _expand_back(gy, self.axes, self.keepdim, self.centered.shape)
-        return g * self.centered * (2 / self.denom) if self.denom else g * float("nan")
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return g * self.centered * (2 / gy.dtype.type(self.denom))
+
+
+class Std(Var):
+    r""":math:`s = \sqrt{\operatorname{var}(x)}`; :math:`\bar x_i = \frac{\bar s}{2 s}\,\frac{2 (x_i - \bar x)}{N - c}`,
+    and 0 where :math:`s = 0` (as PyTorch: every :math:`x_i` equal, so every :math:`x_i - \bar x` is 0 too)."""
+
+    def forward(self, x):
+        self.s = array_module(x).sqrt(super().forward(x))
+        return self.s
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            gvar = xp.where(self.s == 0, 0, gy / (2 * self.s)).astype(gy.dtype, copy=False)
+        return super().backward(gvar)
 
 
 class _Extreme(Function):
-    """amax/amin: the gradient is split evenly among the elements that attain the extreme (as PyTorch)."""
+    """amax/amin: the gradient is split evenly among the elements that attain the extreme (as PyTorch).
+
+    ``nan_is_extreme``: a NaN result counts as attained by the NaN elements (PyTorch's ``max()`` and
+    ``min()`` of a whole tensor); otherwise, as PyTorch's ``amax``/``amin``, no element attains a NaN
+    and the gradient is NaN.
+    """
 
     saves_inputs = False
     kind = "max"
 
-    def __init__(self, axes: tuple, keepdim: bool) -> None:
-        self.axes, self.keepdim = axes, keepdim
+    def __init__(self, axes: tuple, keepdim: bool, nan_is_extreme: bool = False) -> None:
+        self.axes, self.keepdim, self.nan_is_extreme = axes, keepdim, nan_is_extreme
 
     def forward(self, x):
         xp = array_module(x)
         y = (xp.amax if self.kind == "max" else xp.amin)(x, axis=self.axes, keepdims=True)
         self.mask = x == y
+        if self.nan_is_extreme and x.dtype.kind == "f":
+            self.mask |= xp.isnan(x) & xp.isnan(y)
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
 
     def backward(self, gy):
         count = self.mask.sum(axis=self.axes, keepdims=True)
         g = _expand_back(gy, self.axes, self.keepdim, self.mask.shape)
-        return g * self.mask / count
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # a NaN extreme: no element attains it
+            return g * self.mask / count
 
 
 class Amax(_Extreme):
@@ -108,16 +141,20 @@ class Logsumexp(Function):
 
     def forward(self, x):
         xp = array_module(x)
-        m = xp.amax(x, axis=self.axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf) must not produce inf - inf
-        with numpy.errstate(divide="ignore"):  # log(0) = -inf is the right answer for all -inf
+        if x.size:
+            m = xp.amax(x, axis=self.axes, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf) must not produce inf - inf
+        else:  # an empty sum: the result is log(0) = -inf (or an empty tensor)
+            m = xp.zeros([1 if i in self.axes else n for i, n in enumerate(x.shape)], dtype=x.dtype)
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf is the right answer for all -inf
             y = m + xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True))
         self.x, self.y = x, y
         return y if self.keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in self.axes])
 
     def backward(self, gy):
         g = _expand_back(gy, self.axes, self.keepdim, self.x.shape)
-        return g * array_module(gy).exp(self.x - self.y)
+        with numpy.errstate(invalid="ignore"):  # inf - inf where an input is +inf: NaN, as PyTorch
+            return g * array_module(gy).exp(self.x - self.y)
 
 
 class Softmax(Function):
@@ -130,8 +167,12 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = array_module(x)
-        e = xp.exp(x - xp.amax(x, axis=self.axis, keepdims=True))
-        self.y = e / e.sum(axis=self.axis, keepdims=True)
+        if x.size == 0:
+            self.y = x.copy()
+            return self.y
+        with numpy.errstate(invalid="ignore"):  # a +inf or an all -inf row gives NaN, as PyTorch
+            e = xp.exp(x - xp.amax(x, axis=self.axis, keepdims=True))
+            self.y = e / e.sum(axis=self.axis, keepdims=True)
         return self.y
 
     def backward(self, gy):
@@ -150,11 +191,15 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = array_module(x)
-        m = xp.amax(x, axis=self.axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        y = x - m  # in place from here: for a (batch, vocabulary) input each temporary is large
-        e = xp.exp(y)
-        y -= xp.log(e.sum(axis=self.axis, keepdims=True))
+        if x.size == 0:
+            self.y = x.copy()
+            return self.y
+        # As PyTorch, the max is subtracted even when it is infinite: a +inf logit or an all -inf
+        # row has no finite log-probabilities, and gives NaN rather than a half-right answer.
+        with numpy.errstate(invalid="ignore", divide="ignore"):
+            y = x - xp.amax(x, axis=self.axis, keepdims=True)  # in place from here: each temporary is large
+            e = xp.exp(y)
+            y -= xp.log(e.sum(axis=self.axis, keepdims=True))
         self.y = y
         return y
 
@@ -178,7 +223,7 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     r"""Arithmetic mean :math:`\frac1N\sum_i x_i` over ``dim``."""
     if x.dtype.kind != "f":
-        raise TypeError(f"mean: expected a floating-point tensor, got {describe(x)}; convert it with .float() first")
+        raise DTypeError(f"mean: expected a floating-point tensor, got {describe(x)}; convert it with .float() first")
     axes = normalize_dims("mean", dim, x.ndim)
     n = 1
     for a in axes:
@@ -186,41 +231,46 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return Sum(axes, keepdim).apply(x) / n if n else Sum(axes, keepdim).apply(x) * float("nan")
 
 
-def _correction(unbiased: bool | None, correction: int | None) -> int:
+def _correction(unbiased: bool | None, correction: float | None) -> float:
     if correction is not None:
         if unbiased is not None:
             raise ValueError("var: give either unbiased or correction, not both")
-        return int(correction)
+        return correction
     return 0 if unbiased is False else 1
 
 
 def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> Tensor:
     r"""Variance :math:`\frac{1}{N - c}\sum_i (x_i - \bar x)^2`, with Bessel's correction :math:`c = 1` by default."""
     require_float("var", x)
-    return Var(normalize_dims("var", dim, x.ndim), keepdim, _correction(unbiased, correction)).apply(x)
+    axes = normalize_dims("var", dim, x.ndim)
+    return Var(axes, keepdim, _correction(unbiased, correction)).apply(x)
 
 
 def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> Tensor:
-    r"""Standard deviation :math:`\sqrt{\operatorname{var}(x)}`."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    r"""Standard deviation :math:`\sqrt{\operatorname{var}(x)}`; its gradient is 0 where it is 0 (as PyTorch)."""
+    require_float("std", x)
+    axes = normalize_dims("std", dim, x.ndim)
+    return Std(axes, keepdim, _correction(unbiased, correction)).apply(x)
 
 
-def _nonempty(op: str, x: Tensor, axes: tuple) -> None:
+def _nonempty(op: str, x: Tensor, axes: tuple, dim: Any) -> None:
+    """max/min have no identity: an empty reduction is an IndexError for a given dim, else a RuntimeError (as PyTorch)."""
     if builtins.any(x.shape[a] == 0 for a in axes) or (x.ndim and x._data.size == 0 and not axes):
-        raise RuntimeError(f"{op}: cannot reduce over an empty dimension ({describe(x)})")
+        kind = RuntimeError if dim is None else IndexError
+        raise kind(f"{op}: cannot reduce over an empty dimension ({describe(x)}, dim={dim}); the reduction has no identity")
 
 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     r""":math:`\max` over ``dim``; the gradient is shared equally by tied maxima."""
     axes = normalize_dims("amax", dim, x.ndim)
-    _nonempty("amax", x, axes)
+    _nonempty("amax", x, axes, dim)
     return Amax(axes, keepdim).apply(x)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     r""":math:`\min` over ``dim``; the gradient is shared equally by tied minima."""
     axes = normalize_dims("amin", dim, x.ndim)
-    _nonempty("amin", x, axes)
+    _nonempty("amin", x, axes, dim)
     return Amin(axes, keepdim).apply(x)
 
 
@@ -230,9 +280,14 @@ def _extreme_with_index(op: str, x: Tensor, dim: Any, keepdim: bool, arg: Any) -
 
         return (maximum if op == "max" else minimum)(x, dim)
     if dim is None:
-        return (amax if op == "max" else amin)(x)
+        axes = normalize_dims(op, None, x.ndim)
+        _nonempty(op, x, axes, None)
+        return (Amax if op == "max" else Amin)(axes, False, nan_is_extreme=True).apply(x)
     d = normalize_dim(op, dim, x.ndim)
-    idx = arg(x, d, keepdim=True)
+    if x.ndim == 0:  # a 0-d tensor is its own extreme, at index 0
+        r = _extreme_with_index(op, x.reshape(1), 0, False, arg)
+        return MaxMin(r.values.reshape(()), r.indices.reshape(()))
+    idx = arg(x if x.dtype != backend.bool_ else x.long(), d, keepdim=True)
     from .indexing import gather
 
     values = gather(x, d, idx)
@@ -254,8 +309,13 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 
 def _arg(op: str, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     xp = array_module(x._data)
-    if x._data.size == 0:
-        raise RuntimeError(f"{op}: cannot take {op} of an empty tensor ({describe(x)})")
+    if x.dtype == backend.bool_:
+        raise DTypeError(f"{op}: not supported for bool tensors ({describe(x)}); convert with .long() first")
+    if dim is not None:
+        normalize_dim(op, dim, x.ndim)
+    if x._data.size == 0 and (dim is None or x.shape[normalize_dim(op, dim, x.ndim)] == 0):
+        raise IndexError(f"{op}: cannot take {op} of an empty tensor ({describe(x)}) along "
+                         f"{'all dimensions' if dim is None else f'dim {dim}'}: there is no element to pick")
     if dim is None:
         i = (xp.argmax if op == "argmax" else xp.argmin)(x._data)
         out = xp.asarray(i, dtype=backend.int64)
@@ -264,7 +324,7 @@ def _arg(op: str, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     else:
         d = normalize_dim(op, dim, x.ndim)
         out = (xp.argmax if op == "argmax" else xp.argmin)(x._data.reshape(x.shape or (1,)), axis=d, keepdims=keepdim)
-        out = out.astype(backend.int64, copy=False).reshape(out.shape if x.ndim else ())
+        out = xp.asarray(out, dtype=backend.int64).reshape(out.shape if x.ndim else ())
     return Tensor(out, x.device)
 
 
@@ -280,20 +340,26 @@ def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     r""":math:`\ln \sum_i e^{x_i}` over ``dim``, computed as :math:`m + \ln\sum_i e^{x_i - m}` so it never overflows."""
-    require_float("logsumexp", x)
-    return Logsumexp(normalize_dims("logsumexp", dim, x.ndim), keepdim).apply(x)
+    axes = normalize_dims("logsumexp", dim, x.ndim)
+    return Logsumexp(axes, keepdim).apply(float_or_promote(x))
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     r""":math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted, so it never overflows)."""
+    d = normalize_dim("softmax", dim, x.ndim)
     require_float("softmax", x)
-    return Softmax(normalize_dim("softmax", dim, x.ndim)).apply(x)
+    if x.ndim == 0:  # one element: softmax 1
+        return Softmax(0).apply(x.reshape(1)).reshape(())
+    return Softmax(d).apply(x)
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     r""":math:`x_i - \ln\sum_j e^{x_j}` along ``dim``; stays finite where ``log(softmax(x))`` underflows to ``-inf``."""
+    d = normalize_dim("log_softmax", dim, x.ndim)
     require_float("log_softmax", x)
-    return LogSoftmax(normalize_dim("log_softmax", dim, x.ndim)).apply(x)
+    if x.ndim == 0:  # one element: log-probability 0
+        return LogSoftmax(0).apply(x.reshape(1)).reshape(())
+    return LogSoftmax(d).apply(x)
 
 
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001

@@ -112,11 +112,11 @@ view = reshape
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim..end_dim`` (inclusive) into one."""
+    s, e = normalize_dim("flatten", start_dim, x.ndim), normalize_dim("flatten", end_dim, x.ndim)
     if x.ndim == 0:
         return reshape(x, (1,))
-    s, e = normalize_dim("flatten", start_dim, x.ndim), normalize_dim("flatten", end_dim, x.ndim)
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
     n = 1
     for d in x.shape[s : e + 1]:
         n *= d
@@ -306,22 +306,28 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
         if s <= 0:
             raise ValueError(f"split: split_size must be positive, got {s}")
         sizes = [s] * (n // s) + ([n % s] if n % s else [])
+        if not sizes:  # as PyTorch: a size-0 dimension is one empty piece
+            sizes = [0]
     else:
         sizes = [int(v) for v in split_size_or_sections]
-        if sum(sizes) != n:
-            raise ShapeError(f"split: sections {sizes} add up to {sum(sizes)}, but dim {dim} of shape {x.shape} has size {n}")
-    if not sizes:
-        return ()
+        if sum(sizes) != n or any(v < 0 for v in sizes):
+            raise ShapeError(f"split: sections {sizes} add up to {sum(sizes)}, but dim {dim} of shape {x.shape} has size {n} "
+                             f"(each section must be >= 0)")
+        if not sizes:
+            return ()
     return Split(d, sizes).apply(x)
 
 
-
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` (fewer pieces if n is small), as PyTorch."""
+    """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` (fewer pieces if n is small), as PyTorch;
+    a size-0 dimension gives ``chunks`` empty pieces."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = x.shape[normalize_dim("chunk", dim, x.ndim)]
-    return split(x, max(-(-n // chunks), 1), dim)
+    d = normalize_dim("chunk", dim, x.ndim)
+    n = x.shape[d]
+    if n == 0:
+        return split(x, [0] * chunks, d)
+    return split(x, -(-n // chunks), d)
 
 
 class _Triangle(Function):
