@@ -609,20 +609,27 @@ def bitwise_not(x: Tensor) -> Tensor:
     if x.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not (~): only defined for integer and bool tensors, got {describe(x)}; "
                         f"for a float mask use x == 0 or logical_not(x)")
-    return Tensor(array_module(x._data).invert(x._data), x.device)
+    return _elementwise_result(array_module(x._data).invert(x._data), x)
+
+
+def _elementwise_result(y: Any, x: Tensor) -> Tensor:
+    # NumPy gives a scalar for a 0-d array; a tensor always holds an array
+    return Tensor(array_module(x._data).asarray(y), x.device)
 
 
 def logical_not(x: Tensor) -> Tensor:
     """Elementwise logical not (a bool tensor)."""
-    return Tensor(array_module(x._data).logical_not(x._data), x.device)
+    return _elementwise_result(array_module(x._data).logical_not(x._data), x)
 
 
 def isnan(x: Tensor) -> Tensor:
-    return Tensor(array_module(x._data).isnan(x._data), x.device)
+    """Elementwise ``x != x`` (a bool tensor)."""
+    return _elementwise_result(array_module(x._data).isnan(x._data), x)
 
 
 def isfinite(x: Tensor) -> Tensor:
-    return Tensor(array_module(x._data).isfinite(x._data), x.device)
+    """Elementwise: neither infinite nor NaN (a bool tensor)."""
+    return _elementwise_result(array_module(x._data).isfinite(x._data), x)
 
 
 def equal(a: Tensor, b: Tensor) -> bool:

@@ -24,6 +24,7 @@ class Case:
     check_grad: bool = True
     params: dict = dataclasses.field(default_factory=dict)  # what known differences may need to know
     conditioning: float = 1.0  # how much the op magnifies rounding errors besides the inputs' size
+    sums_products: bool = False  # with an infinite input, inf or NaN depends on the order of its sums
 
 
 SPECS: dict = {}
@@ -376,7 +377,7 @@ def _linear(data, name):
     inputs = [S.tensor(data, lead + (n_in,), (dt,)), S.tensor(data, (n_out, n_in), (dt,))]
     if bias:
         inputs.append(S.tensor(data, (n_out,), (dt,)))
-    return Case(lambda m, *ts: m.nn.functional.linear(*ts), inputs, amplification=2)
+    return Case(lambda m, *ts: m.nn.functional.linear(*ts), inputs, amplification=2, sums_products=True)
 
 
 @spec("embedding")
@@ -398,7 +399,8 @@ def _layer_norm(data, name):
     if affine:
         inputs += [S.tensor(data, norm, (dt,)), S.tensor(data, norm, (dt,))]
     # 1/sqrt(var + eps) multiplies rounding errors by up to 1/sqrt(eps) ~ 316
-    return Case(lambda m, x, *wb: m.nn.functional.layer_norm(x, norm, *wb), inputs, amplification=2, conditioning=316)
+    return Case(lambda m, x, *wb: m.nn.functional.layer_norm(x, norm, *wb), inputs, amplification=2, conditioning=316,
+                sums_products=True)
 
 
 @spec("cross_entropy", "cross_entropy_probs", "nll_loss")

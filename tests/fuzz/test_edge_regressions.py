@@ -342,3 +342,9 @@ def test_zero_dim_tensors_promote_like_numbers_also_in_place():
     same("add", lambda m, a, b: a + b, Input(np.array([1, 2], dtype=np.int32)), Input(np.array(0.5)))
     raises_like_torch("add_", lambda m, a, b: a.add_(b), Input(np.array([1, 2])), Input(np.array(0.5)))
     raises_like_torch("add_", lambda m, a, b: a.add_(b), Input(np.zeros((4, 1))), Input(np.zeros((1, 4, 1))))
+
+
+def test_zero_dim_results_of_mask_functions_are_tensors():
+    for fn in (lambda m, x: m.isnan(x), lambda m, x: m.isfinite(x), lambda m, x: m.logical_not(x), lambda m, x: ~(x > 0)):
+        same("mask", fn, f64(NAN))
+    assert repr(mg.isnan(mg.tensor(1.0))) == "tensor(False)"

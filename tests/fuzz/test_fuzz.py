@@ -47,7 +47,9 @@ def _scale(case) -> float:
 
 
 def _may_overflow(case) -> bool:
-    """Inputs so large that products of two of them overflow."""
+    """Inputs so large that products of two of them overflow (or infinite, for ops that sum products)."""
+    if case.sums_products and any(i.array.dtype.kind == "f" and np.isinf(i.array).any() for i in case.inputs):
+        return True
     for i in case.inputs:
         a = i.array
         if a.dtype.kind == "f" and a.size and np.any(np.abs(a[np.isfinite(a)]) > np.sqrt(np.finfo(a.dtype).max)):
