@@ -615,7 +615,7 @@ class Tensor:
         if not fits:
             raise RuntimeError(f"{op}: an operand of shape {oshape} does not broadcast to the tensor's shape "
                                f"{self.shape} (an in-place result keeps the tensor's shape)")
-        if o.dtype != rt:  # computed in the result's dtype, as PyTorch (float32 /= a float64 0-d tensor: in float32)
+        if o.dtype.kind == "f" and o.dtype != rt:  # in the result's precision, as PyTorch (float32 /= a float64 0-d: float32)
             o = o.astype(rt)
         ufunc(self._data, o, out=self._data, casting="unsafe")
         self._bump_version()

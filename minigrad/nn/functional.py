@@ -396,7 +396,9 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     ad = d.abs()
     if beta == 0:
         return _reduce("smooth_l1_loss", ad, reduction)
-    return _reduce("smooth_l1_loss", ops.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
+    big = ad >= beta  # False at NaN: the quadratic branch carries the NaN, as PyTorch
+    near = ops.where(big, 0.0, d)  # so the unused quadratic branch gives 0, not inf * 0, at an infinite d
+    return _reduce("smooth_l1_loss", ops.where(big, ad - 0.5 * beta, near * near * (0.5 / beta)), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -407,7 +409,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target
     ad = d.abs()
-    return _reduce("huber_loss", ops.where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta), reduction)
+    big = ad >= delta  # False at NaN: the quadratic branch carries the NaN, as PyTorch
+    near = ops.where(big, 0.0, d)  # so the unused quadratic branch gives 0, not inf * 0, at an infinite d
+    return _reduce("huber_loss", ops.where(big, (ad - 0.5 * delta) * delta, near * near * 0.5), reduction)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
@@ -427,8 +431,8 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
         loss = target.exp() * (target - input)
     else:
         # y ln y is 0 at y = 0; taking the log of 1 there keeps the value and the gradient finite
-        safe = ops.where(target > 0, target, 1.0)
-        loss = target * (safe.log() - input)
+        safe = ops.where(target == 0, 1.0, target)  # (a negative target still gives NaN, as PyTorch)
+        loss = target * safe.log() - target * input  # PyTorch's order: y ln y - y x (NaN, not inf, at y = inf, x = 0)
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce("kl_div", loss, reduction)

@@ -221,17 +221,35 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
     return Pow().apply(a, b)
 
 
+def _check_divisor(op: str, a: Tensor, b: Tensor) -> None:
+    """An integer division by 0 is a RuntimeError (as PyTorch) unless the result is empty; on a GPU it is
+    checked there and reported at the next copy to the host."""
+    if b.dtype.kind not in "iu":
+        return
+    try:
+        empty = 0 in numpy.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        return  # the op reports the shapes
+    if not empty:
+        backend.check(~(b._data == 0).any(), RuntimeError, f"{op}: integer division by zero")
+
+
 def remainder(a: Any, b: Any) -> Tensor:
-    """Elementwise ``a % b`` with the sign of ``b`` (Python's and PyTorch's ``%``)."""
-    return Remainder().apply(*binary_operands("remainder", a, b))
+    """Elementwise ``a % b`` with the sign of ``b`` (Python's and PyTorch's ``%``); not on bools, as PyTorch."""
+    a, b = binary_operands("remainder", a, b)
+    if a.dtype == backend.bool_:
+        raise DTypeError(f"remainder: not supported for bool tensors ({describe(a)})")
+    _check_divisor("remainder", a, b)
+    return Remainder().apply(a, b)
 
 
 def floor_divide(a: Any, b: Any) -> Tensor:
     """Elementwise ``a // b`` rounded toward minus infinity (not differentiable, as in PyTorch)."""
     a, b = binary_operands("floor_divide", a, b)
-    if b.dtype.kind in "iu":  # on a GPU checked there, reported at the next copy to the host
-        backend.check(~(b._data == 0).any(), ZeroDivisionError, "floor_divide: integer division by zero")
-    return Tensor(array_module(a._data).floor_divide(a._data, b._data), a.device)
+    if a.dtype == backend.bool_:
+        raise DTypeError(f"floor_divide: not supported for bool tensors ({describe(a)})")
+    _check_divisor("floor_divide", a, b)
+    return _elementwise_result(array_module(a._data).floor_divide(a._data, b._data), a)
 
 
 def maximum(a: Tensor, b: Tensor) -> Tensor:
@@ -642,6 +660,8 @@ def equal(a: Tensor, b: Tensor) -> bool:
 
 def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     r"""True when :math:`|a - b| \le \mathrm{atol} + \mathrm{rtol}\,|b|` everywhere (broadcast; a Python bool)."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype != b.dtype:
+        raise DTypeError(f"allclose: the tensors' dtypes differ ({describe(a)} and {describe(b)}); convert one first")
     a, b = binary_operands("allclose", a, b)
     close = array_module(a._data).allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return bool(backend.to_device(array_module(a._data).asarray(close), backend.CPU))  # a host answer: one explicit copy

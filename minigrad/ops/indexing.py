@@ -15,7 +15,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import ShapeError, describe, normalize_dim
+from .common import DTypeError, ShapeError, describe, normalize_dim
 
 
 def _index_array(op: str, a: Any, x: Tensor) -> Any:
@@ -206,7 +206,7 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     if not isinstance(k, (int, numpy.integer)) or isinstance(k, bool) or not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {n} (shape {x.shape})")
     if x.dtype == backend.bool_:
-        raise TypeError(f"topk: not implemented for bool tensors ({describe(x)})")
+        raise DTypeError(f"topk: not implemented for bool tensors ({describe(x)})")
     if not x.ndim:
         v, i = topk(x.reshape(1), k, 0, largest, sorted)
         return TopK(v.reshape(()), i.reshape(())) if k else TopK(v, i)
@@ -241,8 +241,13 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     if not isinstance(index, Tensor) or index.dtype.kind not in "iu" or index.ndim > 1:
         raise IndexError(f"index_select: index must be an integer tensor of at most 1 dimension, got "
                          f"{describe(index) if isinstance(index, Tensor) else type(index).__name__}")
+    if x.ndim and x.shape[d] == 0 and index._data.size:
+        kind = IndexError if x.ndim == 1 else RuntimeError  # PyTorch's kinds
+        raise kind(f"index_select: cannot pick entries of dim {dim}, which has size 0 ({describe(x)})")
     if not x.ndim:
-        return getitem(x.reshape(1), index.reshape(-1)).reshape(index.shape)
+        if index._data.size != 1:
+            raise RuntimeError(f"index_select: a 0-d tensor takes an index of exactly one value, got {describe(index)}")
+        return getitem(x.reshape(1), index.reshape(-1)).reshape(())  # as PyTorch: 0-d in, 0-d out
     return getitem(x, (slice(None),) * d + (index.reshape(-1),))
 
 

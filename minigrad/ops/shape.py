@@ -406,7 +406,8 @@ def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
         start = int(start.item())
     if not -n <= start <= n:
         raise IndexError(f"narrow: start {start} is out of range for dimension {dim} of size {n} (shape {x.shape})")
-    start %= n if n else 1
+    if start < 0:
+        start += n
     if length < 0 or start + length > n:
         raise RuntimeError(
             f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}) of dim {dim} (shape {x.shape})"
@@ -443,6 +444,8 @@ def pad(x: Tensor, pad: Sequence[int], value: float = 0.0) -> Tensor:
         raise ValueError(
             f"pad: expected an even number of amounts, at most two per dimension, got {len(pad)} for shape {x.shape}"
         )
+    if not pad:
+        return clone(x)
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])

@@ -80,6 +80,27 @@ KNOWN_DIFFERENCES = [
             for i in case.inputs),
     ),
     KnownDifference(
+        "kl-div-zero-target",
+        "`kl_div` with a zero target probability: the loss term `0 * log 0` is 0 as in PyTorch, and so is its "
+        "gradient with respect to the target (PyTorch's is NaN).",
+        ("kl_div",),
+        lambda case, m: m.what == "gradient" and m.detail.startswith("input 1") and (case.inputs[1].array == 0).any(),
+    ),
+    KnownDifference(
+        "floor-divide-no-grad",
+        "`floor_divide` (`//`) of a tensor that requires grad returns a result without gradient (it is "
+        "piecewise constant); PyTorch refuses in backward (no derivative for floor_divide).",
+        ("floor_divide",),
+        lambda case, m: m.what == "no error" and "derivative for aten::floor_divide" in m.detail,
+    ),
+    KnownDifference(
+        "topk-ties",
+        "`topk` returns tied values in index order; PyTorch does not promise an order among ties, so the "
+        "indices (not the values) may differ there.",
+        ("topk",),
+        lambda case, m: m.what == "value" and m.detail.startswith("output 1"),
+    ),
+    KnownDifference(
         "gelu-inf",
         "`F.gelu(+inf)` is `+inf` (PyTorch's vectorized CPU kernel gives NaN, its scalar path `+inf`).",
         ("gelu",),

@@ -549,3 +549,69 @@ def _factories(data, name):
         return Case(lambda m: m.eye(n, k) if k is not None else m.eye(n), [])
     dtype = data.draw(st.sampled_from([None, "float64", "int64", "bool"]), label="dtype")
     return Case(lambda m: getattr(m, name)(*shape, dtype=getattr(m, dtype) if dtype else None), [])
+
+
+# ----------------------------------------------------------------- the course APIs (issue 13)
+@spec("remainder", "floor_divide", "allclose", "equal")
+def _binary_more(data, name):
+    sa, sb = S.broadcast_pair(data)
+    f = {"remainder": lambda m, a, b: a % b, "floor_divide": lambda m, a, b: m.floor_divide(a, b),
+         "allclose": lambda m, a, b: m.allclose(a, b), "equal": lambda m, a, b: m.equal(a, b)}[name]
+    if name in ("allclose", "equal"):
+        sb = sa if data.draw(st.booleans(), label="same shape") else sb
+    return Case(f, [S.tensor(data, sa), S.tensor(data, sb)])
+
+
+@spec("cumsum", "flip", "narrow", "topk", "index_select", "repeat_interleave")
+def _dim_more(data, name):
+    # (PyTorch's repeat_interleave of a 0-d tensor checks dim against 1-d: no 0-d there)
+    x = S.tensor(data, shape=data.draw(S.shapes(min_dims=1 if name == "repeat_interleave" else 0)))
+    nd = x.array.ndim
+    d = S.dim(data, nd)
+    n = x.array.shape[d] if -nd <= d < nd else 1
+    if name == "cumsum":
+        return Case(lambda m, t: t.cumsum(d), [x], amplification=1)
+    if name == "flip":
+        return Case(lambda m, t: m.flip(t, (d,)), [x])
+    if name == "narrow":
+        start, length = data.draw(st.integers(-n, n), label="start"), data.draw(st.integers(0, n), label="length")
+        return Case(lambda m, t: m.narrow(t, d, start, length), [x])
+    if name == "topk":
+        k = data.draw(st.integers(0 if nd else 1, n + 1), label="k")  # (PyTorch's topk(0) of a 0-d tensor is 0-d)
+        largest = data.draw(st.booleans(), label="largest")
+        return Case(lambda m, t: m.topk(t, k, d, largest=largest), [x])
+    if name == "index_select":
+        idx = Input(np.array(data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=4), label="idx"), dtype=np.int64))
+        return Case(lambda m, t, i: m.index_select(t, d, i), [x, idx])
+    r = data.draw(st.integers(0, 3), label="repeats")
+    return Case(lambda m, t: m.repeat_interleave(t, r, dim=d), [x])
+
+
+@spec("repeat", "masked_select", "nonzero", "pad")
+def _shape_more(data, name):
+    x = S.tensor(data)
+    nd = x.array.ndim
+    if name == "repeat":
+        reps = data.draw(st.lists(st.integers(0, 3), min_size=nd, max_size=nd + 1), label="repeats")
+        return Case(lambda m, t: t.repeat(*reps) if reps else t.repeat(()), [x])
+    if name == "masked_select":
+        mask = S.tensor(data, x.array.shape, dtypes=("bool",))
+        return Case(lambda m, t, k: m.masked_select(t, k), [x, mask])
+    if name == "nonzero":
+        return Case(lambda m, t: m.nonzero(t), [x])
+    pads = data.draw(st.lists(st.integers(0, 2), max_size=2 * min(nd, 2)).filter(lambda p: len(p) % 2 == 0), label="pad")
+    value = data.draw(st.floats(-2, 2), label="value")
+    return Case(lambda m, t: m.nn.functional.pad(t, tuple(pads), value=value), [x])
+
+
+@spec("kl_div", "smooth_l1_loss", "huber_loss")
+def _more_losses(data, name):
+    shape = data.draw(S.shapes(), label="shape")
+    dt = data.draw(st.sampled_from(S.FLOATS))
+    reduction = data.draw(st.sampled_from(["mean", "sum", "none"] + (["batchmean"] if name == "kl_div" else [])))
+    x, y = S.tensor(data, shape, (dt,)), S.tensor(data, shape, (dt,))
+    if name == "kl_div":
+        log_target = data.draw(st.booleans(), label="log_target")
+        return Case(lambda m, a, b: m.nn.functional.kl_div(a, b, reduction=reduction, log_target=log_target), [x, y],
+                    amplification=2)
+    return Case(lambda m, a, b: getattr(m.nn.functional, name)(a, b, reduction=reduction), [x, y], amplification=2)
