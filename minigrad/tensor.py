@@ -25,11 +25,8 @@ class Tensor:
     Create tensors with :func:`minigrad.tensor` or the factories (:func:`minigrad.zeros`,
     :func:`minigrad.randn`, ...). As PyTorch's legacy constructor, ``Tensor([1, 2])`` copies data and
     ``Tensor(2, 3)`` makes a (zero-filled) tensor of that shape, in the default float dtype. The NumPy/CuPy
-    array is ``_data`` (internal); :attr:`data` is, as in PyTorch, a tensor sharing it.
-
-    Attributes:
-        grad: after :meth:`backward`, the accumulated gradient (a Tensor) of a
-            leaf that requires grad, or of a non-leaf after :meth:`retain_grad`.
+    array is ``_data`` (internal); :attr:`data` is, as in PyTorch, a tensor sharing it, and :attr:`grad`
+    the accumulated gradient.
     """
 
     __slots__ = ("_data", "device", "_grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "_hooks", "__weakref__")
@@ -111,7 +108,8 @@ class Tensor:
 
     @property
     def grad(self) -> "Tensor | None":
-        """The accumulated gradient; as PyTorch, reading it on a non-leaf without :meth:`retain_grad` warns."""
+        """After :meth:`backward`, the accumulated gradient (a Tensor) of a leaf that requires grad, or of a
+        non-leaf after :meth:`retain_grad`; as PyTorch, reading it on a non-leaf without it warns."""
         if self._ctx is not None and self._grad is None and not self.retains_grad:
             warnings.warn(
                 "The .grad attribute of a tensor that is not a leaf tensor is being accessed. Its .grad attribute "
