@@ -101,6 +101,13 @@ KNOWN_DIFFERENCES = [
         lambda case, m: m.what == "value" and m.detail.startswith("output 1"),
     ),
     KnownDifference(
+        "std-underflow",
+        "`std` whose variance underflows to 0 (subnormal inputs) has gradient 0 there, as at an exact zero "
+        "variance (PyTorch's is NaN).",
+        ("std",),
+        lambda case, m: m.what == "gradient" and _subnormal_input(case),
+    ),
+    KnownDifference(
         "gelu-inf",
         "`F.gelu(+inf)` is `+inf` (PyTorch's vectorized CPU kernel gives NaN, its scalar path `+inf`).",
         ("gelu",),
