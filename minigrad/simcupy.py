@@ -324,7 +324,11 @@ class ndarray:  # noqa: N801 (CuPy's name)
         return (ndarray._of(self._a[i], self._dev) for i in range(len(self._a)))
 
     def __getitem__(self, key: Any) -> "ndarray":
-        return ndarray._of(numpy.asarray(self._a[_index(key, self._a.shape, "getitem")]), self._dev)
+        idx = _index(key, self._a.shape, "getitem")
+        out = self._a[idx]
+        if not isinstance(out, numpy.ndarray):  # CuPy's x[i] is a 0-d view, where NumPy gives a scalar copy
+            out = self._a[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
+        return ndarray._of(out, self._dev)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         idx = _index(key, self._a.shape, "setitem")
