@@ -305,6 +305,8 @@ def test_chinese_messages_follow_lang_and_the_locale():
     assert "错误传递" in r.stdout and "第一个出错的步骤" in r.stdout
     r = _cli("check", "rnn_worked_example", "h_2=eight", env={"LANG": "zh_CN.UTF-8"})
     assert r.returncode == 2 and "不是数" in r.stderr
+    r = _cli("check", "--help", "--lang", "zh")
+    assert r.returncode == 0 and "选项" in r.stdout and "python -m lessons check [-h]" in r.stdout
 
 
 def test_marking_a_class_end_to_end(tmp_path):

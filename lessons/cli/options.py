@@ -14,7 +14,15 @@ _ = i18n.domain("check")
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr and exit status 2."""
+    """An argument parser whose help is in the reader's language and whose errors are one line on
+    stderr with exit status 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # "usage:" stays English: parse_intermixed_args cuts the first 7 characters of the usage line
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        self._actions[0].help = _("show this help message and exit")
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: {message}", file=sys.stderr)
