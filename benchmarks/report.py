@@ -7,6 +7,8 @@ from pathlib import Path
 
 from .harness import fmt_bytes, fmt_time
 
+FASTER, SLOWER = "#0072B2", "#D55E00"  # Okabe-Ito blue and vermillion: told apart with every colour-vision deficiency
+
 
 @dataclass(frozen=True)
 class Goal:
@@ -175,7 +177,7 @@ def figures(data: dict, ratios_png: Path, scaling_png: Path) -> None:
     fig, ax = plt.subplots(figsize=(16, 9))
     names = list(ws)
     ax.barh(names, [w["ratio"] for w in ws.values()],
-            color=["tab:green" if w["ratio"] <= 1 else "tab:red" for w in ws.values()])
+            color=[FASTER if w["ratio"] <= 1 else SLOWER for w in ws.values()])
     for i, n in enumerate(names):
         if n in goals:
             ax.plot([goals[n]] * 2, [i - 0.4, i + 0.4], color="k", lw=3)
