@@ -307,6 +307,18 @@ def test_dropout_between_layers_only_in_training():
 
 
 @pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("bptt", ["hand", "autograd"])
+def test_weight_changed_in_place_before_backward_is_an_error(kind, bptt):
+    """As in PyTorch: the backward reads the weights of the forward, so changing one in between raises."""
+    m = build(mg, kind, bptt=bptt)
+    out = m(mg.randn(5, 2, 3))[0].sum()
+    with mg.no_grad():
+        m.weight_hh_l0.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.backward()
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_reused_buffers_give_the_same_gradients_and_are_reused(kind, monkeypatch):
     """The recurrent ops hand their large arrays back after backward and take them again on the next call."""
     from minigrad import backend

@@ -47,7 +47,6 @@ class _Recurrence(Function):
     call of the same shape reuses them instead of asking the operating system for fresh pages.
     """
 
-    saves_inputs = False
     fresh_grads = True
     n_states = 1
 
@@ -205,43 +204,53 @@ class LSTMSequence(_Recurrence):
 
     n_states = 2
 
-    # Internally the four gates are stored gate-major, each as one contiguous (T, B, H) block, in the
-    # order (o, i, f, g): the sigmoid gates (o, i, f) and the gates scaled by gamma (i, f, g) are then
-    # both runs of whole blocks, so every elementwise step is one long pass. In PyTorch's interleaved
-    # (B, 4H) layout each of them is one short pass per H-wide row: 3-4x slower at H = 20.
+    # Two layouts, each where it is fast. Matrix products use PyTorch's: a row per sequence holding the
+    # four gates side by side, so that each product with the weights is one BLAS call (one per step for
+    # the recursion; one for all steps for the input projection, dx and the weight gradients). The
+    # elementwise gate math uses a gate-major copy of each step, in the order (o, i, f, g): the sigmoid
+    # gates (o, i, f) and the gates scaled by gamma (i, f, g) are then runs of whole contiguous blocks,
+    # so every elementwise step is one long pass; in PyTorch's layout each is one short strided pass per
+    # H-wide row, 3-4x slower at H = 20. Moving between the two costs one strided pass per step.
     _ORDER = [3, 0, 1, 2]  # PyTorch's (i, f, g, o) blocks in storage order
-    _TO_TORCH = [1, 2, 3, 0]  # storage blocks in PyTorch's order
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
         xp = array_module(x)
         T, B, n_in = x.shape
         H = h0.shape[-1]
         dt = x.dtype
-        w_ih4 = w_ih.reshape(4, H, n_in)[self._ORDER]
-        w_hh4 = w_hh.reshape(4, H, H)[self._ORDER]
+        n_z = n_in + (b_ih is not None)  # the columns of z the input projection reads
         # sigma(a) = (1 + tanh(a/2)) / 2: with the sigmoid gates' weights and biases halved (exact in binary
         # floating point), one tanh over all four gates computes every gate, and two passes finish the sigmoids
         half = xp.asarray([0.5, 0.5, 0.5, 1.0], dtype=dt)[:, None, None]
-        w_hh4_t = xp.ascontiguousarray((w_hh4 * half).transpose(0, 2, 1))
-        x2 = self._rows(x)
-        # the input projection has no time dependence: one batch of products for all steps (Eq. 1)
-        gates = self._buffer("gates", xp, (4, T, B, H), dt)
-        xp.matmul(x2, (w_ih4 * half).transpose(0, 2, 1), out=gates.reshape(4, T * B, H))
+        w_hh_t = xp.ascontiguousarray((w_hh.reshape(4, H, H)[self._ORDER] * half).transpose(2, 0, 1).reshape(H, 4 * H))
+        # Row (t, b) of z is [x_t, 1, h_{t-1}]: the forward reads [x_t, 1] (the 1 adds the bias in the
+        # projection), and the backward gets all weight gradients from one product z^T da
+        z = self._buffer("z", xp, (T, B, n_z + H), dt)
+        z[..., :n_in] = x
+        w_in = xp.empty((n_z, 4, H), dtype=dt)  # [W_ih^T; b], the sigmoid gates halved
+        w_in[:n_in] = w_ih.reshape(4, H, n_in)[self._ORDER].transpose(2, 0, 1)
         if b_ih is not None:
-            gates += ((b_ih + b_hh).reshape(4, H)[self._ORDER] * half[:, :, 0])[:, None, None, :]
+            z[..., n_in] = 1
+            w_in[n_in] = (b_ih + b_hh).reshape(4, H)[self._ORDER]
+        w_in *= half[:, :, 0]
+        # the input projection has no time dependence: one matrix product for all steps (Eq. 1)
+        xw = self._buffer("xw", xp, (T, B, 4, H), dt)
+        xp.matmul(z.reshape(T * B, -1)[:, :n_z], w_in.reshape(n_z, 4 * H), out=xw.reshape(T * B, 4 * H))
+        xw = xw.transpose(0, 2, 1, 3)
+        gates = self._buffer("gates", xp, (T, 4, B, H), dt)
         hs = self._buffer("hs", xp, (T + 1, B, H), dt)
         cs = self._buffer("cs", xp, (T + 1, B, H), dt)
         tcs = self._buffer("tcs", xp, (T, B, H), dt)
         hs[0], cs[0] = h0, c0
-        hw = xp.empty((4, B, H), dtype=dt)
         ig = xp.empty((B, H), dtype=dt)
+        hw = xp.empty((B, 4 * H), dtype=dt)
+        hw4 = hw.reshape(B, 4, H).transpose(1, 0, 2)
         masked = self.mask is not None
         # Each step writes straight into the saved buffers (no temporaries): at small sizes the
         # per-call cost of NumPy, not the arithmetic, is what a step costs.
         for t in range(T):
-            gt = gates[:, t]  # a_t (a_t/2 for the sigmoid gates), then the gate values in place
-            xp.matmul(hs[t], w_hh4_t, out=hw)
-            gt += hw
+            xp.matmul(hs[t], w_hh_t, out=hw)
+            gt = xp.add(hw4, xw[t], out=gates[t])  # a_t (a_t/2 for the sigmoid gates), then the gate values in place
             xp.tanh(gt, out=gt)
             sig = gt[:3]
             sig *= 0.5
@@ -253,72 +262,69 @@ class LSTMSequence(_Recurrence):
             h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
             if masked:
                 hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
-        self.x2, self.w_ih4, self.w_hh4, self.has_bias = x2, w_ih4, w_hh4, b_ih is not None
+        self.w_ih, self.w_hh = w_ih, w_hh
         return self._outputs(hs), hs[T].copy(), cs[T].copy()
 
     def backward(self, gout, gh, gc):
         xp = array_module(self.hs)
-        hs, cs, tcs, w_hh4, gates = self.hs, self.cs, self.tcs, self.w_hh4, self.gates
-        _, T, B, H = gates.shape
+        hs, cs, tcs, z = self.hs, self.cs, self.tcs, self.z
+        gates = self.gates.transpose(1, 0, 2, 3)  # gate-major views: gates[k] is gate k at every step
+        T, B, H = tcs.shape
         dt = hs.dtype
         m = self._masks(hs)
         o, i, f, g = gates
-        # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once, written into
-        # reused buffers: the loop then only multiplies and carries (what is truly sequential).
+        # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once: the loop then
+        # only multiplies and carries (what is truly sequential).
         road = self._buffer("road", xp, (T, B, H), dt)  # d h_t / d c_t = o (1 - tanh^2 c_t)
         xp.multiply(tcs, tcs, out=road)
         xp.subtract(1, road, out=road)
         road *= o
-        # da starts as d a_t / d delta_t (gate o) and d a_t / d gamma_t (gates i, f, g); the loop
-        # scales it in place, so one buffer serves both
-        da = self._buffer("da", xp, (4, T, B, H), dt)
-        xp.subtract(1, gates[:3], out=da[:3])  # sigma' = sigma (1 - sigma), the three sigmoid gates at once
-        da[:3] *= gates[:3]
-        da[0] *= tcs
-        da[1] *= g
-        da[2] *= cs[:-1]
-        xp.multiply(g, g, out=da[3])  # tanh' = 1 - g^2
-        xp.subtract(1, da[3], out=da[3])
-        da[3] *= i
+        # d a_t / d delta_t (gate o) and d a_t / d gamma_t (gates i, f, g)
+        slope = self._buffer("slope", xp, (4, T, B, H), dt)
+        xp.subtract(1, gates[:3], out=slope[:3])  # sigma' = sigma (1 - sigma), the three sigmoid gates at once
+        slope[:3] *= gates[:3]
+        slope[0] *= tcs
+        slope[1] *= g
+        slope[2] *= cs[:-1]
+        xp.multiply(g, g, out=slope[3])  # tanh' = 1 - g^2
+        xp.subtract(1, slope[3], out=slope[3])
+        slope[3] *= i
+        # da_t in PyTorch's layout, (i, f, g, o) side by side in each row: every product with the weights
+        # (the recursion, dx and the weight gradients) is then one matrix product with PyTorch's weights
+        da = self._buffer("da", xp, (T, B, 4, H), dt)
+        da_o, da_ifg = da[:, :, 3], da[:, :, :3].transpose(2, 0, 1, 3)
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
         deltas = xp.empty_like(hs[1:]) if self.record is not None else None
-        back = xp.empty((4, B, H), dtype=dt)
+        dc, spare = xp.empty_like(gamma), xp.empty_like(gamma)
         for t in range(T - 1, -1, -1):
-            delta = self._output_grad(gout, t, delta, m)
+            if gout is not None:
+                delta += gout[t] if m is None else gout[t] * m[t]
             if deltas is not None:
                 deltas[t] = delta
             dh_new = delta if m is None else delta * m[t]
             dc_new = gamma if m is None else gamma * m[t]
-            dc = dh_new * road[t]  # Eq. 5
+            xp.multiply(dh_new, road[t], out=dc)  # Eq. 5
             dc += dc_new
-            da[0, t] *= dh_new  # Eq. 6
-            da[1:, t] *= dc
-            back_c = xp.multiply(dc, f[t], out=dc)  # Eq. 7
-            back_h = xp.matmul(da[:, t], w_hh4, out=back).sum(axis=0)
+            xp.multiply(slope[0, t], dh_new, out=da_o[t])  # Eq. 6
+            xp.multiply(slope[1:, t], dc, out=da_ifg[:, t])
+            back_c = xp.multiply(dc, f[t], out=spare)  # Eq. 7
+            back_h = da[t].reshape(B, 4 * H) @ self.w_hh
             if m is None:
-                gamma, delta = back_c, back_h
+                spare, gamma, delta = gamma, back_c, back_h  # the old gamma's array takes the next back_c
             else:  # what a padded step carries straight back
                 gamma, delta = back_c + (gamma - dc_new), back_h + (delta - dh_new)
         if deltas is not None:
             self.record["deltas"] = deltas
-        # Eq. 4 per gate block, then back to PyTorch's (i, f, g, o) rows
-        da = da.reshape(4, T * B, H)
-        da_t = da.transpose(0, 2, 1)
-        order = self._TO_TORCH
-        dx = None
-        if self.needs_input_grad[0]:  # sum over gates of da_k W_k, accumulated in place
-            dx = da[0] @ self.w_ih4[0]
-            part = self._buffer("part", xp, dx.shape, dt)
-            for k in range(1, 4):
-                dx += xp.matmul(da[k], self.w_ih4[k], out=part)
-            dx = dx.reshape(T, B, -1)
-        dw_ih = xp.matmul(da_t, self.x2)[order].reshape(4 * H, -1)
-        dw_hh = xp.matmul(da_t, hs[:-1].reshape(T * B, H))[order].reshape(4 * H, H)
-        grads = (dx, delta, gamma, dw_ih, dw_hh)
-        if self.has_bias:
-            db = xp.matmul(xp.ones(T * B, dtype=dt), da)[order].reshape(4 * H)
-            grads += (db, db.copy())
+        # Eq. 4: sums over all T*B rows, one matrix product each
+        da = da.reshape(T * B, 4 * H)
+        dx = (da @ self.w_ih).reshape(T, B, -1) if self.needs_input_grad[0] else None
+        n_in, n_z = self.w_ih.shape[1], z.shape[-1] - H
+        z[..., n_z:] = hs[:-1]
+        dw = da.T @ z.reshape(T * B, -1)
+        grads = (dx, delta, gamma, dw[:, :n_in].copy(), dw[:, n_z:].copy())
+        if n_z > n_in:
+            grads += (dw[:, n_in].copy(), dw[:, n_in].copy())
         return grads
 
 
