@@ -136,6 +136,11 @@ class GRUCell(_CellBase):
 
 
 # ------------------------------------------------------------------ sequences
+def _stack(states: list) -> Tensor:
+    """The final states of all layers and directions as one ``(layers * directions, B, H)`` tensor."""
+    return states[0].unsqueeze(0) if len(states) == 1 else ops.stack(states)  # a view: no copy, no op to undo
+
+
 def _reverse_index(lengths: numpy.ndarray | None, T: int, B: int) -> Any:
     """Time indices that reverse each sequence within its own length (padding stays in place)."""
     if lengths is None:
@@ -274,8 +279,8 @@ class RNNBase(Module):
             layer_in = outs[0] if len(outs) == 1 else ops.cat(outs, dim=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_in = F.dropout(layer_in, self.dropout, True)
-        output, h_n = layer_in, ops.stack(h_n)
-        c_n = ops.stack(c_n) if self.mode == "LSTM" else None
+        output, h_n = layer_in, _stack(h_n)
+        c_n = _stack(c_n) if self.mode == "LSTM" else None
         if not batched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if c_n is not None else None
