@@ -71,6 +71,11 @@ class _Recurrence(Function):
         self._taken.append(name)
         return a
 
+    def _give_back_now(self, name: str) -> None:
+        """Give one buffer back before :meth:`release` (forward's scratch, which backward does not read)."""
+        self._taken.remove(name)
+        backend.give_back(self.__dict__, [name])
+
     def _masks(self, x: Any) -> Any:
         """The mask as ``(T, B, 1)`` floats (0/1 multipliers of gradients), or None."""
         if self.mask is None:
@@ -236,7 +241,7 @@ class LSTMSequence(_Recurrence):
         # the input projection has no time dependence: one matrix product for all steps (Eq. 1)
         xw = self._buffer("xw", xp, (T, B, 4, H), dt)
         xp.matmul(z.reshape(T * B, -1)[:, :n_z], w_in.reshape(n_z, 4 * H), out=xw.reshape(T * B, 4 * H))
-        xw = xw.transpose(0, 2, 1, 3)
+        xw4 = xw.transpose(0, 2, 1, 3)
         gates = self._buffer("gates", xp, (T, 4, B, H), dt)
         hs = self._buffer("hs", xp, (T + 1, B, H), dt)
         cs = self._buffer("cs", xp, (T + 1, B, H), dt)
@@ -250,7 +255,7 @@ class LSTMSequence(_Recurrence):
         # per-call cost of NumPy, not the arithmetic, is what a step costs.
         for t in range(T):
             xp.matmul(hs[t], w_hh_t, out=hw)
-            gt = xp.add(hw4, xw[t], out=gates[t])  # a_t (a_t/2 for the sigmoid gates), then the gate values in place
+            gt = xp.add(hw4, xw4[t], out=gates[t])  # a_t (a_t/2 for the sigmoid gates), then the gate values in place
             xp.tanh(gt, out=gt)
             sig = gt[:3]
             sig *= 0.5
@@ -262,33 +267,35 @@ class LSTMSequence(_Recurrence):
             h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
             if masked:
                 hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
+        del xw, xw4
+        self._give_back_now("xw")  # backward's da, of the same shape, takes it: less memory held at once
         self.w_ih, self.w_hh = w_ih, w_hh
         return self._outputs(hs), hs[T].copy(), cs[T].copy()
 
     def backward(self, gout, gh, gc):
         xp = array_module(self.hs)
         hs, cs, tcs, z = self.hs, self.cs, self.tcs, self.z
-        gates = self.gates.transpose(1, 0, 2, 3)  # gate-major views: gates[k] is gate k at every step
+        gates = self.gates
         T, B, H = tcs.shape
         dt = hs.dtype
         m = self._masks(hs)
-        o, i, f, g = gates
+        o, i, f, g = (gates[:, k] for k in range(4))
         # Everything in Eqs. 5-6 that does not involve delta or gamma, for all t at once: the loop then
         # only multiplies and carries (what is truly sequential).
+        # d a_t / d delta_t (gate o) and d a_t / d gamma_t (gates i, f, g), laid out as the gates
+        slope = self._buffer("slope", xp, gates.shape, dt)
+        xp.subtract(1, gates[:, :3], out=slope[:, :3])  # sigma' = sigma (1 - sigma), the three sigmoid gates at once
+        slope[:, :3] *= gates[:, :3]
+        slope[:, 0] *= tcs
+        slope[:, 1] *= g
+        slope[:, 2] *= cs[:-1]
+        xp.multiply(g, g, out=slope[:, 3])  # tanh' = 1 - g^2
+        xp.subtract(1, slope[:, 3], out=slope[:, 3])
+        slope[:, 3] *= i
         road = self._buffer("road", xp, (T, B, H), dt)  # d h_t / d c_t = o (1 - tanh^2 c_t)
         xp.multiply(tcs, tcs, out=road)
         xp.subtract(1, road, out=road)
         road *= o
-        # d a_t / d delta_t (gate o) and d a_t / d gamma_t (gates i, f, g)
-        slope = self._buffer("slope", xp, (4, T, B, H), dt)
-        xp.subtract(1, gates[:3], out=slope[:3])  # sigma' = sigma (1 - sigma), the three sigmoid gates at once
-        slope[:3] *= gates[:3]
-        slope[0] *= tcs
-        slope[1] *= g
-        slope[2] *= cs[:-1]
-        xp.multiply(g, g, out=slope[3])  # tanh' = 1 - g^2
-        xp.subtract(1, slope[3], out=slope[3])
-        slope[3] *= i
         # da_t in PyTorch's layout, (i, f, g, o) side by side in each row: every product with the weights
         # (the recursion, dx and the weight gradients) is then one matrix product with PyTorch's weights
         da = self._buffer("da", xp, (T, B, 4, H), dt)
@@ -306,8 +313,8 @@ class LSTMSequence(_Recurrence):
             dc_new = gamma if m is None else gamma * m[t]
             xp.multiply(dh_new, road[t], out=dc)  # Eq. 5
             dc += dc_new
-            xp.multiply(slope[0, t], dh_new, out=da_o[t])  # Eq. 6
-            xp.multiply(slope[1:, t], dc, out=da_ifg[:, t])
+            xp.multiply(slope[t, 0], dh_new, out=da_o[t])  # Eq. 6
+            xp.multiply(slope[t, 1:], dc, out=da_ifg[:, t])
             back_c = xp.multiply(dc, f[t], out=spare)  # Eq. 7
             back_h = da[t].reshape(B, 4 * H) @ self.w_hh
             if m is None:
