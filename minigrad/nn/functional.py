@@ -1,18 +1,20 @@
 r"""``minigrad.nn.functional`` (imported as ``F``): layers and losses as functions, with PyTorch's signatures.
 
 ``linear``, ``layer_norm``, ``embedding`` and ``gelu`` are single ops whose
-backward is derived by hand below (fewer graph nodes, less memory); losses are
-compositions of differentiable ops, so autograd derives their gradients.
+backward is derived by hand below (fewer graph nodes, less memory), and so are ``nll_loss`` and
+``cross_entropy`` with class-index targets; the other losses are compositions of differentiable ops,
+so autograd derives their gradients.
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any, Sequence
 
 import numpy
 
-from .. import backend, ops
+from .. import autograd, backend, ops
 from ..autograd import Function
 from ..backend import array_module
 from ..ops import (  # re-exported under PyTorch's functional names
@@ -266,14 +268,16 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
 
 
 # ------------------------------------------------------------------ losses
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
 def _reduce(op: str, loss: Tensor, reduction: str) -> Tensor:
+    _check_reduction(op, reduction)
     if reduction == "mean":
         return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
@@ -284,13 +288,172 @@ def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
         )
 
 
-def _weighted_mean(total: Tensor, weight_sum: Tensor) -> Tensor:
-    """``total / weight_sum``; as PyTorch, NaN with a zero gradient (not a NaN one) when every target is ignored."""
-    empty = weight_sum == 0
-    return ops.where(empty, float("nan"), total / ops.where(empty, 1, weight_sum))
+# ------------------------------------------------------------------ class-index losses
+def _quiet(f: Any) -> Any:
+    """``f`` with NumPy's warnings about NaN, infinite and 0/0 results silenced (they are the answer)."""
+
+    @functools.wraps(f)
+    def run(*args: Any) -> Any:
+        with numpy.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return f(*args)
+
+    return run
 
 
-def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: int) -> int:
+class NLL(Function):
+    r"""The negative log-likelihood at class indices, one op. Classes are on dim 1 of the input (dim 0 for
+    one sample); a *position* :math:`i` is a sample with its trailing indices :math:`(n, d_1, \ldots)`.
+    With :math:`w_i = w_{t_i}` (1 without class weights, 0 where :math:`t_i` is ``ignore_index``):
+
+    .. math:: \ell_i = -w_i\,x_{i, t_i}, \qquad
+              \text{sum: } L = \sum_i \ell_i, \qquad \text{mean: } L = \frac{\sum_i \ell_i}{\sum_i w_i}.
+
+    Backward: :math:`\bar x_{i,c} = -[c = t_i]\,w_i\,\bar\ell_i`, where :math:`\bar\ell_i` is the output
+    gradient at :math:`i` (``none``), the output gradient (``sum``) or the output gradient over
+    :math:`\sum_i w_i` (``mean``). Ignored positions give exactly 0 forward and backward, whatever the
+    input holds there, so ``mean`` over no counted position is :math:`0/0 = \mathrm{NaN}` with a zero
+    gradient, as in PyTorch.
+    """
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, target: Any, weight: Any, ignore_index: int, reduction: str) -> None:
+        self.target, self.weight, self.ignore_index, self.reduction = target, weight, ignore_index, reduction
+
+    def _positions(self, x: Any) -> Any:
+        r"""Set up, per position as ``(N, 1, K)`` arrays beside the ``(N, C, K)`` view of ``x``: whether it is
+        ignored, its weight :math:`w_i` and the flat index of :math:`x_{i, t_i}` in a C-ordered array of
+        ``x``'s shape (an index in range, 0, where ignored). Returns the flat indices."""
+        xp = array_module(x)
+        n, c = (x.shape[0], x.shape[1]) if x.ndim > 1 else (1, x.shape[0])
+        k = math.prod(x.shape[2:])
+        t = self.target.reshape(n, 1, k)
+        self.ignored = t == self.ignore_index
+        safe = xp.where(self.ignored, 0, t)
+        if self.weight is None:
+            self.w = (~self.ignored).astype(x.dtype)
+        else:
+            self.w = xp.where(self.ignored, 0, self.weight[safe]).astype(x.dtype, copy=False)
+        self.flat = (xp.arange(n).reshape(n, 1, 1) * c + safe) * k + xp.arange(k).reshape(1, 1, k)
+        self.view_shape, self.x_shape, self.dtype = (n, c, k), x.shape, x.dtype
+        return self.flat
+
+    def _reduce(self, xp: Any, loss: Any) -> Any:
+        """The per-position losses (0 where ignored) reduced; ``mean`` keeps its divisor for backward."""
+        loss = xp.where(self.ignored, 0, loss).astype(self.dtype, copy=False)
+        if self.reduction == "none":
+            return loss.reshape(self.target.shape)
+        total = loss.sum()
+        if self.reduction == "mean":
+            self.denom = self.w.sum()
+            total = total / self.denom  # 0/0 = NaN when every target is ignored
+        return xp.asarray(total)
+
+    def _output_grads(self, gy: Any) -> Any:
+        r""":math:`\bar\ell_i` as an ``(N, 1, K)`` array, 0 where ignored."""
+        xp = array_module(gy)
+        if self.reduction == "none":
+            g = gy.reshape(self.ignored.shape)
+        else:
+            g = gy / self.denom if self.reduction == "mean" else gy
+        return xp.where(self.ignored, 0, g).astype(self.dtype, copy=False)
+
+    # Non-finite values (NaN inputs, 0/0 means, zero weights times an infinite gradient) give NaN as in
+    # PyTorch; NumPy is not to warn about them.
+    @_quiet
+    def forward(self, x):
+        xp = array_module(x)
+        flat = self._positions(x)
+        picked = x.reshape(-1)[flat] if x.size else xp.zeros(flat.shape, dtype=x.dtype)
+        return self._reduce(xp, -(picked * self.w))
+
+    @_quiet
+    def backward(self, gy):
+        xp = array_module(gy)
+        gx = xp.zeros(self.x_shape, dtype=self.dtype)
+        if gx.size:
+            gx.reshape(-1)[self.flat] = -(self._output_grads(gy) * self.w)
+        return gx
+
+
+class CrossEntropy(NLL):
+    r"""Cross-entropy of logits :math:`z` at class indices, one op: :math:`\log p = \log\mathrm{softmax}(z)` over
+    the classes, then :class:`NLL` with label smoothing :math:`\varepsilon` over :math:`C` classes. With
+    :math:`w_i` as in :class:`NLL` and :math:`W = \sum_c w_c`:
+
+    .. math:: \ell_i = -(1-\varepsilon)\,w_i \log p_{i,t_i} - \frac{\varepsilon}{C} \sum_c w_c \log p_{i,c}
+
+    (0 where ignored), reduced as in :class:`NLL` (``mean`` divides by :math:`\sum_i w_i`, as PyTorch).
+    Forward keeps :math:`e_{i,c} = e^{z_{i,c} - m_i}` (:math:`m_i` the row maximum) and
+    :math:`S_i = \sum_c e_{i,c}`, so that :math:`p = e / S`. Backward, with :math:`\bar\ell_i` as in :class:`NLL`:
+
+    .. math:: \bar z_{i,c} = \bar\ell_i \Big(p_{i,c}\big((1-\varepsilon)w_i + \tfrac{\varepsilon}{C} W\big)
+              - (1-\varepsilon)\,w_i\,[c = t_i] - \tfrac{\varepsilon}{C}\, w_c\Big):
+
+    one pass over the logits and one write per position, where separate log-softmax and gather ops
+    would make several full-size temporaries.
+    """
+
+    def __init__(self, target: Any, weight: Any, ignore_index: int, reduction: str, label_smoothing: float) -> None:
+        super().__init__(target, weight, ignore_index, reduction)
+        self.smoothing = label_smoothing
+
+    def _smoothing_weights(self) -> tuple:
+        r""":math:`w_c` shaped ``(1, C, 1)`` (1 without class weights) and :math:`W = \sum_c w_c`."""
+        n, c, k = self.view_shape
+        if self.weight is None:
+            return 1, c
+        return self.weight.reshape(1, c, 1), self.weight.sum()
+
+    @_quiet
+    def forward(self, z):
+        xp = array_module(z)
+        flat = self._positions(z)
+        n, c, k = self.view_shape
+        eps = self.smoothing
+        # As log_softmax, the maximum is subtracted even when it is infinite: a +inf logit or an all -inf row
+        # gives NaN, as in PyTorch. The shifted logits z - m are read before exp turns them into e in place.
+        if z.size:
+            e = z.reshape(n, c, k) - xp.amax(z.reshape(n, c, k), axis=1, keepdims=True)
+            shifted_t = e.reshape(-1)[flat]
+        else:
+            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(flat.shape, dtype=z.dtype)
+        if eps:
+            w_c, total_w = self._smoothing_weights()
+            shifted_sum = (e * w_c).sum(axis=1, keepdims=True)  # sum_c w_c (z_c - m)
+        xp.exp(e, out=e)
+        self.e, self.s = e, e.sum(axis=1, keepdims=True)
+        log_s = xp.log(self.s)
+        loss = (log_s - shifted_t) * self.w  # -w_i log p_{i, t_i}, as log p = z - m - log S
+        if eps:
+            loss *= 1 - eps
+            loss += (log_s * total_w - shifted_sum) * (eps / c)
+        return self._reduce(xp, loss)
+
+    @_quiet
+    def backward(self, gy):
+        g = self._output_grads(gy)
+        n, c, k = self.view_shape
+        eps = self.smoothing
+        target_coef = g * self.w * (1 - eps) if eps else g * self.w
+        if eps:
+            w_c, total_w = self._smoothing_weights()
+            gz = self.e * ((target_coef + g * (total_w * eps / c)) / self.s)
+            gz -= (g * (eps / c)) * w_c
+        else:
+            gz = self.e * (target_coef / self.s)
+        if gz.size:
+            gz.reshape(-1)[self.flat] -= target_coef
+        return gz.reshape(self.x_shape)
+
+
+def _check_class_targets(op: str, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int) -> Any:
+    """Check class-index targets and the class weights against ``input``; return the weights' array (or None)."""
+    if input.ndim == 0:
+        raise ShapeError(f"{op}: input must have a class dimension (shape (C,), (N, C) or (N, C, d1, ...)), got a 0-d tensor")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold class indices (int64), got {describe(target)}")
     n_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     expected = (input.shape[:1] + input.shape[2:]) if input.ndim > 1 else ()
     if tuple(target.shape) != tuple(expected):
@@ -298,31 +461,29 @@ def _check_class_targets(op: str, input: Tensor, target: Tensor, ignore_index: i
             f"{op}: for input of shape {input.shape} (classes on dim {1 if input.ndim > 1 else 0}) the class-index "
             f"target must have shape {expected}, got {target.shape}"
         )
+    if target.device != input.device:
+        raise RuntimeError(f"{op}: the target is on {target.device} but the input is on {input.device}")
     ops.check_index_range(target._data, n_classes, f"{op}: target class {{}} is out of range for {n_classes} classes "
                           f"(valid: 0..{n_classes - 1}, or ignore_index={ignore_index})", ignore=ignore_index)
-    return n_classes
+    if weight is None:
+        return None
+    if tuple(weight.shape) != (n_classes,):
+        raise ShapeError(f"{op}: weight must have one entry per class, shape ({n_classes},), got {describe(weight)}")
+    if weight.dtype != input.dtype or weight.device != input.device:
+        raise RuntimeError(f"{op}: weight ({describe(weight)}) must have the input's dtype and device ({describe(input)})")
+    if weight.requires_grad and autograd.is_grad_enabled():
+        raise RuntimeError(f"{op}: not differentiable with respect to weight (as in PyTorch); pass weight.detach()")
+    return weight._data
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     r"""Negative log-likelihood of log-probabilities ``input`` at the class indices ``target``:
-    :math:`\ell_i = -w_{t_i}\,x_{i, t_i}`; ``mean`` divides by :math:`\sum_i w_{t_i}` over non-ignored samples."""
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"nll_loss: target must hold class indices (int64), got {describe(target)}")
-    _check_class_targets("nll_loss", input, target, ignore_index)
-    return _nll_loss(input, target, weight, ignore_index, reduction)
-
-
-def _nll_loss(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int, reduction: str) -> Tensor:
-    """:func:`nll_loss` of targets already checked (so that cross entropy checks them once)."""
-    cdim = 1 if input.ndim > 1 else 0
-    ignored = target == ignore_index
-    safe = ops.where(ignored, 0, target)
-    picked = ops.indexing.Gather(cdim).apply(input, safe.unsqueeze(cdim)).squeeze(cdim)  # in range: checked
-    w = weight[safe].masked_fill(ignored, 0.0) if weight is not None else (~ignored).to(picked.dtype)
-    loss = (-picked * w).masked_fill(ignored, 0.0)  # exactly 0 where ignored, even at a NaN or inf input
-    if reduction == "mean":
-        return _weighted_mean(loss.sum(), w.sum())
-    return _reduce("nll_loss", loss, reduction)
+    :math:`\ell_i = -w_{t_i}\,x_{i, t_i}`; ``mean`` divides by :math:`\sum_i w_{t_i}` over non-ignored samples
+    (one op, :class:`NLL`)."""
+    require_float("nll_loss", input)
+    _check_reduction("nll_loss", reduction)
+    w = _check_class_targets("nll_loss", input, target, weight, ignore_index)
+    return NLL(target._data, w, ignore_index, reduction).apply(input)
 
 
 def cross_entropy(
@@ -338,39 +499,31 @@ def cross_entropy(
     ``target`` holds class indices (int64) or class probabilities (float, the shape of ``input``).
     Computed from :math:`\log\mathrm{softmax}` (log-sum-exp), so logits of magnitude 1e4 stay finite.
     With label smoothing :math:`\varepsilon` and :math:`C` classes the target becomes
-    :math:`(1-\varepsilon)\,\mathrm{onehot} + \varepsilon / C`, as in PyTorch.
+    :math:`(1-\varepsilon)\,\mathrm{onehot} + \varepsilon / C`, as in PyTorch. Class-index targets take one
+    op (:class:`CrossEntropy`); class probabilities are composed of ops.
     """
     require_float("cross_entropy", input)
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    cdim = 1 if input.ndim > 1 else 0
-    logp = log_softmax(input, cdim)
-    n = input.shape[cdim]
-    wshape = [1] * input.ndim
-    wshape[cdim] = n
-    if target.dtype.kind == "f":  # class probabilities
-        _same_shape("cross_entropy", input, target)
-        if label_smoothing:
-            target = target * (1 - label_smoothing) + label_smoothing / n
-        lw = logp * weight.reshape(wshape) if weight is not None else logp
-        if reduction == "mean":
-            return -(lw * target).sum() / (input._data.size / n)
-        return _reduce("cross_entropy", -(lw * target).sum(cdim), reduction)
-    if target.dtype.kind not in "iu":
+    _check_reduction("cross_entropy", reduction)
+    if target.dtype.kind in "iu":
+        w = _check_class_targets("cross_entropy", input, target, weight, ignore_index)
+        return CrossEntropy(target._data, w, ignore_index, reduction, label_smoothing).apply(input)
+    if target.dtype.kind != "f":
         raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
-    _check_class_targets("cross_entropy", input, target, ignore_index)
-    loss = _nll_loss(logp, target, weight, ignore_index, reduction)
-    if not label_smoothing:
-        return loss
-    ignored = target == ignore_index
-    smooth = -(logp * weight.reshape(wshape) if weight is not None else logp).sum(cdim)
-    smooth = smooth.masked_fill(ignored, 0.0)
+    _same_shape("cross_entropy", input, target)
+    cdim = 1 if input.ndim > 1 else 0
+    n = input.shape[cdim]
+    logp = log_softmax(input, cdim)
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / n
+    if weight is not None:
+        wshape = [1] * input.ndim
+        wshape[cdim] = n
+        logp = logp * weight.reshape(wshape)
     if reduction == "mean":
-        denom = weight[ops.where(ignored, 0, target)].masked_fill(ignored, 0.0).sum() if weight is not None else (~ignored).sum()
-        smooth = _weighted_mean(smooth.sum(), denom)
-    else:
-        smooth = _reduce("cross_entropy", smooth, reduction)
-    return (1 - label_smoothing) * loss + smooth * (label_smoothing / n)
+        return -(logp * target).sum() / (input._data.size / n)
+    return _reduce("cross_entropy", -(logp * target).sum(cdim), reduction)
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
