@@ -281,14 +281,16 @@ def index_add(target: Any, index: Any, values: Any) -> None:
             index = numpy.where(index < 0, index + target.shape[0], index)  # -1 and n-1 are one row
             n = target.shape[0]
             if n * index.size <= 1 << 16:  # a small table: one matrix product with the one-hot matrix
-                onehot = (numpy.arange(n)[:, None] == index[None, :]).astype(target.dtype)
+                onehot = numpy.zeros((n, index.size), dtype=target.dtype)
+                onehot[index, numpy.arange(index.size)] = 1
                 target += (onehot @ values.reshape(index.size, -1)).reshape(target.shape)
                 return
             # else sort the indices and sum runs of equal ones; a stable sort keeps each row's order
+            # (take: faster than fancy indexing for whole rows)
             order = numpy.argsort(index, kind="stable")
-            sorted_idx = index[order]
+            sorted_idx = index.take(order)
             starts = numpy.flatnonzero(numpy.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-            target[sorted_idx[starts]] += numpy.add.reduceat(values[order], starts, axis=0)
+            target[sorted_idx[starts]] += numpy.add.reduceat(values.take(order, axis=0), starts, axis=0)
         else:
             numpy.add.at(target, index, values)
     else:
