@@ -305,3 +305,45 @@ def test_attention_bad_input():
         scaled_dot_product_attention(q, q, q, attn_mask=mg.zeros(4, 4, dtype=mg.int64))
     with pytest.raises(ValueError, match="either attn_mask or is_causal"):
         scaled_dot_product_attention(q, q, q, attn_mask=mg.ones(4, 4) > 0, is_causal=True)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_relu_feed_forward_op_matches_finite_differences(bias):
+    rng = np.random.default_rng(4)
+    x = mg.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
+    w1, w2 = (mg.tensor(rng.standard_normal(s), requires_grad=True) for s in ((6, 4), (5, 6)))
+    b1, b2 = (mg.tensor(rng.standard_normal(n), requires_grad=True) for n in (6, 5))
+    params = [w1, b1, w2, b2] if bias else [w1, w2]
+    gradcheck(lambda *ts: nn.functional.ReluFeedForward(bias).apply(*ts), [x, *params])
+
+
+@pytest.mark.parametrize("cls", ["TransformerEncoderLayer", "TransformerDecoderLayer"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_fused_feed_forward_gives_the_composed_layers_numbers_to_the_bit(cls, bias):
+    """With ReLU and no dropout acting, the feed-forward block is one op (ReluFeedForward); a layer whose
+    activation is a wrapper of relu takes the composed path (Linear, relu, Linear). Both must agree exactly,
+    NaN inputs included."""
+    mg.manual_seed(0)
+    fused = getattr(nn, cls)(8, 2, dim_feedforward=16, dropout=0.0, bias=bias, batch_first=True).double()
+    composed = getattr(nn, cls)(8, 2, dim_feedforward=16, dropout=0.0, bias=bias, batch_first=True,
+                                activation=lambda t: nn.functional.relu(t)).double()
+    composed.load_state_dict(fused.state_dict())
+    x = RNG.standard_normal((2, 5, 8))
+    x[1, 2, 3] = np.nan
+    outs = []
+    for layer in (fused, composed):
+        xt = mg.tensor(x, requires_grad=True)
+        y = layer._ff_block(xt)  # the block alone: through attention the NaN would reach every position
+        assert (y.grad_fn.name == "ReluFeedForward") == (layer is fused)
+        y.backward(mg.ones_like(y) * 0.5)  # a finite upstream gradient, also at the NaN's position
+        outs.append([y, xt.grad] + [p.grad for p in layer.parameters() if p.grad is not None])
+    for a, b in zip(*outs):
+        assert_close(a, b, rtol=0, atol=0, equal_nan=True)
+
+
+def test_feed_forward_keeps_dropout_in_training():
+    mg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5, batch_first=True)
+    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name != "ReluFeedForward"  # the dropout between acts
+    layer.eval()
+    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name == "ReluFeedForward"

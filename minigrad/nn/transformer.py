@@ -33,6 +33,23 @@ def _activation(activation: str | Callable) -> Callable:
     raise ValueError(f"activation should be relu/gelu, not {activation!r}")
 
 
+def _feed_forward(layer: Module, x: Tensor) -> Tensor:
+    """A layer's feed-forward block ``linear2(dropout(activation(linear1(x))))``; one op
+    (:class:`~minigrad.nn.functional.ReluFeedForward`, the same numbers with two fewer activation-sized
+    arrays) in the usual case: ReLU, no dropout acting, plain ``Linear`` layers that fit ``x``."""
+    l1, l2 = layer.linear1, layer.linear2
+    fused = (
+        layer.activation is F.relu and (not layer.training or layer.dropout.p == 0)
+        and type(l1) is Linear and type(l2) is Linear and l2.in_features == l1.out_features
+        and x.ndim > 0 and x.shape[-1] == l1.in_features and (l1.bias is None) == (l2.bias is None)
+        and all(p.dtype == x.dtype for p in (l1.weight, l2.weight, l1.bias, l2.bias) if p is not None)
+    )
+    if not fused:
+        return l2(layer.dropout(layer.activation(l1(x))))
+    params = [p for p in (l1.weight, l1.bias, l2.weight, l2.bias) if p is not None]
+    return F.ReluFeedForward(l1.bias is not None).apply(x, *params)
+
+
 class TransformerEncoderLayer(Module):
     """Self-attention and a feed-forward network, each with a residual connection and layer norm."""
 
@@ -67,7 +84,7 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(_feed_forward(self, x))
 
 
 class TransformerDecoderLayer(Module):
@@ -115,7 +132,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(_feed_forward(self, x))
 
 
 def _clones(layer: Module, n: int) -> ModuleList:

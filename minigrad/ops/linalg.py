@@ -13,14 +13,18 @@ from ..tensor import Tensor
 from .common import DTypeError, ShapeError, binary_operands, describe, sum_to_shape
 
 
-def matmul_rows(a, b):
-    """``a @ b`` for an array ``a`` of shape ``(..., k)`` and a matrix ``b`` of shape ``(k, n)``, as one 2-D GEMM.
+def matmul_rows(a, b, out=None):
+    """``a @ b`` for an array ``a`` of shape ``(..., k)`` and a matrix ``b`` of shape ``(k, n)``, as one 2-D GEMM
+    (into ``out``, a C-contiguous array of shape ``(..., n)``, if given).
 
     NumPy's ``matmul`` runs a stacked product as one small GEMM per leading index; folding
     the leading dimensions into rows first is about 25-50% faster for a Transformer's
     ``(32, 128, 512)`` activations (OpenBLAS, float32).
     """
     rows = a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+    if out is not None:
+        array_module(a).matmul(rows, b, out=out.reshape(rows.shape[0], b.shape[-1]))
+        return out
     return (rows @ b).reshape(*a.shape[:-1], b.shape[-1])
 
 
