@@ -263,7 +263,7 @@ def test_adam_packed_state_gives_the_per_parameter_step(make, monkeypatch):
                 saved = opt.state_dict()
                 opt = make(ps)
                 opt.load_state_dict(saved)
-        return [p.detach().numpy() for p in ps], opt
+        return [p.detach().cpu().numpy() for p in ps], opt
 
     packed, opt = train(adam._PACKED_MAX_SIZE)
     alone, _ = train(0)
