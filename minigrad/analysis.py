@@ -58,6 +58,10 @@ def flops(node: Function) -> int:
         b2 = b + (1,) if len(b) == 1 else b
         batch = _broadcast(a2[:-2], b2[:-2])
         return 2 * _numel(batch) * a2[-2] * a2[-1] * b2[-1]
+    if name == "ReluFeedForward":  # Linear (x (..., k), W1 (h, k)), ReLU, Linear (W2 (n, h)), as those three ops
+        rows, bias = _numel(shapes[0][:-1]), len(shapes) == 5
+        (h, k), (n, _) = shapes[1], shapes[-2 if bias else -1]
+        return rows * (2 * k * h + 2 * h * n + h + ((h + n) if bias else 0))
     if name in ("ScaledDotProductAttention", "TiledAttention"):
         q, k, v = shapes
         batch = _broadcast(q[:-2], k[:-2], v[:-2])

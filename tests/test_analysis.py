@@ -97,3 +97,14 @@ def test_tiled_attention_counts_the_same_flops_as_the_plain_one():
     x = mg.randn(2, 16, 8, requires_grad=True)
     plain = analyze(F.scaled_dot_product_attention(x, x, x)).flops
     assert analyze(F.scaled_dot_product_attention(x, x, x, impl="tiled")).flops == plain
+
+
+def test_fused_feed_forward_counts_the_flops_of_its_three_ops():
+    mg.manual_seed(0)
+    counts = []
+    for activation in ("relu", lambda t: mg.nn.functional.relu(t)):  # fused (one op) and composed (three)
+        layer = mg.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, activation=activation)
+        r = analyze(layer._ff_block(mg.randn(2, 3, 8, requires_grad=True)))
+        counts.append((r.ops, r.flops))
+    assert counts[0][0] == 1 and counts[1][0] == 3
+    assert counts[0][1] == counts[1][1] == 2 * 6 * (8 * 16 + 16 * 8) + 6 * (16 + 16 + 8)
