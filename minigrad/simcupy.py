@@ -20,6 +20,7 @@ their arguments and results moved in and out of :class:`ndarray`.
 """
 from __future__ import annotations
 
+import builtins
 import copy
 import functools
 import os
@@ -457,5 +458,6 @@ def __getattr__(name: str) -> Any:
     """Every other name is NumPy's, lifted to the device (``simcupy.exp``, ``simcupy.float32``...)."""
     obj = getattr(numpy, name)  # AttributeError for names NumPy lacks, as for a module
     lifted = _Namespace(obj) if isinstance(obj, types.ModuleType) else _lift(obj)
-    globals()[name] = lifted
+    if not hasattr(builtins, name):  # cached as a global, ``sum``, ``max``... would hide the builtins used here
+        globals()[name] = lifted
     return lifted

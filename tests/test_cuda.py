@@ -67,6 +67,14 @@ def test_reductions_give_device_arrays_and_integer_indices_wrap_as_in_cupy():
         assert a[idx].get().tolist() == [1, 3]  # CuPy wraps out-of-bounds indices instead of checking
 
 
+def test_namespace_functions_named_like_builtins_leave_indexing_alone():
+    with simulated_cuda():
+        a = mg.arange(6, device="cuda").float().reshape(2, 3)._data
+        xp = mg.backend.array_module(a)
+        assert xp.sum(a).get() == 15 and xp.max(a).get() == 5  # numpy.sum, numpy.max on the device
+        assert a[1, None, :].get().tolist() == [[3.0, 4.0, 5.0]]  # the index parser uses the builtin sum
+
+
 def test_device_random_stream_is_its_own():
     with simulated_cuda():
         mg.manual_seed(0)
