@@ -727,6 +727,9 @@ class ScaledDotProductAttention(Function):
         return dq, dk, dv
 
 
+_LOG2E = 1 / math.log(2)
+
+
 class TiledAttention(Function):
     r"""Attention computed block by block over the keys with an online softmax (the FlashAttention idea,
     Dao et al., 2022), so the :math:`L \times S` weights are never stored: extra memory is
@@ -762,7 +765,8 @@ class TiledAttention(Function):
     """
 
     fresh_grads = True
-    _SCRATCH_BYTES = 1 << 22  # scores of a few slices at a time: a block for one core's cache (2 MiB L2)
+    _SCRATCH_BYTES = 1 << 21  # scores of a few slices at a time: a block for one core's cache (2 MiB L2)
+    _LAG = 8.0  # forward's shift m may trail the scores' running maximum by this much: weights up to 2**8
 
     def __init__(self, scale: float, causal: bool, block: int) -> None:
         self.scale, self.causal, self.block = scale, causal, block
@@ -798,42 +802,52 @@ class TiledAttention(Function):
         batch = tuple(numpy.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]))
         kf, vf = self._flatten(k, batch), self._flatten(v, batch)
         G, L, S, E, Ev = kf.shape[0], q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
-        # sQ with one more column, which ends up holding -lse for backward (the scale goes on Q once)
+        # log2(e) s Q (scaled once, L x E, not each block), with one more column: -m during forward,
+        # then -lse for backward
         qa = xp.empty((G, L, E + 1), dtype=q.dtype)
-        xp.multiply(q, q.dtype.type(self.scale), out=qa.reshape(batch + (L, E + 1))[..., :E])
+        xp.multiply(q, q.dtype.type(self.scale * _LOG2E), out=qa.reshape(batch + (L, E + 1))[..., :E])
         o = xp.empty((G, L, Ev), dtype=q.dtype)
         out = xp.empty((G, L, Ev), dtype=q.dtype)  # the caller may change its output in place; backward reads o
         blocks, step = self._blocks(L, S), self._group(L, q.dtype.itemsize)
 
         def run(part: slice) -> None:
-            scores = xp.empty(min(step, part.stop - part.start) * self.block * L, dtype=q.dtype)
-            products = xp.empty(scores.size // self.block * Ev, dtype=q.dtype)
+            n_max = min(step, part.stop - part.start)
+            scores = xp.empty(n_max * self.block * L, dtype=q.dtype)
+            products = xp.empty(n_max * L * Ev, dtype=q.dtype)
+            ka_all = xp.ones((n_max, self.block, E + 1), dtype=q.dtype)  # [K_j, 1]
             for g0 in range(part.start, part.stop, step):
                 g = slice(g0, min(g0 + step, part.stop))
                 n = g.stop - g.start
-                qt, kg, vg, og = xp.swapaxes(qa[g, :, :E], -1, -2), kf[g], vf[g], o[g]
+                qg, kg, vg, og = qa[g], kf[g], vf[g], o[g]
+                qt, shift = xp.swapaxes(qg, -1, -2), qg[:, None, :, E]  # shift: -m, a row per slice
+                shift[...] = 0
                 og[...] = 0
-                m = xp.full((n, 1, L), -xp.inf, dtype=q.dtype)  # rows: they broadcast over the keys of S^T
-                ell = xp.zeros((n, 1, L), dtype=q.dtype)
-                for j0, j1, c0 in blocks:
+                ell = xp.zeros((n, 1, L), dtype=q.dtype)  # rows: they broadcast over the keys of S^T
+                for i, (j0, j1, c0) in enumerate(blocks):
                     w, Lc = j1 - j0, L - c0
-                    p = self._scores(xp, kg[:, j0:j1], qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))
-                    m_old = m[..., c0:]
-                    m_new = xp.maximum(m_old, p.max(axis=-2, keepdims=True))
-                    p -= m_new
-                    xp.exp(p, out=p)
-                    correction = xp.exp(m_old - m_new)  # 0 on the first block: m_old = -inf
-                    m_old[...] = m_new
-                    e = ell[..., c0:]
-                    e *= correction
+                    ka = ka_all[:n, :w]
+                    ka[..., :E] = kg[:, j0:j1]
+                    p = self._scores(xp, ka, qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))  # S^T - m
+                    top = p.max(axis=-2, keepdims=True)
+                    if i == 0:  # every query meets the first block (c0 = 0): m starts at its maxima
+                        lift = top
+                    elif xp is numpy and not (top > self._LAG).any():  # (a host check: CPU only)
+                        lift = None
+                    else:
+                        lift = xp.maximum(top, 0)
+                    e, oc = ell[..., c0:], og[:, c0:]
+                    if lift is not None:
+                        p -= lift
+                        shift[..., c0:] -= lift
+                        correction = xp.exp2(-lift)
+                        e *= correction
+                        oc *= xp.swapaxes(correction, -1, -2)
+                    xp.exp2(p, out=p)
                     e += p.sum(axis=-2, keepdims=True)
-                    oc = og[:, c0:]
-                    oc *= xp.swapaxes(correction, -1, -2)
                     oc += xp.matmul(xp.swapaxes(p, -1, -2), vg[:, j0:j1], out=products[: n * Lc * Ev].reshape(n, Lc, Ev))
                 og /= xp.swapaxes(ell, -1, -2)
                 out[g] = og
-                xp.log(ell, out=ell)
-                xp.negative(m + ell, out=qa[g, None, :, E])
+                shift -= xp.log2(ell)  # -lse
 
         backend.parallel_slices(xp, G, run)
         self.q_shape, self.k, self.v, self.qa, self.o = q.shape, k, v, qa, o
@@ -864,8 +878,8 @@ class TiledAttention(Function):
                 n = g.stop - g.start
                 qg, kg, vg, ga = qa[g], kf[g], vf[g], ga_all[:n]
                 ga[..., :Ev] = gf[g]
-                xp.sum(ga[..., :Ev] * o[g], axis=-1, out=ga[..., Ev])
-                xp.negative(ga[..., Ev], out=ga[..., Ev])
+                # (not negated in place: NumPy 2.4's float32 negative from one strided view to another is wrong)
+                xp.negative((ga[..., :Ev] * o[g]).sum(axis=-1), out=ga[..., Ev])
                 qt, gt = xp.swapaxes(qg, -1, -2), xp.swapaxes(ga, -1, -2)
                 dqg, dkg, dvg = dq[g], dk[g], dv[g]
                 dqg[...] = 0
@@ -877,13 +891,14 @@ class TiledAttention(Function):
                     ka[..., :E] = kg[:, j0:j1]
                     va[..., :Ev] = vg[:, j0:j1]
                     p = self._scores(xp, ka, qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))  # S^T - lse
-                    xp.exp(p, out=p)  # P_j^T
+                    xp.exp2(p, out=p)  # P_j^T
                     xp.matmul(p, ga[:, c0:, :Ev], out=dvg[:, j0:j1])
                     ds = xp.matmul(va, gt[..., c0:], out=grads[: n * w * Lc].reshape(n, w, Lc))  # (dO V^T - D)^T
                     ds *= p
                     dqg[:, c0:] += xp.matmul(xp.swapaxes(ds, -1, -2), kg[:, j0:j1], out=products[: n * Lc * E].reshape(n, Lc, E))
-                    xp.matmul(ds, qg[:, c0:, :E], out=dkg[:, j0:j1])  # s dS^T Q: the scale is in qa already
+                    xp.matmul(ds, qg[:, c0:, :E], out=dkg[:, j0:j1])  # log2(e) s dS^T Q
                 dqg *= qa.dtype.type(self.scale)  # the scale of S = s Q K^T, applied once to the sums
+                dkg *= qa.dtype.type(1 / _LOG2E)
 
         backend.parallel_slices(xp, G, run)
         return (sum_to_shape(dq.reshape(batch + (L, E)), self.q_shape), sum_to_shape(dk.reshape(batch + (S, E)), self.k.shape),
