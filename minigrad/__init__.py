@@ -19,6 +19,7 @@ from .backend import (
     float64,
     get_default_device,
     get_default_dtype,
+    get_num_threads,
     int8,
     int16,
     int32,
@@ -26,6 +27,7 @@ from .backend import (
     manual_seed,
     set_default_device,
     set_default_dtype,
+    set_num_threads,
     uint8,
 )
 from .creation import (

@@ -2,12 +2,15 @@
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
+from threadpoolctl import ThreadpoolController
 
 import minigrad as mg
-from minigrad.testing import assert_close
+from minigrad.testing import assert_close, simulated_cuda
 
 
 def test_tensor_infers_dtype_like_pytorch():
@@ -261,6 +264,74 @@ def test_default_device_and_environment_variable():
     env["MINIGRAD_DEVICE"] = "tpu"
     out = subprocess.run([sys.executable, "-c", "import minigrad"], env=env, capture_output=True, text=True)
     assert "MINIGRAD_DEVICE='tpu' is not a device" in out.stderr
+
+
+@pytest.fixture
+def restore_threads():
+    yield
+    mg.set_num_threads(None)
+
+
+def test_num_threads_setting_and_environment_variable(restore_threads, monkeypatch):
+    mg.set_num_threads(3)
+    assert mg.get_num_threads() == 3
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match=r"set_num_threads: expected a positive integer or None, got"):
+            mg.set_num_threads(bad)
+    mg.set_num_threads(None)
+    monkeypatch.setenv("MINIGRAD_NUM_THREADS", "5")
+    assert mg.get_num_threads() == 5
+    for bad in ("0", "two"):
+        monkeypatch.setenv("MINIGRAD_NUM_THREADS", bad)
+        with pytest.raises(ValueError, match=f"MINIGRAD_NUM_THREADS must be a positive integer, got '{bad}'"):
+            mg.get_num_threads()
+    monkeypatch.delenv("MINIGRAD_NUM_THREADS")
+    assert mg.get_num_threads() >= 1
+
+
+def test_parallel_slices_cover_the_range_once_at_the_same_time(restore_threads):
+    mg.set_num_threads(3)
+    together = threading.Barrier(3, timeout=10)  # broken (an error) unless all three slices run at once
+    seen, blas = [], []
+    info = ThreadpoolController().select(user_api="blas")
+
+    def fn(part):
+        seen.append(part)
+        blas.append([lib["num_threads"] for lib in info.info()])
+        together.wait()
+
+    before = [lib["num_threads"] for lib in info.info()]
+    mg.backend.parallel_slices(np, 7, fn)
+    assert sorted((s.start, s.stop) for s in seen) == [(0, 2), (2, 4), (4, 7)]
+    assert all(n == [1] * len(before) for n in blas)  # BLAS on one thread per slice
+    assert [lib["num_threads"] for lib in info.info()] == before  # and as it was afterwards
+    seen.clear()
+    mg.backend.parallel_slices(np, 2, lambda part: seen.append(part))  # fewer items than threads
+    assert sorted((s.start, s.stop) for s in seen) == [(0, 1), (1, 2)]
+
+
+def test_parallel_slices_raise_a_slices_error_after_all_have_run(restore_threads):
+    mg.set_num_threads(2)
+    done = []
+
+    def fn(part):
+        if part.start == 0:
+            raise KeyError("first slice")
+        time.sleep(0.05)
+        done.append(part)
+
+    with pytest.raises(KeyError, match="first slice"):
+        mg.backend.parallel_slices(np, 4, fn)
+    assert done == [slice(2, 4)]
+
+
+def test_parallel_slices_on_a_gpu_make_one_call_on_the_calling_thread(restore_threads):
+    mg.set_num_threads(4)
+    calls = []
+    with simulated_cuda():
+        xp = mg.backend.cupy_module()
+        mg.backend.parallel_slices(xp, 10, lambda part: calls.append((part, threading.get_ident())))
+    assert calls == [(slice(0, 10), threading.get_ident())]
 
 
 def test_device_objects():
