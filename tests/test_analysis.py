@@ -112,6 +112,17 @@ def test_tiled_attention_moves_its_shift_when_later_keys_score_far_higher(causal
         assert_close(b, a.astype(np.float32), rtol=2e-3, atol=2e-3 * np.abs(a).max())
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_tiled_attention_without_keys_gives_zeros_like_pytorch(causal):
+    q = mg.randn(2, 3, 4, requires_grad=True)
+    k, v = mg.randn(2, 0, 4, requires_grad=True), mg.randn(2, 0, 5, requires_grad=True)
+    out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, impl="tiled")
+    out.sum().backward()
+    assert out.shape == (2, 3, 5) and not out.detach().cpu().numpy().any()
+    assert q.grad.shape == (2, 3, 4) and not q.grad.cpu().numpy().any()
+    assert k.grad.shape == (2, 0, 4) and v.grad.shape == (2, 0, 5)
+
+
 def test_tiled_attention_threads_agree_with_one_thread_in_float32():
     x = np.random.default_rng(4).standard_normal((2, 4, 300, 16), dtype=np.float32)
     g = np.random.default_rng(5).standard_normal((2, 4, 300, 16), dtype=np.float32)

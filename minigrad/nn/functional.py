@@ -735,30 +735,35 @@ class TiledAttention(Function):
     Dao et al., 2022), so the :math:`L \times S` weights are never stored: extra memory is
     :math:`O(L \cdot \text{block})`, linear in the sequence length.
 
-    Forward, for each key block :math:`j` with running row maximum :math:`m` and normaliser :math:`\ell`:
-    :math:`S_j = sQK_j^\top`, :math:`m' = \max(m, \mathrm{rowmax}\,S_j)`,
-    :math:`\ell \leftarrow \ell\,e^{m - m'} + \mathrm{rowsum}\,e^{S_j - m'}`,
-    :math:`O \leftarrow O\,e^{m - m'} + e^{S_j - m'} V_j`; finally :math:`O \leftarrow O / \ell`, and
-    :math:`\mathrm{lse} = m + \ln \ell` is kept for backward.
+    In base 2, with :math:`\tilde S = \log_2(e)\, s\,QK^\top` (so :math:`e^{sQK^\top} = 2^{\tilde S}`):
+    forward keeps per query a shift :math:`m` and a normaliser :math:`\ell` and, for each key block
+    :math:`j`, adds :math:`P_j = 2^{\tilde S_j - m}` into :math:`\ell \mathrel{+}= \mathrm{rowsum}\,P_j`
+    and :math:`O \mathrel{+}= P_j V_j`. When the block's scores exceed :math:`m` by more than
+    ``_lag``, :math:`m` rises by :math:`\delta = \max(\mathrm{rowmax}\,\tilde S_j - m, 0)` first and
+    :math:`O, \ell` are scaled by :math:`2^{-\delta}`: the weights stay below :math:`2^{\text{lag}}`
+    and the result :math:`O / \ell` does not depend on :math:`m`. Finally
+    :math:`\mathrm{lse} = m + \log_2 \ell` is kept for backward.
 
-    Backward recomputes each block's weights :math:`P_j = e^{S_j - \mathrm{lse}}` and, with
+    Backward recomputes each block's weights :math:`P_j = 2^{\tilde S_j - \mathrm{lse}}` and, with
     :math:`D = \mathrm{rowsum}(\bar O \odot O)`: :math:`\bar V_j = P_j^\top \bar O`,
     :math:`\bar S_j = P_j \odot (\bar O V_j^\top - D)`, :math:`\bar Q \mathrel{+}= s\,\bar S_j K_j`,
     :math:`\bar K_j = s\,\bar S_j^\top Q`.
 
-    Laid out for a CPU, where the matrix products are most of the time and NumPy's elementwise passes
-    the rest (each choice measured at (2, 8, 2048, 64) float32 on 2 cores):
+    Laid out for a CPU, where the matrix products are most of the time (80% at (2, 8, 2048, 64) float32
+    on 2 cores) and NumPy's elementwise passes the rest; each choice was measured there:
 
     - The batch dimensions are flattened into one whose slices are split over
       :func:`minigrad.backend.parallel_slices`' threads (NumPy's ufuncs use one core each), and each
-      thread takes a few slices at a time, so a block of scores stays in its core's cache.
-    - A block is held transposed, :math:`S_j^\top` of shape (block, L): the maxima and sums over keys
-      are then reductions over the outer axis, which NumPy vectorises (4-6x faster than over the
-      inner one); the matrix products read the transposed views without copies.
-    - Backward's two shifts come out of the matrix products, by one more column on each side:
-      :math:`S_j - \mathrm{lse} = [sQ, -\mathrm{lse}]\,[K_j, \mathbf 1]^\top` and
-      :math:`\bar O V_j^\top - D = [\bar O, -D]\,[V_j, \mathbf 1]^\top` (an inner size of 65 instead of
-      64 costs 2%, a subtraction pass over the block costs more).
+      thread takes a few slices at a time, so that a block of scores stays in its core's cache.
+    - A block is held transposed, :math:`\tilde S_j^\top` of shape (block, L): the maxima over keys
+      are then reductions over the outer axis, which NumPy vectorises (6x faster than over the inner
+      one); the matrix products read the transposed views without copies.
+    - Shifts and sums come out of the matrix products, by one more column on each side:
+      :math:`\tilde S_j - m = [\log_2(e)\,sQ, -m]\,[K_j, \mathbf 1]^\top` (``m`` becomes
+      :math:`\mathrm{lse}` at the end of forward), :math:`P_j[V_j, \mathbf 1] = [P_jV_j, \mathrm{rowsum}\,P_j]`
+      and :math:`\bar O V_j^\top - D = [\bar O, -D]\,[V_j, \mathbf 1]^\top`: an inner size of 65
+      instead of 64 costs 2%, a pass over the block costs more.
+    - :math:`2^x` rather than :math:`e^x`: NumPy's ``exp2`` is 1.5x faster than its ``exp``.
     - With ``causal``, key block :math:`j` only meets the queries from its first key on, and only its
       leading (block x block) square needs the mask: half the work, and every query in a block has at
       least one key, so no row of scores is all :math:`-\infty`.
@@ -766,14 +771,14 @@ class TiledAttention(Function):
 
     fresh_grads = True
     _SCRATCH_BYTES = 1 << 21  # scores of a few slices at a time: a block for one core's cache (2 MiB L2)
-    _LAG = 8.0  # forward's shift m may trail the scores' running maximum by this much: weights up to 2**8
 
     def __init__(self, scale: float, causal: bool, block: int) -> None:
         self.scale, self.causal, self.block = scale, causal, block
 
     def _blocks(self, L: int, S: int) -> list:
         """Key blocks ``(j0, j1, c0)``: keys ``j0:j1`` meet the queries ``c0:`` (with ``causal``, the
-        queries from ``j0`` on; blocks whose keys all come after the last query are left out)."""
+        queries from ``j0`` on; blocks whose keys all come after the last query are left out). The
+        first block meets every query."""
         if self.causal:
             return [(j0, min(j0 + self.block, S), j0) for j0 in range(0, min(S, L), self.block)]
         return [(j0, min(j0 + self.block, S), 0) for j0 in range(0, S, self.block)]
@@ -783,14 +788,20 @@ class TiledAttention(Function):
         return max(1, self._SCRATCH_BYTES // (self.block * max(L, 1) * itemsize))
 
     @staticmethod
+    def _lag(dtype: Any) -> float:
+        r"""How far forward's shift may trail the scores (base 2): an eighth of the dtype's exponent
+        range (16 for float32), so that sums of up to :math:`2^{\text{lag}}`-sized weights stay finite."""
+        return float(numpy.finfo(dtype).maxexp // 8)
+
+    @staticmethod
     def _flatten(a: Any, batch: tuple) -> Any:
         """``a`` broadcast to ``batch`` and reshaped to ``(prod(batch), n, d)``: a view unless broadcast."""
         return array_module(a).broadcast_to(a, batch + a.shape[-2:]).reshape((math.prod(batch),) + a.shape[-2:])
 
     def _scores(self, xp: Any, keys: Any, qt: Any, c0: int, out: Any) -> Any:
-        r""":math:`S_j^\top` = ``keys @ qt[..., c0:]`` into ``out`` (slices, keys, queries from ``c0``). With
-        ``causal``, ``c0`` is the block's first key, so key ``c0 + row`` comes after query ``c0 + column``
-        where row > column: :math:`-\infty` there."""
+        r"""``keys @ qt[..., c0:]`` into ``out`` (slices, keys, queries from ``c0``). With ``causal``,
+        ``c0`` is the block's first key, so key ``c0 + row`` comes after query ``c0 + column`` where
+        row > column: :math:`-\infty` there."""
         s = xp.matmul(keys, qt[..., c0:], out=out)
         if self.causal:
             w = min(s.shape[-2], s.shape[-1])  # queries past the block's last key see all of it
@@ -802,52 +813,57 @@ class TiledAttention(Function):
         batch = tuple(numpy.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]))
         kf, vf = self._flatten(k, batch), self._flatten(v, batch)
         G, L, S, E, Ev = kf.shape[0], q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
-        # log2(e) s Q (scaled once, L x E, not each block), with one more column: -m during forward,
-        # then -lse for backward
-        qa = xp.empty((G, L, E + 1), dtype=q.dtype)
-        xp.multiply(q, q.dtype.type(self.scale * _LOG2E), out=qa.reshape(batch + (L, E + 1))[..., :E])
-        o = xp.empty((G, L, Ev), dtype=q.dtype)
-        out = xp.empty((G, L, Ev), dtype=q.dtype)  # the caller may change its output in place; backward reads o
-        blocks, step = self._blocks(L, S), self._group(L, q.dtype.itemsize)
+        dtype, lag = q.dtype, self._lag(q.dtype)
+        # [log2(e) s Q, -m]: Q scaled once (L x E), not each block of scores; the last column ends as -lse
+        qa = xp.empty((G, L, E + 1), dtype=dtype)
+        xp.multiply(q, dtype.type(self.scale * _LOG2E), out=qa.reshape(batch + (L, E + 1))[..., :E])
+        o = xp.empty((G, L, Ev), dtype=dtype)
+        out = xp.empty((G, L, Ev), dtype=dtype)  # the caller may change its output in place; backward reads o
+        blocks, step = self._blocks(L, S), self._group(L, dtype.itemsize)
 
         def run(part: slice) -> None:
             n_max = min(step, part.stop - part.start)
-            scores = xp.empty(n_max * self.block * L, dtype=q.dtype)
-            products = xp.empty(n_max * L * Ev, dtype=q.dtype)
-            ka_all = xp.ones((n_max, self.block, E + 1), dtype=q.dtype)  # [K_j, 1]
+            scores = xp.empty(n_max * self.block * L, dtype=dtype)
+            acc_all = xp.empty((n_max, L, Ev + 1), dtype=dtype)  # [O, l], before dividing by l
+            products = xp.empty(acc_all.size, dtype=dtype)
+            ka_all = xp.ones((n_max, self.block, E + 1), dtype=dtype)  # [K_j, 1]
+            va_all = xp.ones((n_max, self.block, Ev + 1), dtype=dtype)  # [V_j, 1]
             for g0 in range(part.start, part.stop, step):
                 g = slice(g0, min(g0 + step, part.stop))
                 n = g.stop - g.start
-                qg, kg, vg, og = qa[g], kf[g], vf[g], o[g]
+                qg, kg, vg, acc = qa[g], kf[g], vf[g], acc_all[:n]
                 qt, shift = xp.swapaxes(qg, -1, -2), qg[:, None, :, E]  # shift: -m, a row per slice
                 shift[...] = 0
-                og[...] = 0
-                ell = xp.zeros((n, 1, L), dtype=q.dtype)  # rows: they broadcast over the keys of S^T
                 for i, (j0, j1, c0) in enumerate(blocks):
                     w, Lc = j1 - j0, L - c0
-                    ka = ka_all[:n, :w]
+                    ka, va = ka_all[:n, :w], va_all[:n, :w]
                     ka[..., :E] = kg[:, j0:j1]
-                    p = self._scores(xp, ka, qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))  # S^T - m
+                    va[..., :Ev] = vg[:, j0:j1]
+                    p = self._scores(xp, ka, qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))  # (S~ - m)^T
                     top = p.max(axis=-2, keepdims=True)
-                    if i == 0:  # every query meets the first block (c0 = 0): m starts at its maxima
+                    if i == 0:  # m starts at the first block's maxima
                         lift = top
-                    elif xp is numpy and not (top > self._LAG).any():  # (a host check: CPU only)
+                    elif xp is numpy and not (top > lag).any():  # (a host check: CPU only)
                         lift = None
                     else:
                         lift = xp.maximum(top, 0)
-                    e, oc = ell[..., c0:], og[:, c0:]
                     if lift is not None:
                         p -= lift
                         shift[..., c0:] -= lift
-                        correction = xp.exp2(-lift)
-                        e *= correction
-                        oc *= xp.swapaxes(correction, -1, -2)
+                        if i:
+                            acc[:, c0:] *= xp.swapaxes(xp.exp2(-lift), -1, -2)
                     xp.exp2(p, out=p)
-                    e += p.sum(axis=-2, keepdims=True)
-                    oc += xp.matmul(xp.swapaxes(p, -1, -2), vg[:, j0:j1], out=products[: n * Lc * Ev].reshape(n, Lc, Ev))
-                og /= xp.swapaxes(ell, -1, -2)
-                out[g] = og
-                shift -= xp.log2(ell)  # -lse
+                    if i == 0:  # c0 = 0: every query
+                        xp.matmul(xp.swapaxes(p, -1, -2), va, out=acc)
+                    else:
+                        acc[:, c0:] += xp.matmul(xp.swapaxes(p, -1, -2), va, out=products[: n * Lc * (Ev + 1)].reshape(n, Lc, Ev + 1))
+                if blocks:
+                    ell = acc[..., Ev:]
+                    xp.divide(acc[..., :Ev], ell, out=o[g])
+                    shift -= xp.swapaxes(xp.log2(ell), -1, -2)  # -lse
+                else:  # no key at all: a zero output, as PyTorch gives
+                    o[g] = 0
+                out[g] = o[g]
 
         backend.parallel_slices(xp, G, run)
         self.q_shape, self.k, self.v, self.qa, self.o = q.shape, k, v, qa, o
@@ -859,20 +875,21 @@ class TiledAttention(Function):
         batch = tuple(numpy.broadcast_shapes(self.q_shape[:-2], self.k.shape[:-2], self.v.shape[:-2]))
         kf, vf, gf = self._flatten(self.k, batch), self._flatten(self.v, batch), self._flatten(go, batch)
         G, L, S, E, Ev = qa.shape[0], qa.shape[1], kf.shape[1], qa.shape[2] - 1, vf.shape[2]
-        dq = xp.empty((G, L, E), dtype=qa.dtype)
-        dk = xp.empty((G, S, E), dtype=qa.dtype)
-        dv = xp.empty((G, S, Ev), dtype=qa.dtype)
-        blocks, step = self._blocks(L, S), self._group(L, qa.dtype.itemsize)
+        dtype = qa.dtype
+        dq = xp.empty((G, L, E), dtype=dtype)
+        dk = xp.empty((G, S, E), dtype=dtype)
+        dv = xp.empty((G, S, Ev), dtype=dtype)
+        blocks, step = self._blocks(L, S), self._group(L, dtype.itemsize)
         seen = blocks[-1][1] if blocks else 0  # keys from here on meet no query (causal, S > L)
 
         def run(part: slice) -> None:
             n_max = min(step, part.stop - part.start)
-            scores = xp.empty(n_max * self.block * L, dtype=qa.dtype)
-            grads = xp.empty(scores.size, dtype=qa.dtype)
-            products = xp.empty(n_max * L * E, dtype=qa.dtype)
-            ga_all = xp.empty((n_max, L, Ev + 1), dtype=qa.dtype)  # [dO, -D]
-            ka_all = xp.ones((n_max, self.block, E + 1), dtype=qa.dtype)  # [K_j, 1]
-            va_all = xp.ones((n_max, self.block, Ev + 1), dtype=qa.dtype)  # [V_j, 1]
+            scores = xp.empty(n_max * self.block * L, dtype=dtype)
+            grads = xp.empty(scores.size, dtype=dtype)
+            products = xp.empty(n_max * L * E, dtype=dtype)
+            ga_all = xp.empty((n_max, L, Ev + 1), dtype=dtype)  # [dO, -D]
+            ka_all = xp.ones((n_max, self.block, E + 1), dtype=dtype)  # [K_j, 1]
+            va_all = xp.ones((n_max, self.block, Ev + 1), dtype=dtype)  # [V_j, 1]
             for g0 in range(part.start, part.stop, step):
                 g = slice(g0, min(g0 + step, part.stop))
                 n = g.stop - g.start
@@ -882,23 +899,27 @@ class TiledAttention(Function):
                 xp.negative((ga[..., :Ev] * o[g]).sum(axis=-1), out=ga[..., Ev])
                 qt, gt = xp.swapaxes(qg, -1, -2), xp.swapaxes(ga, -1, -2)
                 dqg, dkg, dvg = dq[g], dk[g], dv[g]
-                dqg[...] = 0
                 dkg[:, seen:] = 0
                 dvg[:, seen:] = 0
-                for j0, j1, c0 in blocks:
+                if not blocks:
+                    dqg[...] = 0
+                for i, (j0, j1, c0) in enumerate(blocks):
                     w, Lc = j1 - j0, L - c0
                     ka, va = ka_all[:n, :w], va_all[:n, :w]
                     ka[..., :E] = kg[:, j0:j1]
                     va[..., :Ev] = vg[:, j0:j1]
-                    p = self._scores(xp, ka, qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))  # S^T - lse
+                    p = self._scores(xp, ka, qt, c0, scores[: n * w * Lc].reshape(n, w, Lc))  # (S~ - lse)^T
                     xp.exp2(p, out=p)  # P_j^T
                     xp.matmul(p, ga[:, c0:, :Ev], out=dvg[:, j0:j1])
                     ds = xp.matmul(va, gt[..., c0:], out=grads[: n * w * Lc].reshape(n, w, Lc))  # (dO V^T - D)^T
                     ds *= p
-                    dqg[:, c0:] += xp.matmul(xp.swapaxes(ds, -1, -2), kg[:, j0:j1], out=products[: n * Lc * E].reshape(n, Lc, E))
+                    if i == 0:  # c0 = 0: every query
+                        xp.matmul(xp.swapaxes(ds, -1, -2), kg[:, j0:j1], out=dqg)
+                    else:
+                        dqg[:, c0:] += xp.matmul(xp.swapaxes(ds, -1, -2), kg[:, j0:j1], out=products[: n * Lc * E].reshape(n, Lc, E))
                     xp.matmul(ds, qg[:, c0:, :E], out=dkg[:, j0:j1])  # log2(e) s dS^T Q
-                dqg *= qa.dtype.type(self.scale)  # the scale of S = s Q K^T, applied once to the sums
-                dkg *= qa.dtype.type(1 / _LOG2E)
+                dqg *= dtype.type(self.scale)  # the scales of S~, applied once to the sums
+                dkg *= dtype.type(1 / _LOG2E)
 
         backend.parallel_slices(xp, G, run)
         return (sum_to_shape(dq.reshape(batch + (L, E)), self.q_shape), sum_to_shape(dk.reshape(batch + (S, E)), self.k.shape),
