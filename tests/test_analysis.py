@@ -171,6 +171,9 @@ def test_tiled_attention_refuses_what_it_cannot_do():
     x = mg.ones(2, 4, 3)
     with pytest.raises(ValueError, match="impl='tiled' supports is_causal but not attn_mask"):
         F.scaled_dot_product_attention(x, x, x, attn_mask=mg.ones(4, 4) > 0, impl="tiled")
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match=f"scaled_dot_product_attention: block_size must be a positive integer, got {bad!r}"):
+            F.scaled_dot_product_attention(x, x, x, impl="tiled", block_size=bad)
 
 
 def test_tiled_attention_counts_the_same_flops_as_the_plain_one():

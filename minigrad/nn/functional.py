@@ -953,7 +953,7 @@ def scaled_dot_product_attention(
     *,
     return_weights: bool = False,
     impl: str = "hand",
-    block_size: int = 128,
+    block_size: int = 256,
 ) -> Tensor | tuple:
     r""":math:`\mathrm{softmax}(Q K^\top / \sqrt{d} + M)\,V` with PyTorch's semantics.
 
@@ -967,7 +967,8 @@ def scaled_dot_product_attention(
         return_weights: (minigrad) also return the attention weights, for heatmaps and hand checks.
         impl: (minigrad) ``"hand"``: one op with the hand-derived backward (default); ``"autograd"``:
             composed of matmul/softmax ops, for teaching; ``"tiled"``: key blocks of ``block_size``
-            with an online softmax, memory linear in the sequence length (no mask but ``is_causal``).
+            with an online softmax, memory linear in the sequence length (no mask but ``is_causal``;
+            on the CPU its batch slices run on :func:`minigrad.get_num_threads` threads).
             All agree to float64 round-off.
 
     Rows whose keys are all masked give zero weights and a zero output, as in PyTorch 2.13.
@@ -981,6 +982,8 @@ def scaled_dot_product_attention(
         raise ShapeError(f"{op}: key and value must have the same sequence length, got key {key.shape} and value {value.shape}")
     if impl not in ("hand", "autograd", "tiled"):
         raise ValueError(f"{op}: impl must be 'hand', 'autograd' or 'tiled', got {impl!r}")
+    if impl == "tiled" and (isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1):
+        raise ValueError(f"{op}: block_size must be a positive integer, got {block_size!r}")
     if impl == "tiled" and (attn_mask is not None or dropout_p > 0 or return_weights):
         raise ValueError(f"{op}: impl='tiled' supports is_causal but not attn_mask, dropout or return_weights "
                          f"(it never forms the weights)")
