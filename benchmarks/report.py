@@ -68,8 +68,11 @@ GOALS = [
     Goal("lstm_large", 1.0, "The loop is sequential: 128 steps, each a (64 x 256) by (256 x 1,024) product and a dozen "
          "NumPy calls for the gates, forward and again backward; PyTorch runs the same loop in C++ with fused gate "
          "kernels. " + _THREADS),
-    Goal("attention_T2048", 1.0, "Tiled attention loops over key blocks in Python and recomputes the weights in "
-         "backward, as PyTorch's fused kernel does in C++. " + _THREADS, less_memory=True),
+    Goal("attention_T2048", 1.0, "Tiled attention is matrix products for about 80% of its time: seven (T x 64) by "
+         "(64 x block)-sized ones per key block, forward and backward (which recomputes the weights, as PyTorch's "
+         "fused kernel does), at NumPy's BLAS rate for such thin products. The rest are NumPy passes over each block "
+         "of scores (exp2, products, maxima) that PyTorch fuses into its kernel; both libraries run the (batch x head) "
+         "slices on all cores.", less_memory=True),
 ]
 
 
@@ -96,7 +99,8 @@ def markdown(data: dict) -> str:
         "inputs.",
         "",
         (f"**Threads**: {data['threads']} per library in this run (`--threads {data['threads']}` sets "
-         "`OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS` and `MKL_NUM_THREADS` for every process), not the defaults a "
+         "`OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS`, `MKL_NUM_THREADS` and `MINIGRAD_NUM_THREADS` for every process), "
+         "not the defaults a "
          "user gets: on a machine shared with other work, libraries that spread each operation over all cores "
          "wait for threads the scheduler has set aside, and the times then measure the load more than the code."
          if data.get("threads") else "**Threads**: each library's defaults (all cores), as a user gets them."),
