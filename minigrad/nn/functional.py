@@ -798,6 +798,22 @@ class TiledAttention(Function):
         """``a`` broadcast to ``batch`` and reshaped to ``(prod(batch), n, d)``: a view unless broadcast."""
         return array_module(a).broadcast_to(a, batch + a.shape[-2:]).reshape((math.prod(batch),) + a.shape[-2:])
 
+    @staticmethod
+    def _scratch(xp: Any, scratch: dict, part: slice, dtype: Any) -> Any:
+        """``take(name, shape)``: a reused uninitialised array for the thread of ``part``, recorded in
+        ``scratch`` so that the calling thread gives them all back (:func:`minigrad.backend.give_back`)
+        once the threads are done: fresh large arrays cost page faults on every call."""
+
+        def take(name: str, shape: tuple) -> Any:
+            a = scratch[part.start, name] = backend.buffer(xp, shape, dtype)
+            return a
+
+        return take
+
+    def release(self) -> None:
+        backend.give_back(self.__dict__, ("qa", "o"))
+        super().release()
+
     def _scores(self, xp: Any, keys: Any, qt: Any, c0: int, out: Any) -> Any:
         r"""``keys @ qt[..., c0:]`` into ``out`` (slices, keys, queries from ``c0``). With ``causal``,
         ``c0`` is the block's first key, so key ``c0 + row`` comes after query ``c0 + column`` where
@@ -815,19 +831,23 @@ class TiledAttention(Function):
         G, L, S, E, Ev = kf.shape[0], q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
         dtype, lag = q.dtype, self._lag(q.dtype)
         # [log2(e) s Q, -m]: Q scaled once (L x E), not each block of scores; the last column ends as -lse
-        qa = xp.empty((G, L, E + 1), dtype=dtype)
+        # saved for backward in reused buffers, given back by release()
+        qa = self.qa = backend.buffer(xp, (G, L, E + 1), dtype)
         xp.multiply(q, dtype.type(self.scale * _LOG2E), out=qa.reshape(batch + (L, E + 1))[..., :E])
-        o = xp.empty((G, L, Ev), dtype=dtype)
+        o = self.o = backend.buffer(xp, (G, L, Ev), dtype)
         out = xp.empty((G, L, Ev), dtype=dtype)  # the caller may change its output in place; backward reads o
         blocks, step = self._blocks(L, S), self._group(L, dtype.itemsize)
+        scratch: dict = {}
 
         def run(part: slice) -> None:
             n_max = min(step, part.stop - part.start)
-            scores = xp.empty(n_max * self.block * L, dtype=dtype)
-            acc_all = xp.empty((n_max, L, Ev + 1), dtype=dtype)  # [O, l], before dividing by l
-            products = xp.empty(acc_all.size, dtype=dtype)
-            ka_all = xp.ones((n_max, self.block, E + 1), dtype=dtype)  # [K_j, 1]
-            va_all = xp.ones((n_max, self.block, Ev + 1), dtype=dtype)  # [V_j, 1]
+            take = self._scratch(xp, scratch, part, dtype)
+            scores = take("scores", (n_max * self.block * L,))
+            acc_all = take("acc", (n_max, L, Ev + 1))  # [O, l], before dividing by l
+            products = take("products", (acc_all.size,))
+            ka_all = take("ka", (n_max, self.block, E + 1))  # [K_j, 1]
+            va_all = take("va", (n_max, self.block, Ev + 1))  # [V_j, 1]
+            ka_all[..., E] = va_all[..., Ev] = 1
             for g0 in range(part.start, part.stop, step):
                 g = slice(g0, min(g0 + step, part.stop))
                 n = g.stop - g.start
@@ -866,7 +886,8 @@ class TiledAttention(Function):
                 out[g] = o[g]
 
         backend.parallel_slices(xp, G, run)
-        self.q_shape, self.k, self.v, self.qa, self.o = q.shape, k, v, qa, o
+        backend.give_back(scratch, list(scratch))
+        self.q_shape, self.k, self.v = q.shape, k, v
         return out.reshape(batch + (L, Ev))
 
     def backward(self, go):
@@ -882,14 +903,18 @@ class TiledAttention(Function):
         blocks, step = self._blocks(L, S), self._group(L, dtype.itemsize)
         seen = blocks[-1][1] if blocks else 0  # keys from here on meet no query (causal, S > L)
 
+        scratch: dict = {}
+
         def run(part: slice) -> None:
             n_max = min(step, part.stop - part.start)
-            scores = xp.empty(n_max * self.block * L, dtype=dtype)
-            grads = xp.empty(scores.size, dtype=dtype)
-            products = xp.empty(n_max * L * E, dtype=dtype)
-            ga_all = xp.empty((n_max, L, Ev + 1), dtype=dtype)  # [dO, -D]
-            ka_all = xp.ones((n_max, self.block, E + 1), dtype=dtype)  # [K_j, 1]
-            va_all = xp.ones((n_max, self.block, Ev + 1), dtype=dtype)  # [V_j, 1]
+            take = self._scratch(xp, scratch, part, dtype)
+            scores = take("scores", (n_max * self.block * L,))
+            grads = take("grads", (scores.size,))
+            products = take("products", (n_max * L * E,))
+            ga_all = take("ga", (n_max, L, Ev + 1))  # [dO, -D]
+            ka_all = take("ka", (n_max, self.block, E + 1))  # [K_j, 1]
+            va_all = take("va", (n_max, self.block, Ev + 1))  # [V_j, 1]
+            ka_all[..., E] = va_all[..., Ev] = 1
             for g0 in range(part.start, part.stop, step):
                 g = slice(g0, min(g0 + step, part.stop))
                 n = g.stop - g.start
@@ -922,6 +947,7 @@ class TiledAttention(Function):
                 dkg *= dtype.type(1 / _LOG2E)
 
         backend.parallel_slices(xp, G, run)
+        backend.give_back(scratch, list(scratch))
         return (sum_to_shape(dq.reshape(batch + (L, E)), self.q_shape), sum_to_shape(dk.reshape(batch + (S, E)), self.k.shape),
                 sum_to_shape(dv.reshape(batch + (S, Ev)), self.v.shape))
 
