@@ -810,6 +810,7 @@ class TiledAttention(Function):
         return take
 
     def release(self) -> None:
+        """Keep the saved arrays for the next call's :func:`minigrad.backend.buffer`, then release."""
         backend.give_back(self.__dict__, ("qa", "o"))
         super().release()
 
@@ -829,8 +830,8 @@ class TiledAttention(Function):
         kf, vf = self._flatten(k, batch), self._flatten(v, batch)
         G, L, S, E, Ev = kf.shape[0], q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
         dtype, lag = q.dtype, self._lag(q.dtype)
-        # [sQ, -m]: Q scaled once (L x E), not each block of scores; the last column ends as -lse
-        # saved for backward in reused buffers, given back by release()
+        # [sQ, -m]: Q scaled once (L x E), not each block of scores; the last column ends as -lse. It and
+        # O are saved for backward in reused buffers, given back by release()
         qa = self.qa = backend.buffer(xp, (G, L, E + 1), dtype)
         xp.multiply(q, dtype.type(self.scale), out=qa.reshape(batch + (L, E + 1))[..., :E])
         o = self.o = backend.buffer(xp, (G, L, Ev), dtype)
@@ -901,7 +902,6 @@ class TiledAttention(Function):
         dv = xp.empty((G, S, Ev), dtype=dtype)
         blocks, step = self._blocks(L, S), self._group(L, dtype.itemsize)
         seen = blocks[-1][1] if blocks else 0  # keys from here on meet no query (causal, S > L)
-
         scratch: dict = {}
 
         def run(part: slice) -> None:
