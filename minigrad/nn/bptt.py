@@ -209,13 +209,13 @@ class LSTMSequence(_Recurrence):
 
     n_states = 2
 
-    # Two layouts, each where it is fast. Matrix products use PyTorch's: a row per sequence holding the
-    # four gates side by side, so that each product with the weights is one BLAS call (one per step for
-    # the recursion; one for all steps for the input projection, dx and the weight gradients). The
-    # elementwise gate math uses a gate-major copy of each step, in the order (o, i, f, g): the sigmoid
-    # gates (o, i, f) and the gates scaled by gamma (i, f, g) are then runs of whole contiguous blocks,
-    # so every elementwise step is one long pass; in PyTorch's layout each is one short strided pass per
-    # H-wide row, 3-4x slower at H = 20. Moving between the two costs one strided pass per step.
+    # Two layouts, each where it is fast. The elementwise gate math works on gate-major arrays, gates in
+    # the order (o, i, f, g): the sigmoid gates (o, i, f) and the gates scaled by gamma (i, f, g) are then
+    # runs of whole contiguous blocks, so every elementwise step is one long pass; in PyTorch's layout
+    # each is one short strided pass per H-wide row, 3-4x slower at H = 20. The forward's products write
+    # gate-major blocks directly (one product per gate). The backward's da is in PyTorch's layout, the
+    # four gates side by side in each row, which makes the recursion one product per step and dx and
+    # all weight gradients one product each; writing a step into it is one strided pass.
     _ORDER = [3, 0, 1, 2]  # PyTorch's (i, f, g, o) blocks in storage order
 
     def forward(self, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None):
@@ -227,35 +227,32 @@ class LSTMSequence(_Recurrence):
         # sigma(a) = (1 + tanh(a/2)) / 2: with the sigmoid gates' weights and biases halved (exact in binary
         # floating point), one tanh over all four gates computes every gate, and two passes finish the sigmoids
         half = xp.asarray([0.5, 0.5, 0.5, 1.0], dtype=dt)[:, None, None]
-        w_hh_t = xp.ascontiguousarray((w_hh.reshape(4, H, H)[self._ORDER] * half).transpose(2, 0, 1).reshape(H, 4 * H))
+        w_hh4_t = xp.ascontiguousarray((w_hh.reshape(4, H, H)[self._ORDER] * half).transpose(0, 2, 1))
         # Row (t, b) of z is [x_t, 1, h_{t-1}]: the forward reads [x_t, 1] (the 1 adds the bias in the
         # projection), and the backward gets all weight gradients from one product z^T da
         z = self._buffer("z", xp, (T, B, n_z + H), dt)
         z[..., :n_in] = x
-        w_in = xp.empty((n_z, 4, H), dtype=dt)  # [W_ih^T; b], the sigmoid gates halved
-        w_in[:n_in] = w_ih.reshape(4, H, n_in)[self._ORDER].transpose(2, 0, 1)
+        w_in = xp.empty((4, n_z, H), dtype=dt)  # [W_ih^T; b] per gate, the sigmoid gates halved
+        w_in[:, :n_in] = w_ih.reshape(4, H, n_in)[self._ORDER].transpose(0, 2, 1)
         if b_ih is not None:
             z[..., n_in] = 1
-            w_in[n_in] = (b_ih + b_hh).reshape(4, H)[self._ORDER]
-        w_in *= half[:, :, 0]
-        # the input projection has no time dependence: one matrix product for all steps (Eq. 1)
-        xw = self._buffer("xw", xp, (T, B, 4, H), dt)
-        xp.matmul(z.reshape(T * B, -1)[:, :n_z], w_in.reshape(n_z, 4 * H), out=xw.reshape(T * B, 4 * H))
-        xw4 = xw.transpose(0, 2, 1, 3)
+            w_in[:, n_in] = (b_ih + b_hh).reshape(4, H)[self._ORDER]
+        w_in *= half
+        # the input projection has no time dependence: one product per gate for all steps (Eq. 1)
+        xw = self._buffer("xw", xp, (4 * T * B * H,), dt).reshape(4, T, B, H)  # flat: backward's da takes it
+        xp.matmul(z.reshape(T * B, -1)[:, :n_z], w_in, out=xw.reshape(4, T * B, H))
         gates = self._buffer("gates", xp, (T, 4, B, H), dt)
         hs = self._buffer("hs", xp, (T + 1, B, H), dt)
         cs = self._buffer("cs", xp, (T + 1, B, H), dt)
         tcs = self._buffer("tcs", xp, (T, B, H), dt)
         hs[0], cs[0] = h0, c0
         ig = xp.empty((B, H), dtype=dt)
-        hw = xp.empty((B, 4 * H), dtype=dt)
-        hw4 = hw.reshape(B, 4, H).transpose(1, 0, 2)
         masked = self.mask is not None
         # Each step writes straight into the saved buffers (no temporaries): at small sizes the
         # per-call cost of NumPy, not the arithmetic, is what a step costs.
         for t in range(T):
-            xp.matmul(hs[t], w_hh_t, out=hw)
-            gt = xp.add(hw4, xw4[t], out=gates[t])  # a_t (a_t/2 for the sigmoid gates), then the gate values in place
+            gt = xp.matmul(hs[t], w_hh4_t, out=gates[t])  # a_t (a_t/2 for the sigmoid gates), then the gates in place
+            gt += xw[:, t]
             xp.tanh(gt, out=gt)
             sig = gt[:3]
             sig *= 0.5
@@ -267,8 +264,8 @@ class LSTMSequence(_Recurrence):
             h = xp.multiply(o, tcs[t], out=None if masked else hs[t + 1])
             if masked:
                 hs[t + 1], cs[t + 1] = self._keep(t, h, hs[t]), self._keep(t, c, cs[t])
-        del xw, xw4
-        self._give_back_now("xw")  # backward's da, of the same shape, takes it: less memory held at once
+        del xw
+        self._give_back_now("xw")  # less memory held at once: backward's da takes it
         self.w_ih, self.w_hh = w_ih, w_hh
         return self._outputs(hs), hs[T].copy(), cs[T].copy()
 
@@ -298,7 +295,7 @@ class LSTMSequence(_Recurrence):
         road *= o
         # da_t in PyTorch's layout, (i, f, g, o) side by side in each row: every product with the weights
         # (the recursion, dx and the weight gradients) is then one matrix product with PyTorch's weights
-        da = self._buffer("da", xp, (T, B, 4, H), dt)
+        da = self._buffer("da", xp, (4 * T * B * H,), dt).reshape(T, B, 4, H)
         da_o, da_ifg = da[:, :, 3], da[:, :, :3].transpose(2, 0, 1, 3)
         delta = gh.copy() if gh is not None else xp.zeros_like(hs[0])
         gamma = gc.copy() if gc is not None else xp.zeros_like(cs[0])
