@@ -138,9 +138,29 @@ def machine(threads: int | None = None) -> dict:
     probe = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__, torch.get_num_threads())"],
                            capture_output=True, text=True, env=worker_env(threads))
     if probe.returncode == 0:
-        version, threads = probe.stdout.split()
-        info["torch"] = f"{version} ({threads} threads)"
+        version, torch_threads = probe.stdout.split()
+        info["torch"] = f"{version} ({torch_threads} threads)"
+    info["blas"] = numpy_blas(worker_env(threads))
+    # OpenBLAS's OPENBLAS_* variables (OPENBLAS_CORETYPE picks its kernels) change NumPy's matrix products
+    info["blas_env"] = {k: v for k, v in sorted(os.environ.items()) if k.startswith("OPENBLAS_")}
+    if "OPENBLAS_CORETYPE" in os.environ:
+        env = {k: v for k, v in worker_env(threads).items() if k != "OPENBLAS_CORETYPE"}
+        info["blas_detected"] = numpy_blas(env).get("architecture")
     return info
+
+
+def numpy_blas(env: dict) -> dict:
+    """NumPy's BLAS as a process with ``env`` loads it: library, version and the kernels it runs
+    (threadpoolctl's report), or an empty dict where that cannot be found out."""
+    code = ("import json, numpy, threadpoolctl; "
+            "print(json.dumps([{k: i.get(k) for k in ('internal_api', 'version', 'architecture')} "
+            "for i in threadpoolctl.threadpool_info() if i['user_api'] == 'blas'][:1]))")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    try:
+        found = json.loads(probe.stdout) if probe.returncode == 0 else []
+    except ValueError:
+        found = []
+    return found[0] if found else {}
 
 
 def load_average() -> list | None:

@@ -76,6 +76,23 @@ GOALS = [
 ]
 
 
+def _blas_lines(m: dict) -> list:
+    """What NumPy's BLAS ran, and the environment variables that chose it (runs before this was recorded: none)."""
+    blas = m.get("blas") or {}
+    if not blas:
+        return []
+    lines = [f"NumPy's BLAS: {blas.get('internal_api', '?')} {blas.get('version', '')}, "
+             f"{blas.get('architecture') or 'unknown'} kernels."]
+    env = m.get("blas_env") or {}
+    if env:
+        lines.append("The environment sets " + ", ".join(f"`{k}={v}`" for k, v in env.items()) + ".")
+    if "OPENBLAS_CORETYPE" in env and m.get("blas_detected") and m["blas_detected"] != blas.get("architecture"):
+        lines.append(f"`OPENBLAS_CORETYPE` makes OpenBLAS run those kernels instead of the {m['blas_detected']} ones it "
+                     "picks for this CPU without it, so NumPy's matrix products (and the peak below) are those of the "
+                     "older kernels; PyTorch's own BLAS does not read the variable.")
+    return lines
+
+
 def markdown(data: dict) -> str:
     """The page ``docs/performance.md``: every number in it comes from ``data``."""
     peak = data["gemm_peak_gflops"]
@@ -115,6 +132,7 @@ def markdown(data: dict) -> str:
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, NumPy {m['numpy']}"
         + (f", PyTorch {m['torch']}" if "torch" in m else ", PyTorch not installed") + ".",
+        *_blas_lines(m),
         f"Run started {data['started_utc']} UTC and took {data['duration_s'] / 60:.0f} min; load average (1, 5, 15 min) "
         f"{_load(load['start'])} at the start and {_load(load['end'])} at the end. A load above the number of cores means",
         "other processes shared the machine: times then spread, and the ratios of alternating pairs are the steadier figure.",

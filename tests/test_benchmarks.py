@@ -110,3 +110,18 @@ def test_worker_rejects_unknown_workload():
     proc = _run("benchmarks.worker", "no_such_workload", "minigrad")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
     assert worker.LIBRARIES == {"minigrad": "minigrad", "pytorch": "torch"}
+
+
+def test_machine_records_numpys_blas_and_the_variables_that_chose_its_kernels(monkeypatch):
+    from benchmarks import harness
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    m = harness.machine()
+    assert m["blas_env"]["OPENBLAS_CORETYPE"] == "Haswell"
+    if m["blas"].get("internal_api") == "openblas":  # the variable is OpenBLAS's: it runs the kernels it names
+        assert m["blas"]["architecture"] == "Haswell"
+        assert m["blas_detected"]
+    lines = report._blas_lines({**m, "blas": {"internal_api": "openblas", "version": "0.3", "architecture": "Haswell"},
+                                "blas_detected": "SkylakeX"})
+    assert "`OPENBLAS_CORETYPE=Haswell`" in " ".join(lines) and "SkylakeX" in lines[-1]
+    assert report._blas_lines({"cpu": "x"}) == []  # a run recorded before the BLAS was: nothing to say
