@@ -138,7 +138,7 @@ class GRUCell(_CellBase):
 # ------------------------------------------------------------------ sequences
 def _stack(states: list) -> Tensor:
     """The final states of all layers and directions as one ``(layers * directions, B, H)`` tensor."""
-    return states[0].unsqueeze(0) if len(states) == 1 else ops.stack(states)  # a view: no copy, no op to undo
+    return states[0].unsqueeze(0) if len(states) == 1 else ops.stack(states)  # one state: a view, not a copy
 
 
 def _reverse_index(lengths: numpy.ndarray | None, T: int, B: int) -> Any:
