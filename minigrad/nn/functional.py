@@ -686,44 +686,51 @@ class ScaledDotProductAttention(Function):
 
     def forward(self, q, k, v):
         xp = array_module(q)
-        # In place on one (..., L, S) buffer: at long sequences these arrays dominate time and memory.
-        p = (q * self.scale) @ xp.swapaxes(k, -1, -2)  # scaling Q is cheaper than scaling the L x S scores
+        # The scores are made transposed, S^T = K (s Q)^T of shape (..., S, L), and the weights returned as
+        # its transposed view: the softmax's max and sum over the keys then run over the outer axis, which
+        # NumPy does as whole-row vector operations (several times faster than per-row reductions over
+        # the last axis at L, S = 128). In place on that one buffer: at long sequences it dominates.
+        pt = k @ xp.swapaxes(q * self.scale, -1, -2)  # scaling Q is cheaper than scaling the L x S scores
         if self.additive is not None:
-            p += self.additive
+            pt += xp.swapaxes(self.additive, -1, -2)
         if self.allowed is not None:
-            xp.copyto(p, -xp.inf, where=~self.allowed)
+            xp.copyto(pt, -xp.inf, where=~xp.swapaxes(self.allowed, -1, -2))
         with numpy.errstate(invalid="ignore"):  # a fully masked row is -inf - (-inf) when not safe
-            m = p.max(axis=-1, keepdims=True)
+            m = pt.max(axis=-2, keepdims=True)
             if self.safe:  # masked writes, not m[mask] = 0: a boolean index makes CuPy wait for the device
                 xp.copyto(m, 0, where=~xp.isfinite(m))
-            p -= m
-            xp.exp(p, out=p)
-            z = p.sum(axis=-1, keepdims=True)
+            pt -= m
+            xp.exp(pt, out=pt)
+            z = pt.sum(axis=-2, keepdims=True)
             if self.safe:
                 xp.copyto(z, 1, where=z == 0)  # all weights are 0 there: the row stays 0
-            p /= z
-        pd = p * self.keep if self.keep is not None else p
+            pt /= z
+        pdt = pt * xp.swapaxes(self.keep, -1, -2) if self.keep is not None else pt
+        pd = xp.swapaxes(pdt, -1, -2)
         o = pd @ v
-        self.q, self.k, self.v, self.p, self.pd, self.o = q, k, v, p, pd, o.copy()
+        self.q, self.k, self.v, self.pt, self.pdt, self.o = q, k, v, pt, pdt, o.copy()
         return o, pd
 
     def backward(self, go, gp):
         xp = array_module(self.q)
-        q, k, v, p, pd = self.q, self.k, self.v, self.p, self.pd
+        q, k, v, pt, pdt = self.q, self.k, self.v, self.pt, self.pdt
         need = self.needs_input_grad
-        dv = sum_to_shape(xp.swapaxes(pd, -1, -2) @ go, v.shape) if (need[2] and go is not None) else None
-        dp = go @ xp.swapaxes(v, -1, -2) if go is not None else xp.zeros_like(p)  # a fresh buffer: dS is built in it
-        # rowsum(dP * P) = rowsum(dO * O) because O = P~ V: an (L, E) product instead of an (L, S) one
-        rowsum = (go * self.o).sum(axis=-1, keepdims=True) if go is not None else 0
+        dv = sum_to_shape(pdt @ go, v.shape) if (need[2] and go is not None) else None
+        # dS^T, as the scores: built in place in the fresh array of dP~^T = V dO^T
+        dst = v @ xp.swapaxes(go, -1, -2) if go is not None else xp.zeros_like(pt)
+        # rowsum(dP * P) = rowsum(dO * O) because O = P~ V: an (L, E) product instead of an (L, S) one;
+        # kept as a (1, L) row, to subtract from dS^T's rows
+        rowsum = xp.swapaxes((go * self.o).sum(axis=-1, keepdims=True), -1, -2) if go is not None else 0
         if gp is not None:
-            dp += gp
-            rowsum = rowsum + (gp * pd).sum(axis=-1, keepdims=True)
+            gpt = xp.swapaxes(gp, -1, -2)
+            dst += gpt
+            rowsum = rowsum + (gpt * pdt).sum(axis=-2, keepdims=True)
         if self.keep is not None:
-            dp *= self.keep
-        dp -= rowsum
-        dp *= p  # dS
-        dq = sum_to_shape((dp @ k) * self.scale, q.shape) if need[0] else None
-        dk = sum_to_shape((xp.swapaxes(dp, -1, -2) @ q) * self.scale, k.shape) if need[1] else None
+            dst *= xp.swapaxes(self.keep, -1, -2)
+        dst -= rowsum
+        dst *= pt  # dS^T
+        dq = sum_to_shape((xp.swapaxes(dst, -1, -2) @ k) * self.scale, q.shape) if need[0] else None
+        dk = sum_to_shape((dst @ q) * self.scale, k.shape) if need[1] else None
         return dq, dk, dv
 
 
