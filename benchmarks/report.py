@@ -65,7 +65,7 @@ GOALS = [
     Goal("seed_transformer_step", 0.8, "The feed-forward layer's (2,000 x 2,048) activations dominate: elementwise passes "
          "over them, and matrix products with an inner size of 20, which no BLAS runs near its peak. " + _THREADS),
     Goal("encoder_d512_step", 0.9, "Most of the step is matrix products (the floor column gives their share at the "
-         "peak). The forward pass's activations come from fresh pages every step, about 7,000 page faults a step, in "
+         "peak), at the rate of NumPy's BLAS here (see the BLAS line above). The forward pass's activations come from fresh pages every step, about 7,000 page faults a step, in "
          "layer norm, the linear layers, attention and the residual adds (the feed-forward block and the recurrent "
          "ops reuse their buffers). " + _THREADS,
          min_peak=0.6),
