@@ -59,6 +59,23 @@ def test_fully_masked_rows_give_zero_output_and_gradient_like_pytorch():
     assert mq.grad[:, :, 2].abs().max().item() == 0
 
 
+@pytest.mark.parametrize("impl", ["hand", "autograd", "tiled"])
+def test_no_keys_give_a_zero_output_and_zero_gradients_like_pytorch(impl):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 4), (2, 0, 4), (2, 0, 5))]
+    m = [mg.tensor(a, requires_grad=True) for a in arrays]
+    t = [torch.tensor(a, requires_grad=True) for a in arrays]
+    mo = scaled_dot_product_attention(*m, impl=impl)
+    to = torch.nn.functional.scaled_dot_product_attention(*t)
+    assert_close(mo, to, rtol=0, atol=0)
+    mo.sum().backward()
+    to.sum().backward()
+    for a, b in zip(m, t):
+        assert a.grad.shape == tuple(b.grad.shape)
+        assert_close(a.grad, b.grad, rtol=0, atol=0)
+
+
 def test_returned_weights_are_the_softmax_of_the_scaled_scores():
     out, w = scaled_dot_product_attention(mg.tensor(Q), mg.tensor(K), mg.tensor(V), return_weights=True)
     s = Q @ K.swapaxes(-1, -2) / np.sqrt(5)

@@ -696,7 +696,10 @@ class ScaledDotProductAttention(Function):
         if self.allowed is not None:
             xp.copyto(pt, -xp.inf, where=~xp.swapaxes(self.allowed, -1, -2))
         with numpy.errstate(invalid="ignore"):  # a fully masked row is -inf - (-inf) when not safe
-            m = pt.max(axis=-2, keepdims=True)
+            if pt.shape[-2]:
+                m = pt.max(axis=-2, keepdims=True)
+            else:  # no keys at all: no weights, and a zero output, as in PyTorch
+                m = xp.zeros(pt.shape[:-2] + (1, pt.shape[-1]), dtype=pt.dtype)
             if self.safe:  # masked writes, not m[mask] = 0: a boolean index makes CuPy wait for the device
                 xp.copyto(m, 0, where=~xp.isfinite(m))
             pt -= m
