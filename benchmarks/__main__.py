@@ -32,8 +32,8 @@ def main(argv: list | None = None) -> int:
     where.add_argument("--out", type=Path, help="write the same files into this folder instead")
     p.add_argument("--from-json", type=Path, metavar="FILE", help="measure nothing: report the data of an earlier run")
     args = p.parse_args(argv)
-    pairs = args.pairs or (1 if args.quick else 3)
-    samples = args.samples or (3 if args.quick else 5)
+    pairs = args.pairs if args.pairs is not None else (1 if args.quick else 3)
+    samples = args.samples if args.samples is not None else (3 if args.quick else 5)
     if pairs < 1 or samples < 1 or (args.threads is not None and args.threads < 1):
         p.error("--pairs, --samples and --threads must be at least 1")
     names = args.only or list(WORKLOADS)

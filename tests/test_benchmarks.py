@@ -106,6 +106,14 @@ def test_from_json_with_an_unreadable_file_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "cannot read" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("args", [["--pairs", "0"], ["--samples", "0"], ["--threads", "0"], ["--pairs", "1,5"]])
+def test_a_count_below_one_or_not_a_number_is_a_usage_error(args):
+    """Zero pairs is not "the default number of pairs": it is refused before anything is measured."""
+    proc = _run("benchmarks", *args, "--only", "gemm")
+    assert proc.returncode == 2 and "error" in proc.stderr and "Traceback" not in proc.stderr
+    assert "pair 1 of" not in proc.stderr
+
+
 def test_worker_rejects_unknown_workload():
     proc = _run("benchmarks.worker", "no_such_workload", "minigrad")
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
