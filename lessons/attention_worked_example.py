@@ -80,10 +80,10 @@ def _score_fails(i: int):
         t = {k: mg.tensor(x, dtype=mg.float64) for k, x in earlier.items()}
         written = _score_written(i)(t).item()
         own = earlier[f"Q_{i}"] * earlier[f"K_{i}"] / math.sqrt(earlier["d_k"])
-        return _("the formula fails on shapes before any arithmetic: Q_i = W_Q x_i multiplies a 2x4 matrix by a scalar, "
-                 "so no Q_i or K_j exists to take dot(Q_{i}, K_{i}) of; the expression it writes is a dot product over "
-                 "positions, not that formula, and gives {written:g}; with the printed Q, K taken as given, "
-                 "Q_{i} K_{i} / sqrt({d_k:g}) = {own:g}").format(i=i, written=written, d_k=earlier["d_k"], own=own)
+        return _("the formula fails on shapes before any arithmetic: Q = W_Q x multiplies a 2x4 matrix by the 3-vector "
+                 "x = [1, 2, 3], which is undefined (4 columns, 3 entries), so no Q_i or K_j exists to take dot(Q_{i}, K_{i}) of; "
+                 "the expression it writes is a dot product over positions, not that formula, and gives {written:g}; with the "
+                 "printed Q, K taken as given, Q_{i} K_{i} / sqrt({d_k:g}) = {own:g}").format(i=i, written=written, d_k=earlier["d_k"], own=own)
 
     return why
 

@@ -119,7 +119,8 @@ def finite_difference_check(x=(1.0, 2.0, 3.0), **weights: float) -> bool:
     return gradcheck(losses, leaves, atol=1e-7, rtol=1e-6)
 
 
-SMALL = dict(x=(0.1, 0.2, 0.3), w_cc=0.7, w_xc=0.8, b_c=0.2, w_oc=1.3, b_o=0.3)
+# every input and weight of the document divided by ten (h_0 = c_0 = 0 stay 0)
+SMALL = dict(x=(0.1, 0.2, 0.3), w_hh=0.1, w_xh=0.2, b_h=0.1, w_cc=0.7, w_xc=0.8, b_c=0.2, w_oc=1.3, b_o=0.3)
 
 
 # %%

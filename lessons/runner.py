@@ -15,7 +15,8 @@ from lessons.i18n import domain
 _ = domain("lessons")
 LESSONS = [
     "rnn_worked_example", "attention_worked_example", "training_programs", "transformer_code",
-    "backprop_by_hand", "bptt_by_hand", "vanishing_gradients", "attention_heatmaps", "parallelism",
+    "backprop_by_hand", "bptt_by_hand", "bptt_vector", "vanishing_gradients", "attention_by_hand", "layer_norm_by_hand",
+    "multihead_by_hand", "attention_heatmaps", "parallelism",
     "claims_000", "claims_001",
 ]
 
@@ -111,6 +112,23 @@ def load(name: str) -> Any:
     return importlib.import_module(f"lessons.{name}")
 
 
+def exercise_answers(module: Any) -> list:
+    """The worked answers of a lesson's exercises, in their order, in the current language.
+
+    A lesson that has them defines ``answers() -> list[str]``: one Markdown text per exercise of its
+    "Exercises" list, computed with minigrad when it is called (so its numbers are the code's).
+    """
+    return list(module.answers()) if hasattr(module, "answers") else []
+
+
+def answer_blocks(answers: list) -> list:
+    """The answers as collapsed blocks (``<details>``, which both Jupyter and the site fold), as Markdown lines."""
+    out: list = []
+    for i, text in enumerate(answers, 1):
+        out += ["<details>", "<summary>" + _("Answer to exercise {n}").format(n=i) + "</summary>", "", text, "", "</details>", ""]
+    return out
+
+
 def narrative(module: Any) -> str:
     """The Markdown cells (``# %% [markdown]``) of a lesson script, as Markdown."""
     lines, inside = [], False
@@ -170,7 +188,7 @@ def markdown_page(name: str, module: Any, ctx: Context) -> str:
             block.append(item)
     flush()
     if exercises:
-        parts += ["## Exercises", exercises.rstrip(), ""]
+        parts += ["## Exercises", exercises.rstrip(), ""] + answer_blocks(exercise_answers(module))
     return "\n".join(parts)
 
 

@@ -11,8 +11,14 @@
 # **What fails, and why**
 #
 # 1. `RNNModel` feeds the integer token ids `x` of shape (100, 20) straight into `nn.RNN(10, 20)`,
-#    which expects float vectors of `input_size = 10` features per step. The Transformer model has an
-#    `nn.Embedding`; the RNN model needs one too (`Embedding(10, 20)`, then `RNN(20, 20)`).
+#    which expects at every step a vector of `input_size = 10` features. A 2-D input is read as **one
+#    unbatched sequence** (100 time steps of 20 features each): `batch_first` only applies to 3-D
+#    input. PyTorch checks the initial state first: for an unbatched sequence `h0` must be 2-D
+#    (layers, hidden), and the program passes the 3-D `h0` of shape (1, 100, 20), hence its message "For
+#    unbatched 2-D input, hx should also be 2-D". minigrad checks the features first (20, not 10).
+#    Both messages come from the same mistake: token ids are not feature vectors. The Transformer model
+#    has an `nn.Embedding`; the RNN model needs one too (`Embedding(10, 20)` turns (100, 20) ids into
+#    (100, 20, 20) vectors, then `RNN(20, 20)`).
 # 2. With `batch_first=True` the output has shape (batch, time, hidden), so `out[-1, :, :]` is the last
 #    *sequence in the batch*, not the last *time step*: the logits get shape (20, 5) for 100 labels.
 #    It must be `out[:, -1, :]`.
@@ -276,9 +282,12 @@ def document_rows(failures: dict, runs: dict, epochs: int) -> list:
                 "default-sized feed-forward block, and the RNN model cannot even read token ids (below)")),
     ]
     for title, errors in failures.items():
-        rows.append(claim("001 §5.2", f"program: {title}", FAILING_LINE[title], "wrong", errors["minigrad"],
-                          _("the program stops here") + (_("; PyTorch says {error}").format(error=errors["torch"]) if "torch" in errors else ""),
-                          kind="code"))
+        why = _("the program stops here") + (_("; PyTorch says {error}").format(error=errors["torch"]) if "torch" in errors else "")
+        if title == "1. token ids into nn.RNN":
+            why += _("; the 2-D ids of shape (100, 20) are read as one unbatched sequence of 100 steps with 20 features "
+                     "(batch_first applies to 3-D input only), so PyTorch wants a 2-D h0 and minigrad 10 features; "
+                     "an nn.Embedding makes them (100, 20, 20) vectors")
+        rows.append(claim("001 §5.2", f"program: {title}", FAILING_LINE[title], "wrong", errors["minigrad"], why, kind="code"))
     lib = "torch" if "torch" in runs else "minigrad"
     r = runs[lib]
     rows += [

@@ -243,8 +243,9 @@ def document_rows(attention_diff: float, failures: dict, repaired: dict, formula
                 "class is the standard post-norm encoder layer"), kind="code"),
         claim("000 §4.3", "the layer contains self-attention, a feed-forward network and normalisation",
               "包含了自注意力机制、前馈神经网络和归一化层", "wrong", repaired["as_printed"],
-              _("its 'feed-forward network' is a single linear map with no activation, so the block is linear and cannot "
-                "even be added back to its input")),
+              _("its 'feed-forward network' is a single linear map with no activation, so that part is linear (the block "
+                "as a whole is not: softmax attention and layer norm are nonlinear), and its d_ff-wide output cannot even be "
+                "added back to its d_model-wide input")),
         claim("000 §5.1", "Python 3.x, PyTorch 1.8.x, NumPy 1.19.x", "Python 3.x; PyTorch 1.8.x; Numpy 1.19.x", "holds with a condition",
               _("the corrected code passes batch_first: {batch_first}, tgt_is_causal: {causal}").format(
                   batch_first="batch_first=True" in fixed, causal="tgt_is_causal" in fixed),

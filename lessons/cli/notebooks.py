@@ -2,7 +2,8 @@
 
 Each lesson script is a percent-format script; jupytext reads its cells as a notebook. The script's
 last cell (``if __name__ == "__main__": run(Context())``) is replaced by a cell that runs the lesson with
-figures shown inline, in the language and at the sizes asked for. With ``--lang zh`` the text cells are
+figures shown inline, in the language and at the sizes asked for; the worked answers of the exercises
+follow the exercises as folded blocks. With ``--lang zh`` the text cells are
 translated by the Chinese edition's catalog of the lessons' narrative (``docs/locale/zh_CN/LC_MESSAGES/
 lessons.po``, read with Babel), paragraph by paragraph; what it does not translate stays in English.
 """
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 from lessons import i18n
-from lessons.runner import LESSONS, load
+from lessons.runner import LESSONS, answer_blocks, exercise_answers, load
 
 _ = i18n.domain("lessons")
 MAIN_GUARD = 'if __name__ == "__main__":'
@@ -81,14 +82,18 @@ def run_cell(lang: str, quick: bool) -> str:
 def notebook(name: str, lang: str, quick: bool):  # -> nbformat.NotebookNode
     """The notebook of lesson ``name``: its cells, then :func:`run_cell` in place of the script's main guard."""
     import jupytext
-    from nbformat.v4 import new_code_cell
+    from nbformat.v4 import new_code_cell, new_markdown_cell
 
     nb = jupytext.read(Path(load(name).__file__), fmt="py:percent")
     nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and c.source.lstrip().startswith(MAIN_GUARD))]
     catalog = narrative_catalog(lang)
+    exercises = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source]
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = translate_markdown(cell.source, catalog)
+    answers = exercise_answers(load(name))
+    if exercises and answers:  # the worked answers, folded, right after the exercises
+        nb.cells.insert(exercises[-1] + 1, new_markdown_cell("\n".join(answer_blocks(answers)).rstrip()))
     nb.cells.append(new_code_cell(run_cell(lang, quick)))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)  # a plain notebook, not one paired with the script

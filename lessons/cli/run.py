@@ -1,4 +1,4 @@
-"""``python -m lessons [NAME | --all] [--json] [--plots DIR] [--markdown DIR] [--lang en|zh] ...``: run lessons."""
+"""``python -m lessons [NAME | --all] [--json] [--plots DIR] [--markdown DIR] [--lang en|zh] [--answers] ...``: run lessons."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from lessons import i18n
-from lessons.runner import LESSONS, Context, errata_page, load, markdown_page
+from lessons.runner import LESSONS, Context, errata_page, exercise_answers, load, markdown_page
 
 _ = i18n.domain("lessons")
 
@@ -51,6 +51,7 @@ def main(argv: list | None = None) -> int:
     p.add_argument("--markdown", type=Path,
                    help="write one documentation page per lesson, errata.md and the figures (figures/) in this folder")
     p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="language of the output (default: the environment's)")
+    p.add_argument("--answers", action="store_true", help="after each lesson, print the worked answers of its exercises")
     args = p.parse_args(argv)
     i18n.use(args.lang)
     if args.markdown is not None and args.plots is None:
@@ -75,6 +76,11 @@ def main(argv: list | None = None) -> int:
         if not args.json:
             print(f"\n# [{i}/{len(names)}] {name}: {_(mod.SUMMARY)} ({mod.SOURCE})", flush=True)
         result = mod.run(ctx)
+        answers = exercise_answers(mod) if args.answers else []
+        if answers and not args.json:
+            print(f"\n## {_('Answers to the exercises')}\n")
+            for k, text in enumerate(answers, 1):
+                print(f"{k}. {text}\n", flush=True)
         if args.markdown is not None:
             (args.markdown / f"{name}.md").write_text(markdown_page(name, mod, ctx), encoding="utf-8")
             if result.get("rows"):
@@ -86,6 +92,7 @@ def main(argv: list | None = None) -> int:
             "figures": [str(f) for f in ctx.figures],
             "missing": [item for kind, item in ctx.log if kind == "note"],
             **{k: v for k, v in result.items() if k in ("runs", "failures", "records")},
+            **({"answers": answers} if args.answers else {}),
         }
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False, default=float))
