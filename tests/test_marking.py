@@ -7,6 +7,7 @@ from the checker under test.
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import math
 import os
@@ -32,6 +33,8 @@ from lessons.marking.work import check_work, first_error
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = {"rnn_worked_example": rnn, "attention_worked_example": attn, "backprop_by_hand": backprop, "bptt_by_hand": bptt}
+LESSONS.update({name: importlib.import_module(f"lessons.{name}") for name in (
+    "bptt_vector", "attention_by_hand", "layer_norm_by_hand", "multihead_by_hand")})
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,8 @@ def _parser() -> Parser:
         "check and their formulas. Answers are QUANTITY=VALUE, separated by spaces or commas; a value may be a "
         "decimal (0.9511 or 0,9511), a fraction or short arithmetic (16/2, 2*0.9511+3, tanh(10), exp, sqrt, "
         "ReLU, max, parentheses). Exit status: 0 all right, 1 some not, 2 usage error."))
-    p.add_argument("name", nargs="?", metavar="NAME", help=_("the lesson (rnn_worked_example, attention_worked_example, backprop_by_hand, bptt_by_hand)"))
+    p.add_argument("name", nargs="?", metavar="NAME", help=_("the lesson (rnn_worked_example, attention_worked_example, backprop_by_hand, bptt_by_hand, bptt_vector, "
+                                                                  "attention_by_hand, layer_norm_by_hand, multihead_by_hand)"))
     p.add_argument("answers", nargs="*", metavar="QUANTITY=VALUE", help=_("your answers, e.g. h_2=8 c_1=0.9999"))
     add_example_options(p)
     p.add_argument("--json", action="store_true", help=_("print a machine-readable report"))
