@@ -271,9 +271,46 @@ def run(ctx) -> dict:
 # ## Exercises
 #
 # 1. Scale the queries down (`example(Q=(0.7, 1.5, 2.3))`): how spread out do the weights become?
-# 2. Why does attention divide by $\sqrt{d_k}$? Compute the weights of this example with $d_k = 400$.
+# 2. Why does attention divide by $\sqrt{d_k}$? Compute the weights of this example with $d_k = 400$. (Here
+#    each query and key is one number, so $d_k$ only acts as a temperature; the lesson `attention_by_hand`
+#    measures the real reason, with vectors.)
 # 3. Write the $3\times3$ weights for a causal mask (query $i$ sees keys $j \le i$).
 # 4. Check your own numbers: `python -m lessons check attention_worked_example score_1=77 weight_3=1`.
+#
+# The assignment `attention_masks` practises attention with masks (`python -m lessons assignment student
+# attention_masks handout/attention_masks`).
+
+
+def _rows(P) -> str:
+    return "; ".join("(" + ", ".join(f"{a:.4f}" for a in row) + ")" for row in P)
+
+
+def answers() -> list:
+    """Worked answers of the exercises, computed from the example."""
+    base = example().evaluate()
+    small = example(Q=(0.7, 1.5, 2.3)).evaluate()
+    hot = example(d_k=400.0).evaluate()
+    P = lambda v: [[v[f"P_{i}{j}"] for j in (1, 2, 3)] for i in (1, 2, 3)]  # noqa: E731
+    q = mg.tensor([[base[f"Q_{i}"]] for i in (1, 2, 3)], dtype=mg.float64)
+    k = mg.tensor([[base[f"K_{j}"]] for j in (1, 2, 3)], dtype=mg.float64)
+    causal = mg.tensor([[j > i for j in range(3)] for i in range(3)])
+    masked = mg.softmax((q @ k.T / 2).masked_fill(causal, float("-inf")), dim=-1)
+    return [
+        _("The rows of P become {rows}: the smallest row maximum only falls from {before:.4f} to {after:.4f}. Dividing the "
+          "queries by 10 divides the scores by 10, but they still differ by several units, and softmax turns a difference "
+          "of 5 into a factor e^5 ≈ 148. Scaling the keys as well (the lesson's variant) gives {variant}: now every value "
+          "contributes.").format(rows=_rows(P(small)), before=saturation(base), after=saturation(small),
+                                 variant=_rows(P(example(**VARIANT).evaluate()))),
+        _("With d_k = 400 the scores are divided by 20 instead of 2 and the weights become {rows}: the same as dividing the "
+          "queries by 10 (a higher temperature), and still nearly one-hot. With vectors the reason to divide is that Var(q·k) = d_k for "
+          "unit-variance entries: without it softmax saturates as d_k grows (measured in attention_by_hand).").format(rows=_rows(P(hot))),
+        _("Set S_ij = -∞ for j > i before the softmax (e^-∞ = 0): the rows become {rows}. Query 1 sees only key 1; the "
+          "later queries are still one-hot on their last visible key, because the scores differ by tens.").format(
+            rows=_rows(masked.cpu().numpy())),
+        _("score_1 = S_11 = Q_1 K_1 / 2 = {s:g}, so 77 is right; weight_3 = P_13 = {w:.6f}, so 1 is right to the precision "
+          "written.").format(s=base["S_11"], w=base["P_13"]),
+    ]
+
 
 # %%
 if __name__ == "__main__":

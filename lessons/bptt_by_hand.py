@@ -7,7 +7,11 @@
 #   o_t = \mathrm{ReLU}(w_{oc} c_t + b_o),$$
 #
 # and its final output is $y = o_3$ (§3.1.2). This lesson computes the gradient of $y$ with respect to
-# every weight by hand, backwards through time, writing $g_q = \partial y / \partial q$:
+# every weight by hand, backwards through time, writing $g_q = \partial y / \partial q$ (here the
+# "loss" is $y$ itself; the [table of symbols](../notation.md) uses $g_q = \partial L/\partial q$ for
+# whatever is being differentiated). $[P]$ is the Iverson bracket: 1 if the statement $P$ is true, 0 if
+# it is false; so $\mathrm{ReLU}'(a) = [a > 0]$ (at $a = 0$ ReLU has no slope, and $[0 > 0] = 0$ is the
+# convention PyTorch uses):
 #
 # $$g_{a_{o3}} = [a_{o3} > 0],\quad g_{c_3} = g_{a_{o3}}\,w_{oc},\quad
 #   g_{a_{ct}} = g_{c_t}\,(1 - c_t^2),\quad g_{c_{t-1}} = g_{a_{ct}}\,w_{cc},$$
@@ -16,18 +20,26 @@
 #   \frac{\partial y}{\partial b_c} = \sum_t g_{a_{ct}},\quad
 #   \frac{\partial y}{\partial w_{oc}} = g_{a_{o3}}\,c_3,\quad \frac{\partial y}{\partial b_o} = g_{a_{o3}}.$$
 #
+# *Why each step:* $o_3 = \mathrm{ReLU}(a_{o3})$ passes a gradient only where $a_{o3} > 0$; $c_3$ reaches
+# $a_{o3}$ through $w_{oc}$; $\tanh'(a) = 1 - \tanh^2 a = 1 - c_t^2$; and $c_{t-1}$ reaches $a_{ct}$ through
+# $w_{cc}$. A weight used at every step collects one term per step, hence the sums.
+#
 # The output never reads $h_t$, so $\partial y/\partial w_{hh} = \partial y/\partial w_{xh} = \partial y/\partial b_h = 0$.
-# The same recursion for $h$ is shown with the loss $h_3$. Every hand value is checked against minigrad's
-# autograd and against central finite differences in float64.
+# To still show the recursion for $h$, the lesson takes $h_3$ as a second function to differentiate and
+# writes $k_q = \partial h_3/\partial q$ for its gradients (`k_h3` = 1, `k_ah3` = $k_{h3}[a_{h3} > 0]$,
+# `k_h2` = $k_{ah3} w_{hh}$, ...). Every hand value is checked against minigrad's autograd and against
+# central finite differences in float64. With a loss at every step and a hidden vector, where the
+# recursion gets its second term, see `bptt_vector`.
 #
 # With the document's numbers $\tanh$ is saturated ($a_{c1} = 10$: $1 - c_1^2 \approx 8\cdot10^{-9}$), so the
 # gradients through $c$ *vanish*: a preview of the vanishing-gradient lesson. The lesson repeats the
-# computation with inputs ten times smaller, where they do not.
+# computation with every input and weight ten times smaller, where they do not.
 
 # %%
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 
@@ -103,6 +115,19 @@ def autograd_gradients(x=(1.0, 2.0, 3.0), **weights: float) -> dict:
     return results
 
 
+def central_differences(x=(1.0, 2.0, 3.0), eps: float = 1e-6, **weights: float) -> dict:
+    """(y(w + eps) - y(w - eps)) / 2 eps for y = o_T and for h_T, each weight in turn, from the forward steps alone."""
+    fwd = forward_example(x=x, **weights)
+    T = len(x)
+    out: dict = {f"o_{T}": {}, f"h_{T}": {}}
+    for w in WEIGHTS:
+        up = fwd.with_inputs(**{w: fwd.inputs[w] + eps}).evaluate()
+        down = fwd.with_inputs(**{w: fwd.inputs[w] - eps}).evaluate()
+        for loss in out:
+            out[loss][w] = (up[loss] - down[loss]) / (2 * eps)
+    return out
+
+
 def finite_difference_check(x=(1.0, 2.0, 3.0), **weights: float) -> bool:
     """``minigrad.testing.gradcheck`` of both losses with respect to all weights at once."""
     fwd = forward_example(x=x, **weights)
@@ -126,7 +151,7 @@ SMALL = dict(x=(0.1, 0.2, 0.3), w_hh=0.1, w_xh=0.2, b_h=0.1, w_cc=0.7, w_xc=0.8,
 # %%
 def run(ctx) -> dict:
     tables = {}
-    for label, args in (("the document's numbers", {}), ("inputs and weights ten times smaller (no saturation)", SMALL)):
+    for label, args in (("the document's numbers", {}), ("every input and weight ten times smaller (no saturation)", SMALL)):
         ex = example(**args)
         ctx.section(_("By hand, with {label}").format(label=_(label)))
         ctx.show(ex.steps_text())
@@ -139,12 +164,18 @@ def run(ctx) -> dict:
             h_h = hand.get(f"dhT_d{w}", 0.0)
             rows.append((w, h_y, auto[f"o_{T}"][w], h_h, auto[f"h_{T}"][w]))
         fd = finite_difference_check(**args)
+        central = central_differences(**args)
         ok = all(np.isclose(a, b, rtol=1e-12, atol=1e-15) and np.isclose(c, d, rtol=1e-12, atol=1e-15) for _w, a, b, c, d in rows)
-        head = (_("weight"), _("dy/dw by hand"), _("dy/dw autograd"), _("dh_T/dw by hand"), _("dh_T/dw autograd"))
-        lines = ["{:8s} {:>16s} {:>16s} {:>16s} {:>17s}".format(*head)]
-        lines += [f"{w:8s} {a:16.10g} {b:16.10g} {c:16.10g} {d:17.10g}" for w, a, b, c, d in rows]
+        head = (_("weight"), _("dy/dw by hand"), _("dy/dw autograd"), _("dy/dw differences"), _("dh_T/dw by hand"), _("dh_T/dw autograd"),
+                _("dh_T/dw differences"))
+        lines = ["{:8s} {:>16s} {:>16s} {:>18s} {:>16s} {:>17s} {:>20s}".format(*head)]
+        lines += [f"{w:8s} {a:16.10g} {b:16.10g} {central[f'o_{T}'][w]:18.10g} {c:16.10g} {d:17.10g} {central[f'h_{T}'][w]:20.10g}"
+                  for w, a, b, c, d in rows]
         ctx.show("\n".join(lines))
-        ctx.show(_("hand = autograd to 1e-12: {ok};  central finite differences (minigrad.testing.gradcheck) agree: {fd}").format(ok=ok, fd=fd))
+        worst = max(max(abs(a - central[f"o_{T}"][w]), abs(c - central[f"h_{T}"][w])) for w, a, _b, c, _d in rows)
+        ctx.show(_("hand = autograd to 1e-12: {ok}; largest |by hand - central difference (eps = 1e-6)| = {worst:.1e}; "
+                   "minigrad.testing.gradcheck: {fd}").format(ok=_("yes") if ok else _("no"), worst=worst,
+                                                              fd=_("agrees") if fd else _("DIFFERS")))
         tables[label] = rows
     return {"gradients": tables}
 
@@ -156,6 +187,46 @@ def run(ctx) -> dict:
 # 2. With the document's numbers, by how many orders of magnitude does $g_{c_t}$ shrink per step? Relate
 #    it to $1 - \tanh^2(a_{ct})$.
 # 3. Replace ReLU by tanh in the $h$ recursion and redo the $h_T$ gradients.
+# 4. Check your own numbers: `python -m lessons check bptt_by_hand g_ac3=... k_ah2=...`.
+#
+# The assignment `rnn_bptt` practises BPTT with matrices, in full and truncated (`python -m lessons
+# assignment student rnn_bptt handout/rnn_bptt`).
+
+
+def answers() -> list:
+    """Worked answers of the exercises, computed from the example (exercises 1 and 3 on the unsaturated ``SMALL``
+    inputs, where the gradients are not zero)."""
+    v = example().evaluate()
+    small = example(**SMALL).evaluate()
+    fwd = forward_example(**SMALL)
+    values = {k: mg.tensor(a, dtype=mg.float64, requires_grad=k == "x_1") for k, a in fwd.inputs.items()}
+    for step in fwd.steps:
+        values[step.name] = step.fn(values)
+    values["o_3"].backward()
+    slopes = [1 - v[f"c_{t}"] ** 2 for t in (3, 2, 1)]
+    h = {k: mg.tensor(a, dtype=mg.float64, requires_grad=k in WEIGHTS) for k, a in fwd.inputs.items()}
+    state = h["h_0"]
+    for t in (1, 2, 3):  # the h recursion with tanh in place of ReLU
+        state = mg.tanh(h["w_hh"] * state + h["w_xh"] * h[f"x_{t}"] + h["b_h"])
+    state.backward()
+    return [
+        _("x_1 reaches y only through a_c1 = w_cc c_0 + w_xc x_1 + b_c (its road through h never reaches y), so "
+          "∂y/∂x_1 = g_ac1 w_xc. With the document's numbers g_ac1 = {g_doc:.3g}, so it is {doc:.3g}; with every input and weight "
+          "ten times smaller, g_ac1 w_xc = {hand:.6g} and autograd gives {auto:.6g}.").format(
+            g_doc=v["g_ac1"], doc=v["g_ac1"] * v["w_xc"], hand=small["g_ac1"] * small["w_xc"], auto=values["x_1"].grad.item()),
+        _("g_c3 = {g3:.4g}, g_c2 = {g2:.4g}, g_c1 = {g1:.4g}, g_c0 = {g0:.4g}: each step back multiplies by w_cc (1 - c_t²), and "
+          "1 - c_t² is {s3:.3g}, {s2:.3g}, {s1:.3g} for t = 3, 2, 1. tanh is saturated (c_t rounds to 1 in float64 at t = 2 "
+          "and 3), so the gradient is gone after one step: a factor 1 - tanh²(a) of about 4 e^(-2a) per step, "
+          "8 orders of magnitude at a = 10.").format(
+            g3=v["g_c3"], g2=v["g_c2"], g1=v["g_c1"], g0=v["g_c0"], s3=slopes[0], s2=slopes[1], s1=slopes[2]),
+        _("k_ah_t = k_h_t (1 - h_t²) replaces k_h_t [a_ht > 0]. With every input and weight ten times smaller: "
+          "∂h_3/∂w_hh = {w_hh:.6g}, ∂h_3/∂w_xh = {w_xh:.6g}, ∂h_3/∂b_h = {b_h:.6g} (autograd on the tanh recursion), against "
+          "{r_hh:.6g}, {r_xh:.6g}, {r_b:.6g} with ReLU: each term shrinks by 1 - h_t², which is below 1.").format(
+            w_hh=h["w_hh"].grad.item(), w_xh=h["w_xh"].grad.item(), b_h=h["b_h"].grad.item(),
+            r_hh=small["dhT_dw_hh"], r_xh=small["dhT_dw_xh"], r_b=small["dhT_db_h"]),
+        _("With the document's numbers g_ac3 = {g:.6g} and k_ah2 = {k:g}.").format(g=v["g_ac3"], k=v["k_ah2"]),
+    ]
+
 
 # %%
 if __name__ == "__main__":

@@ -201,7 +201,7 @@ def run(ctx) -> dict:
         a_c1=values["a_c1"], gap=1 - values["c_1"], w_oc=values["w_oc"], b_o=values["b_o"], o_T=values[f"o_{T}"]))
     plt = ctx.pyplot()
     if plt is not None:
-        fig, ax = figures.subplots()
+        fig, (ax, zoom) = figures.subplots(1, 2, width_ratios=(3, 1))
         xs = range(len(figure_rows))
         ax.bar([x - 0.2 for x in xs], [float(r.document) for r in figure_rows], width=0.4, label=figures.label("printed by the document"))
         ax.bar([x + 0.2 for x in xs], [r.recomputed for r in figure_rows], width=0.4, label=figures.label("consistent computation"))
@@ -215,6 +215,18 @@ def run(ctx) -> dict:
         wrong = sum(r.verdict == "wrong" for r in figure_rows)
         ax.set_title(figures.label("001 §4.1: {wrong} of {total} printed numbers are wrong (✗)").format(wrong=wrong, total=len(figure_rows)))
         ax.legend(loc="upper left")
+        # the cell states differ in the second decimal (0.9511 printed, 1.0000 computed): invisible on the axis
+        # to 33, so they get a panel of their own on a zoomed axis, each bar labelled with its value
+        cells = [r for r in figure_rows if r.quantity.startswith("c_")]
+        cx = range(len(cells))
+        for offset, values, colour, what in ((-0.2, [float(r.document) for r in cells], figures.PALETTE[0], "document"),
+                                             (0.2, [r.recomputed for r in cells], figures.PALETTE[1], "consistent")):
+            zoom.bar([x + offset for x in cx], values, width=0.4, color=colour)
+            for x, value in zip(cx, values):
+                zoom.annotate(f"{value:.4f}", (x + offset, value), ha="center", va="bottom", rotation=90, fontsize=14)
+        zoom.set_ylim(0.9, 1.035)
+        zoom.set_xticks(list(cx), [r.quantity for r in cells])
+        zoom.set_title(figures.label("cell states, zoomed\n(axis from 0.9)"), fontsize=16)
         ctx.figure(fig, "rnn_worked_example_check")
         plt.close(fig)
     return {"rows": rows, "values": values, "example": ex}
@@ -225,10 +237,40 @@ def run(ctx) -> dict:
 #
 # 1. Redo the example with $W_x$ taken from the second *row* instead ($w_{xh} = 4$, $w_{xc} = 10$):
 #    `example(w_xh=4, w_xc=10)`. Which printed numbers change?
-# 2. Show that with $\sigma = \mathrm{ReLU}$ and positive weights, $h_t$ grows without bound; how fast?
+# 2. With $\sigma = \mathrm{ReLU}$, a constant input $x_t = x$ and $c = w_{xh}x + b_h > 0$: show that $h_t$
+#    grows without bound when $w_{hh} \ge 1$ (how fast?), and that it stays bounded when $0 \le w_{hh} < 1$,
+#    tending to $c/(1 - w_{hh})$. Try `example(x=(1,) * 30, w_hh=0.5, w_xh=1, b_h=0)`.
 # 3. Make the model an LSTM cell with one unit (`nn.LSTMCell(1, 1)`) and explain which of its gates
 #    would let $h_t$ influence the output.
 # 4. Use `python -m lessons check rnn_worked_example h_2=8 c_1=1.0 o_1=16` on your own answers.
+#
+# The assignment `rnn_bptt` practises the recurrence with matrices (`python -m lessons assignment student
+# rnn_bptt handout/rnn_bptt`); the lessons `bptt_by_hand` and `bptt_vector` take its gradients.
+
+
+def answers() -> list:
+    """Worked answers of the exercises, computed from the example."""
+    base = example().evaluate()
+    row2 = example(w_xh=4.0, w_xc=10.0).evaluate()
+    changed = [k for k in DOCUMENT if abs(row2[k] - base[k]) > 0.5e-4]
+    same = [k for k in DOCUMENT if k not in changed]
+    T = 30
+    runs = {w: example(x=(1.0,) * T, w_hh=w, w_xh=1.0, b_h=0.0).evaluate() for w in (0.5, 1.0, 2.0)}
+    return [
+        _("To four decimals these change: {changed}; these do not: {same} (tanh is saturated, so every c_t is still 1.0000 "
+          "and every o_t is w_oc + b_o).").format(changed=", ".join(changed), same=", ".join(same)),
+        _("With c = w_xh x + b_h > 0 every pre-activation is positive, so ReLU does nothing and h_t = w_hh h_(t-1) + c = "
+          "c (1 + w_hh + ... + w_hh^(t-1)). For w_hh = 1 that is c t (linear growth), for w_hh > 1 it is "
+          "c (w_hh^t - 1)/(w_hh - 1) (geometric growth), and for 0 <= w_hh < 1 it is below c/(1 - w_hh) and tends to it. "
+          "With c = 1 and {T} steps: w_hh = 0.5 gives h_{T} = {h05:.6f} (limit 2), w_hh = 1 gives {h1:g}, w_hh = 2 gives {h2:.6g}.").format(
+            T=T, h05=runs[0.5][f"h_{T}"], h1=runs[1.0][f"h_{T}"], h2=runs[2.0][f"h_{T}"]),
+        _("In an LSTM, h_t = o_t ⊙ tanh(c_t): the output gate o_t decides how much of the cell reaches h_t and the output, "
+          "and h_(t-1) enters all four gates (input, forget, cell candidate, output), so the hidden state steers what the "
+          "cell keeps and shows. In the document's model c_t never sees h_t, and no gate exists."),
+        _("h_2 = {h2:g}, c_1 = tanh(10) = {c1:.10f} (1.0 is right to the precision written), o_1 = 13 c_1 + 3 = {o1:.6f} "
+          "(16 is right to the precision written).").format(h2=base["h_2"], c1=base["c_1"], o1=base["o_1"]),
+    ]
+
 
 # %%
 if __name__ == "__main__":
