@@ -99,6 +99,35 @@ def run(ctx) -> dict:
 # 1. Remove the positional encoding and retrain: why can the model no longer solve the task?
 # 2. Change the task to "output the token two places to the left" and predict the heatmaps first.
 # 3. With one head instead of two, does the pattern change?
+#
+# The assignment `multihead_heads` practises the heads of `nn.MultiheadAttention` (`python -m lessons
+# assignment student multihead_heads handout/multihead_heads`); `multihead_by_hand` works two heads by hand.
+
+
+def answers() -> list:
+    """Worked answers of the exercises; the first measured on an untrained model without positional encoding."""
+    mg.manual_seed(0)
+    model = Shifter()
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, VOCAB, (1, T))
+    perm = rng.permutation(T)
+    with mg.no_grad():
+        def no_positions(tokens):
+            h = model.emb(mg.tensor(tokens))
+            return model.out(model.attn(h, h, h, need_weights=False)[0]).cpu().numpy()[0]
+        diff = float(np.abs(no_positions(x[:, perm]) - no_positions(x)[perm]).max())
+    return [
+        _("Without positions, self-attention is permutation-equivariant: permuting the tokens permutes the outputs "
+          "in the same way (measured on this model without its positional encoding: largest difference {diff:.1e}). "
+          "So the output at position i depends on the token there and on the set of all tokens, never on which token is "
+          "to its left: no weights can solve the task.").format(diff=diff),
+        _("Each query i attends to key i - 2: the bright diagonal moves one place further below the main diagonal. "
+          "Positions 1 and 2 have no token two places to the left; they output the start symbol and their weights "
+          "can be anywhere."),
+        _("No: the task needs one pattern (i attends to i - 1), which one head can hold; with two heads it is usually "
+          "split between them or held by one, so one head shows the same diagonal as the two heads together."),
+    ]
+
 
 # %%
 if __name__ == "__main__":

@@ -32,6 +32,8 @@
 # %%
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import minigrad as mg
@@ -366,6 +368,25 @@ def run(ctx) -> dict:
 # 2. Evaluate on fresh random sequences: what accuracy do you expect, and why?
 # 3. Time one epoch of each model on your machine (`python -m benchmarks --only seed_rnn_step
 #    seed_transformer_step`) and explain the result with the parallelism lesson.
+#
+# The assignments `rnn_bptt` and `lstm_cell` practise what `nn.RNN` and `nn.LSTM` compute inside.
+
+
+def answers() -> list:
+    """Worked answers of the exercises."""
+    chance, n = 1 / 5, 100
+    return [
+        _("Measure it: `nn.LSTM(20, 20, batch_first=True)` returns (out, (h, c)) and `nn.GRU` (out, h), and `out[:, -1, :]` "
+          "stays the same. Compare the training losses after 100 epochs from the same seed; the data are random, so "
+          "'fastest' means memorising 100 sequences fastest, not generalising."),
+        _("About {chance:.0%}: the labels are drawn independently of the sequences, so nothing learnt predicts them; on "
+          "{n} fresh sequences the accuracy is a binomial proportion around {chance:g} with standard deviation "
+          "√(0.2·0.8/{n}) = {sd:.2f}.").format(chance=chance, n=n, sd=math.sqrt(chance * (1 - chance) / n)),
+        _("The RNN must run its 20 steps one after another, the Transformer processes the 20 positions at once; which is "
+          "faster per epoch depends on the sizes and the hardware (the parallelism lesson and docs/performance.md "
+          "measure it): at this tiny size the Transformer's larger feed-forward block can outweigh its parallelism."),
+    ]
+
 
 # %%
 if __name__ == "__main__":

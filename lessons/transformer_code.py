@@ -337,6 +337,38 @@ def run(ctx) -> dict:
 # 2. Remove the causal mask: which target positions can now see the future, and why does that break training?
 # 3. Replace the positional encoding by zeros and show that permuting the source tokens no longer
 #    changes the encoder's output (up to the same permutation).
+#
+# The assignments `multihead_heads` and `attention_masks` practise the attention inside these layers;
+# the lessons `multihead_by_hand` and `layer_norm_by_hand` work its two less obvious parts by hand.
+
+
+def answers() -> list:
+    """Worked answers of the exercises, counted and measured with minigrad's layers."""
+    d, heads, d_ff, layers, vocab = 512, 8, 2048, 6, 10
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    enc = count(mg.nn.TransformerEncoderLayer(d, heads, d_ff))
+    dec = count(mg.nn.TransformerDecoderLayer(d, heads, d_ff))
+    ffn = 2 * d * d_ff + d_ff + d
+    emb_out = 2 * vocab * d + d * vocab + vocab
+    total = layers * (enc + dec) + emb_out
+    mg.manual_seed(0)
+    layer = mg.nn.TransformerEncoderLayer(16, 2, 32, batch_first=True).eval()
+    src = mg.randn(1, 5, 16)
+    perm = [3, 0, 4, 1, 2]
+    with mg.no_grad():
+        diff = float((layer(src[:, perm]) - layer(src)[:, perm]).abs().amax().item())
+    return [
+        _("{total:,} parameters: each encoder layer has {enc:,} and each decoder layer {dec:,} (six of each), the embeddings "
+          "and output layer {emb:,}. The feed-forward blocks dominate: {ffn:,} per layer, {share:.0%} of all, because "
+          "d_ff = 4 d_model.").format(total=total, enc=enc, dec=dec, emb=emb_out, ffn=ffn, share=2 * layers * ffn / total),
+        _("Every target position t sees the positions after it, including t + 1, the token it is trained to predict: "
+          "the model learns to copy it, the training loss falls, and at inference, where the future tokens do not exist "
+          "yet, the model has learnt nothing it can use."),
+        _("Attention and the position-wise layers treat every position alike, so without positional encoding permuting "
+          "the inputs permutes the outputs: measured on a small encoder layer, largest difference {diff:.1e} "
+          "(float32 round-off).").format(diff=diff),
+    ]
+
 
 # %%
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 #
 # Document 001 (§9.1) and document 000 (§1.2) name vanishing and exploding gradients as a weakness of
 # recurrent networks without showing them. Backpropagation through time multiplies one Jacobian per step
-# (`docs/bptt.md`): for a tanh RNN, $\delta_{t-1} = \delta_t\,\mathrm{diag}(1 - h_t^2)\,W_{hh}$, so
+# (`docs/bptt.md`): with $\delta_t = \partial L/\partial h_t$ (a row vector) and a loss on the last step only, for a
+# tanh RNN $\delta_{t-1} = \delta_t\,\mathrm{diag}(1 - h_t^2)\,W_{hh}$, so
 # $\lVert\delta_t\rVert$ shrinks or grows roughly geometrically in the distance to the loss, depending on
 # the size of $W_{hh}$. The LSTM's cell state is carried by the forget gate, $c_{t-1}$'s gradient is
 # multiplied by $f_t$; the GRU's state by its update gate $z_t$. Gating *can* carry gradients far, but
@@ -21,6 +22,8 @@
 # %%
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import minigrad as mg
@@ -35,12 +38,33 @@ _ = domain("lessons")
 GATE_BIAS = 3.0  # "remember" bias of the LSTM's forget gate and the GRU's update gate
 
 
+def inputs(T: int = 100, seed: int = 0):
+    """The seeded input sequence every curve is measured on: (T, batch 4, features 8)."""
+    rng = np.random.default_rng(seed)
+    return mg.tensor(rng.standard_normal((T, 4, 8)), dtype=mg.float64)
+
+
+def step_norms(kind: str, value: float, x, hidden: int = 32, seed: int = 0) -> np.ndarray:
+    """``||dL/dh_t||`` (mean over the batch) for every t of one model, L the sum of the last step's output.
+    ``value`` is the recurrent-weight scale for ``"RNN"`` and the remembering gate's bias for ``"LSTM"``/``"GRU"``."""
+    mg.manual_seed(seed)
+    model = getattr(nn, kind)(8, hidden).double()
+    with mg.no_grad():
+        if kind == "RNN":
+            nn.init.orthogonal_(model.weight_hh_l0, gain=value)  # every singular value = value
+        elif value:  # gate order (i, f, g, o) and (r, z, n): the second block is the gate that keeps the state
+            model.bias_ih_l0[hidden:2 * hidden] = value
+    model.record_step_grads = True
+    out, _h = model(x)
+    out[-1].sum().backward()
+    g = model.step_grads()[0].cpu().numpy()  # (T, B, H)
+    return np.linalg.norm(g, axis=-1).mean(axis=1)
+
+
 def step_gradient_norms(T: int = 100, hidden: int = 32, seed: int = 0) -> dict:
     """``||dL/dh_t||`` (mean over the batch) for every t, with L the sum of the last step's output; for the
     attention layer ``||dL/dx_t||``."""
-    curves = {}
-    rng = np.random.default_rng(seed)
-    x = mg.tensor(rng.standard_normal((T, 4, 8)), dtype=mg.float64)
+    x = inputs(T, seed)
     configs = {
         "tanh RNN, W_hh scaled 0.5": ("RNN", 0.5),
         "tanh RNN, W_hh scaled 3": ("RNN", 3.0),
@@ -49,19 +73,7 @@ def step_gradient_norms(T: int = 100, hidden: int = 32, seed: int = 0) -> dict:
         "GRU, default init": ("GRU", 0.0),
         f"GRU, update bias {GATE_BIAS:g}": ("GRU", GATE_BIAS),
     }
-    for label, (kind, value) in configs.items():
-        mg.manual_seed(seed)
-        model = getattr(nn, kind)(8, hidden).double()
-        with mg.no_grad():
-            if kind == "RNN":
-                nn.init.orthogonal_(model.weight_hh_l0, gain=value)  # spectral radius = value
-            elif value:  # gate order (i, f, g, o) and (r, z, n): the second block is the gate that keeps the state
-                model.bias_ih_l0[hidden:2 * hidden] = value
-        model.record_step_grads = True
-        out, _ = model(x)
-        out[-1].sum().backward()
-        g = model.step_grads()[0].cpu().numpy()  # (T, B, H)
-        curves[label] = np.linalg.norm(g, axis=-1).mean(axis=1)
+    curves = {label: step_norms(kind, value, x, hidden, seed) for label, (kind, value) in configs.items()}
     mg.manual_seed(seed)
     attn = nn.MultiheadAttention(8, 2).double()
     xa = mg.tensor(x.cpu().numpy(), requires_grad=True)
@@ -202,7 +214,38 @@ def run(ctx) -> dict:
 #    explodes over 100 steps. Relate it to $\mathrm{diag}(1 - h_t^2)$.
 # 2. Try the LSTM's forget-gate bias at 1 (`bias_ih_l0[H:2H]`), as Jozefowicz et al. (2015) advise: how far
 #    does the gradient get now?
-# 3. Truncated BPTT (`nn.utils.rnn.truncated_bptt`) cuts these curves at every chunk boundary: plot it.
+# 3. Truncated BPTT (`nn.utils.rnn.truncated_bptt`) cuts these curves at every chunk boundary: what does the
+#    curve of $\lVert\delta_t\rVert$ look like with chunks of 20 steps?
+#
+# Here $\delta_t = \partial L/\partial h_t$ (see the [table of symbols](../notation.md)). The lesson
+# `bptt_vector` works the recursion and the spectral-norm bound by hand; the assignment `rnn_bptt`
+# practises BPTT, full and truncated (`python -m lessons assignment student rnn_bptt handout/rnn_bptt`).
+
+
+SWEEP = (0.5, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 2.0, 3.0)
+
+
+def answers() -> list:
+    """Worked answers of the exercises, measured on the lesson's seeded input (float64)."""
+    x = inputs()
+    sweep = {s: step_norms("RNN", s, x) for s in SWEEP}
+    forget1 = step_norms("LSTM", 1.0, x)
+    default = step_norms("LSTM", 0.0, x)
+    ratio = lambda c: float(c[0] / c[-1])  # noqa: E731
+    return [
+        _("||δ_1|| / ||δ_100|| for recurrent-weight scales {scales}: {ratios}. The ratio is closest to 1 at s = {best:g}. "
+          "Each step back multiplies by W_hh^T diag(1 - h_t²); with orthogonal W_hh every singular value is s, and "
+          "1 - h_t² < 1 takes a little off at every step, so the balance lies above s = 1: below it the gradient "
+          "vanishes, above it it explodes.").format(
+            scales=", ".join(f"{s:g}" for s in SWEEP), ratios=", ".join(f"{ratio(c):.2e}" for c in sweep.values()),
+            best=min(SWEEP, key=lambda s: abs(math.log(ratio(sweep[s]))))),
+        _("With forget bias 1: ||δ_1|| / ||δ_100|| = {b1:.2e}, against {b0:.2e} with the default and the bias-3 curve "
+          "above: σ(1) ≈ 0.73 of the cell gradient is kept per step instead of σ(0) = 0.5.").format(b1=ratio(forget1), b0=ratio(default)),
+        _("The detach at each chunk boundary sets the gradient from later chunks to zero, so with the loss on the last "
+          "step δ_t is exactly 0 for every t before the last chunk (t <= 80 of 100), and inside the last chunk it follows "
+          "the full curve."),
+    ]
+
 
 # %%
 if __name__ == "__main__":
