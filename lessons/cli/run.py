@@ -78,7 +78,7 @@ def main(argv: list | None = None) -> int:
         result = mod.run(ctx)
         answers = exercise_answers(mod) if args.answers else []
         if answers and not args.json:
-            print(f"\n## {_('Answers to the exercises')}\n")
+            print("\n## " + _("Answers to the exercises") + "\n")
             for k, text in enumerate(answers, 1):
                 print(f"{k}. {text}\n", flush=True)
         if args.markdown is not None:
