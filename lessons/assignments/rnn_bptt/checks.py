@@ -120,17 +120,18 @@ PARTS = [
              "return np.stack(hs)"))),
     Part("bptt_full", N_("backpropagation through time over the whole sequence"), 3, _full_cases,
          (N_("Run the forward pass again to have every h_t, then walk t from T down to 1 carrying dL/dh_t."),
-          N_("delta_t = (dhs_t + carry) * (1 - h_t^2); dW_ih += delta_t^T x_t; dW_hh += delta_t^T h_(t-1); "
-             "db_ih += sum over N of delta_t (db_hh the same); dx_t = delta_t W_ih; carry = delta_t W_hh; at the end dh0 = carry."),
+          N_("da_t = (dhs_t + carry) * (1 - h_t^2) is the pre-activation gradient (dhs_t + carry is delta_t = dL/dh_t); "
+             "dW_ih += da_t^T x_t; dW_hh += da_t^T h_(t-1); db_ih += sum over N of da_t (db_hh the same); dx_t = da_t W_ih; "
+             "carry = da_t W_hh; at the end dh0 = carry."),
           N_("hs = rnn_forward(...); prev = np.concatenate([h0[None], hs[:-1]])\ncarry = np.zeros_like(h0)\n"
-             "for t in reversed(range(T)):\n    delta = (dhs[t] + carry) * (1 - hs[t] ** 2)\n    dW_ih += delta.T @ x[t]; dW_hh += delta.T @ prev[t]\n"
-             "    db_ih += delta.sum(0); dx[t] = delta @ W_ih\n    carry = delta @ W_hh\ndh0 = carry"))),
+             "for t in reversed(range(T)):\n    da = (dhs[t] + carry) * (1 - hs[t] ** 2)\n    dW_ih += da.T @ x[t]; dW_hh += da.T @ prev[t]\n"
+             "    db_ih += da.sum(0); dx[t] = da @ W_ih\n    carry = da @ W_hh\ndh0 = carry"))),
     Part("bptt_truncated", N_("truncated backpropagation through time (chunks of k steps)"), 3, _truncated_cases,
          (N_("Truncation cuts the gradient where a chunk of k steps begins: the state is carried forward, but not differentiated through."),
           N_("Same recursion as the full BPTT, except that the carry dL/dh_t is set to zero when t is a multiple of k (t > 0, "
              "counting steps from 0): no gradient flows from step t into h_(t-1) there. dh0 only gets the gradient of the first chunk."),
-          N_("for t in reversed(range(T)):\n    delta = (dhs[t] + carry) * (1 - hs[t] ** 2)\n    ...  # as in full BPTT\n"
-             "    carry = delta @ W_hh\n    if truncate is not None and t % truncate == 0 and t > 0:\n        carry = np.zeros_like(carry)"))),
+          N_("for t in reversed(range(T)):\n    da = (dhs[t] + carry) * (1 - hs[t] ** 2)\n    ...  # as in full BPTT\n"
+             "    carry = da @ W_hh\n    if truncate is not None and t % truncate == 0 and t > 0:\n        carry = np.zeros_like(carry)"))),
     Part("finite_differences", N_("your gradients agree with finite differences of your forward pass"), 2,
          lambda rng: [_finite_difference_case(rng)],
          (N_("The grader nudges each weight by a tiny eps, runs your rnn_forward twice and compares the slope with your rnn_backward."),

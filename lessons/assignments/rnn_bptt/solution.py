@@ -17,12 +17,12 @@ def rnn_backward(x, h0, W_ih, W_hh, b_ih, b_hh, dhs, truncate=None):
     dW_ih, dW_hh, db = np.zeros_like(W_ih), np.zeros_like(W_hh), np.zeros_like(b_ih)
     carry = np.zeros_like(h0)
     for t in reversed(range(len(x))):
-        delta = (dhs[t] + carry) * (1 - hs[t] ** 2)
-        dW_ih += delta.T @ x[t]
-        dW_hh += delta.T @ prev[t]
-        db += delta.sum(axis=0)
-        dx[t] = delta @ W_ih
-        carry = delta @ W_hh
+        da = (dhs[t] + carry) * (1 - hs[t] ** 2)  # g_(a_t): the total gradient delta_t = dhs[t] + carry, times tanh'
+        dW_ih += da.T @ x[t]
+        dW_hh += da.T @ prev[t]
+        db += da.sum(axis=0)
+        dx[t] = da @ W_ih
+        carry = da @ W_hh
         if truncate is not None and t > 0 and t % truncate == 0:
             carry = np.zeros_like(carry)
     return dx, carry, dW_ih, dW_hh, db, db.copy()
