@@ -67,5 +67,6 @@ def test_chinese_notebooks(tmp_path):
     markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
     assert markdown[0].startswith("# 文档 001 的循环神经网络")
     assert "$$h_t = \\sigma(W_h h_{t-1}" in markdown[0]  # display maths untouched
-    assert markdown[-1].startswith("## 练习") and "`example(w_xh=4, w_xc=10)`" in markdown[-1]
+    assert markdown[-2].startswith("## 练习") and "`example(w_xh=4, w_xc=10)`" in markdown[-2]
+    assert markdown[-1].startswith("<details>") and "<summary>练习 1 的答案</summary>" in markdown[-1]  # the worked answers, folded
     assert "i18n.use('zh')" in nb.cells[-1].source
