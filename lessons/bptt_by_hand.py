@@ -39,7 +39,6 @@
 from __future__ import annotations
 
 import inspect
-import math
 
 import numpy as np
 
