@@ -213,6 +213,11 @@ def saturation(values: dict) -> float:
 # The document's scores differ by tens, so its softmax is one-hot to many digits: each query copies one
 # value, and the example shows nothing of what softmax does. A variant with queries and keys a tenth as
 # large (`VARIANT`) is worked beside it: there every weight matters.
+#
+# The steps name the parts of each row's softmax, as in the [table of symbols](../notation.md): the row
+# maximum $m_i = \max_j S_{ij}$, $e_{ij} = e^{S_{ij} - m_i}$ (subtracting $m_i$ keeps every exponent
+# $\le 0$, so nothing overflows, and cancels in the ratio), their sum $z_i = \sum_j e_{ij}$, and the weight
+# $P_{ij} = e_{ij}/z_i$.
 
 # %%
 def run(ctx) -> dict:

@@ -168,7 +168,7 @@ def attention_by_hand():
     mg.set_default_dtype(mg.float64)
     try:
         with mg.trace(precision=4) as tr:
-            Q = tr.name(mg.tensor([[1.0, 0.0], [0.0, 1.0]]), "Q")
+            Q = tr.name(mg.tensor([[1.0, 0.5], [0.5, -1.0]]), "Q")  # not the identity: each query weighs the keys' features differently
             K = tr.name(mg.tensor([[1.0, 2.0], [3.0, 1.0]]), "K")
             V = tr.name(mg.tensor([[1.0, 1.0], [2.0, 0.0]]), "V")
             d_k = tr.name(mg.tensor(2.0), "d_k")
