@@ -124,8 +124,10 @@ def answers() -> list:
         _("Each query i attends to key i - 2: the bright diagonal moves one place further below the main diagonal. "
           "Positions 1 and 2 have no token two places to the left; they output the start symbol and their weights "
           "can be anywhere."),
-        _("No: the task needs one pattern (i attends to i - 1), which one head can hold; with two heads it is usually "
-          "split between them or held by one, so one head shows the same diagonal as the two heads together."),
+        _("It need not: the task needs one pattern (i attends to i - 1), and one head can hold it, since the positional "
+          "encoding lets a query prefer the key one place to its left. A one-head model that solves the task must show that "
+          "diagonal; with two heads the pattern may be held by one head or shared, so the two heatmaps can differ from it. "
+          "Retrain with nn.MultiheadAttention(D, 1, batch_first=True) to see which your run finds."),
     ]
 
 
