@@ -301,7 +301,7 @@ def run(ctx) -> dict:
             ax.semilogy(ts, r["bound"], "--", color=figures.PALETTE[k], label=figures.label("bound σ_max^(T−t) ||δ_T||"))
         ax.set_xlabel(figures.label("time step t (the loss is at the last step)"))
         ax.set_ylabel(figures.label("gradient norm ||∂L/∂h_t|| (log scale)"))
-        ax.set_title(figures.label("||δ_t|| stays under σ_max(W)^(T−t) ||δ_T||: it vanishes when σ_max < 1 and can grow when σ_max > 1"))
+        ax.set_title(figures.label("||δ_t|| stays under σ_max(W)^(T−t) ||δ_T||:\nit vanishes when σ_max < 1 and can grow when σ_max > 1"))
         ax.legend()
         ctx.figure(fig, "bptt_vector_spectral_norm")
         plt.close(fig)
