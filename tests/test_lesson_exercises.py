@@ -384,3 +384,67 @@ def test_answers_on_the_command_line_page_and_notebook(tmp_path):
     cells = [c.source for c in nb.cells]
     where = next(i for i, c in enumerate(cells) if "## Exercises" in c)
     assert cells[where + 1].count("<details>") == 4
+
+
+# --------------------------------------------------------------------------------- more of the exercises' claims
+def test_equal_queries_give_equal_rows():
+    """attention_by_hand, exercise 2."""
+    v = attention_by_hand.example(Q=(1.0, 0.0) * 3).evaluate()
+    for i in (2, 3):
+        for j in (1, 2, 3):
+            assert v[f"P_{i}{j}"] == pytest.approx(v[f"P_1{j}"], rel=1e-15)
+        for c in (1, 2):
+            assert v[f"O_{i}{c}"] == pytest.approx(v[f"O_1{c}"], rel=1e-15)
+
+
+def test_a_larger_divisor_flattens_the_weights():
+    """attention_by_hand, exercise 4: dividing by 10 instead of sqrt(2) moves row 3 towards uniform (NumPy)."""
+    v = attention_by_hand.example().evaluate()
+    Q, K, _V = (np.array([[v[f"{n}_{i}{c}"] for c in (1, 2)] for i in (1, 2, 3)]) for n in "QKV")
+    before, after = softmax(Q @ K.T / np.sqrt(2))[2], softmax(Q @ K.T / 10)[2]
+    assert np.abs(after - 1 / 3).max() < np.abs(before - 1 / 3).max()
+    assert ", ".join(f"{a:.4f}" for a in after) in attention_by_hand.answers()[3]
+
+
+def test_layer_norm_of_equal_features_is_beta():
+    """layer_norm_by_hand, exercise 3: y = beta, and with eps = 0 the division is 0/0."""
+    v = layer_norm_by_hand.example(x=(2.0,) * 4).evaluate()
+    assert [v[f"y_{i}"] for i in (1, 2, 3, 4)] == [v[f"beta_{i}"] for i in (1, 2, 3, 4)]
+    with np.errstate(all="ignore"):
+        zero = layer_norm_by_hand.example(x=(2.0,) * 4, eps=0.0).evaluate()
+    assert math.isnan(zero["y_1"])
+
+
+def test_one_wide_head_differs_from_two_heads():
+    """multihead_by_hand, exercise 4 (NumPy)."""
+    v = multihead_by_hand.example().evaluate()
+    Q, K, V = (np.array([[v[f"{n}_{i}{c}"] for c in (1, 2, 3, 4)] for i in (1, 2)]) for n in "QKV")
+    one = softmax(Q @ K.T / 2) @ V
+    two = np.array([[v[f"Y_{i}{c}"] for c in (1, 2, 3, 4)] for i in (1, 2)])
+    assert np.abs(one - two).max() > 0.1
+    assert "; ".join(", ".join(f"{a:.4f}" for a in row) for row in one) in multihead_by_hand.answers()[3]
+
+
+def test_lstm_forget_bias_one_carries_the_gradient_further():
+    """vanishing_gradients, exercise 2."""
+    x = vanishing_gradients.inputs()
+    ratio = lambda c: c[0] / c[-1]  # noqa: E731
+    default, one, three = (ratio(vanishing_gradients.step_norms("LSTM", b, x)) for b in (0.0, 1.0, 3.0))
+    assert default < one < three
+
+
+def test_attention_without_positions_is_permutation_equivariant():
+    """attention_heatmaps, exercise 1, on an untrained model computed here."""
+    import minigrad as mg
+    heatmaps = load("attention_heatmaps")
+    mg.manual_seed(3)
+    model = heatmaps.Shifter()
+    x = np.random.default_rng(3).integers(0, heatmaps.VOCAB, (1, heatmaps.T))
+    perm = np.roll(np.arange(heatmaps.T), 3)
+    with mg.no_grad():
+        def out(tokens):
+            h = model.emb(mg.tensor(tokens))
+            return model.attn(h, h, h, need_weights=False)[0].cpu().numpy()[0]
+        np.testing.assert_allclose(out(x[:, perm]), out(x)[perm], atol=1e-5)
+        with_positions = model(mg.tensor(x[:, perm]))[0].cpu().numpy()[0]
+        assert np.abs(with_positions - model(mg.tensor(x))[0].cpu().numpy()[0][perm]).max() > 1e-3
