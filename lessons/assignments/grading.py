@@ -429,6 +429,11 @@ def run_submission(files: dict, calls: list, timeout: float, memory_mb: int, all
                     break
         finally:
             os.close(r)
+            if not (timed_out or too_much or too_big):  # the pipe closed: let the harness report how it ended
+                try:
+                    proc.wait(timeout=max(0.5, started + timeout - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    timed_out = True
             try:
                 os.killpg(proc.pid, signal.SIGKILL)  # bwrap: its PID namespace, and every process in it, ends with it
             except ProcessLookupError:
