@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -366,3 +367,21 @@ def test_frames_from_the_child_are_checked_before_use():
                      harness.encode_frame(0, [np.ones(2)], None)[:8] + b'{"call": 0, "error": null, "shapes": [[3]]}' + b"\0" * 16,
                      harness.encode_frame(5, [np.ones(2)], None)):  # a call out of order
         assert grading._read_frames(good + tampered, 9)[2] is False
+
+
+def test_a_course_grades_with_its_own_solutions_and_cases(tmp_path):
+    course = tmp_path / "course" / "attention_masks"
+    course.mkdir(parents=True)
+    shutil.copyfile(TEACHER / "attention_masks" / "solution.py", course / "solution.py")
+    # the course's own hidden cases: the unmasked part only, on other shapes
+    (course / "checks.py").write_text(
+        "from lessons.assignments.attention_masks.checks import TITLE, FUNCTIONS, PARTS as _PARTS, _case\n"
+        "from lessons.assignments.grading import Part\n"
+        "PARTS = [Part('unmasked', _PARTS[0].title, 5, lambda rng: [_case(rng, 'N=2, L=7, S=3', 2, 7, 3, 5, 4)], _PARTS[0].hints)]\n",
+        encoding="utf-8")
+    r, (sub,) = _grade_json("attention_masks", TEACHER / "attention_masks" / "solution.py", extra=("--solutions", course.parent))
+    assert r.returncode == 0 and sub["max"] == sub["score"] == 5 and "N=2, L=7, S=3" not in r.stdout, r.stderr
+    # a reference that fails the course's checks stops the grading before any student is graded
+    (course / "solution.py").write_text((ASSIGNMENTS / "attention_masks" / "student.py").read_text(encoding="utf-8"), encoding="utf-8")
+    r = _cli("grade", "attention_masks", TEACHER / "attention_masks" / "solution.py", "--solutions", course.parent, *SEED)
+    assert r.returncode == 2 and "reference solution" in r.stderr and "0 / 5" in r.stderr

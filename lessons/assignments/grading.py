@@ -397,7 +397,7 @@ def run_submission(files: dict, calls: list, timeout: float, memory_mb: int, all
     with tempfile.TemporaryDirectory(prefix="minigrad-grade-", ignore_cleanup_errors=True) as tmp:
         inputs = Path(tmp, "in")
         _write_inputs(inputs, files, calls)
-        limits = f"{memory_mb},{int(timeout) + 2},{PROCESSES},{FILE_MB}"
+        limits = f"{memory_mb},{int(timeout) + 2},{PROCESSES if isolated else -1},{FILE_MB}"
         r, w = os.pipe()
         started = time.monotonic()
         try:
