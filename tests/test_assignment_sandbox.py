@@ -79,7 +79,7 @@ def _attacks(tmp: Path, out: Path, token: str) -> dict:
         "snoop": ("import os, glob\nseen = []\n"
                   "for f in glob.glob('/proc/*/environ') + glob.glob('/proc/*/cmdline') + glob.glob('/proc/*/cwd/*'):\n"
                   "    try:\n        seen.append(open(f, 'rb').read().decode('latin-1'))\n    except OSError:\n        pass\n"
-                  "seen += [str(os.environ)] + [p for p in glob.glob('/*/*') + glob.glob('/tmp/*')]\n"
+                  "seen += [str(os.environ)] + [p for p in glob.glob('/*/*') + glob.glob(os.path.join(os.sep, 'tmp', '*'))]\n"
                   # the words spelled backwards: the snoop reads its own source too
                   f"words = [w[::-1] for w in ('terc3s', 'mitciv', 'dneirf', 'TERCES_REDARG', {str(tmp)[::-1]!r})]\n"
                   "leaks = [w for w in words if any(w in s for s in seen)]\n"
