@@ -34,6 +34,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 LIB = "/sandbox/lib"
@@ -52,7 +53,8 @@ def executable() -> str | None:
 
 
 def _python() -> tuple:
-    """``(bind arguments, path of the interpreter inside)``: the interpreter's prefix, read-only."""
+    """``(bind arguments, the interpreter's path inside, its prefix outside, that prefix inside)``: the
+    interpreter's prefix, read-only (nothing to bind for an interpreter under /usr, which is bound whole)."""
     exe = Path(sys.executable).resolve()
     prefix = Path(sys.base_prefix).resolve()
     if exe.is_relative_to("/usr"):
@@ -147,7 +149,7 @@ def unavailable() -> str | None:
     if executable() is None:
         return "bwrap not found"
     harness = Path(__file__).resolve().parent / "harness.py"
-    with __import__("tempfile").TemporaryDirectory(prefix="minigrad-sandbox-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="minigrad-sandbox-check-") as tmp:
         os.chmod(tmp, 0o755)
         cmd = command(harness, Path(tmp), 1, "0,0,0,0", -1, ())
         cmd = cmd[: cmd.index("-c") + 1] + ["pass"]
