@@ -240,3 +240,18 @@ def test_cached_answers_for_the_public_seed_score_nothing_and_solutions_stay_out
     (tmp_path / "hw" / "student.py").write_text(SOLUTION, encoding="utf-8")
     r = run("hw/test_public.py")
     assert r.returncode == 0 and r.stdout.count("PASS ") == 4, r.stdout + r.stderr
+
+
+@needs_bwrap
+def test_files_in_tmpfs_count_against_the_memory_where_a_cgroup_can_be_made(tmp_path):
+    probe = sandbox.cgroups(f"minigrad-probe-{uuid.uuid4().hex[:8]}", 1 << 30, 8)
+    sandbox.release(probe)
+    if not probe:
+        pytest.skip("no cgroup v1 memory and pids controllers to nest under (cgroup v2 only, or not root)")
+    writer = ("def rnn_forward(*a):\n    chunk = b'x' * (1 << 20)\n    for d in ('/tmp', '/dev/shm', '.'):\n"
+              "        with open(d + '/big', 'wb') as f:\n            for _ in range(63):\n                f.write(chunk)\n"
+              "    raise RuntimeError('wrote 189 MB of files under a 160 MB limit')\n")
+    (tmp_path / "writer.py").write_text(writer, encoding="utf-8")
+    (result,) = grading.grade("rnn_bptt", [tmp_path / "writer.py"], seed=3, memory_mb=160, progress=False)
+    assert "memory limit of 160 MB reached by the submission's processes together" in result.parts[0].feedback, result.parts[0].feedback
+    assert not [g for g in Path(sandbox.CGROUPS).glob("*/**/minigrad-grade-*")]  # released

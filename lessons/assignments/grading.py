@@ -400,13 +400,20 @@ def run_submission(files: dict, calls: list, timeout: float, memory_mb: int, all
         limits = f"{memory_mb},{int(timeout) + 2},{PROCESSES if isolated else -1},{FILE_MB}"
         r, w = os.pipe()
         started = time.monotonic()
+        groups: list = []
         try:
             if isolated:
-                cmd, cwd = sandbox.command(HERE / "harness.py", inputs, w, limits, sandbox.new_uid(), allows), tmp
+                uid = sandbox.new_uid()
+                cmd, cwd = sandbox.command(HERE / "harness.py", inputs, w, limits, uid, allows), tmp
+                groups = sandbox.cgroups(f"minigrad-grade-{uid}", memory_mb << 20, PROCESSES + 4)  # + sh, bwrap and its init
+                cmd = sandbox.joined(groups, cmd)
             else:
                 cmd, cwd = _plain_command(Path(tmp), inputs, w, limits, allows)
             proc = subprocess.Popen(cmd, cwd=cwd, env=sandbox.environment(str(cwd)), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(w,), start_new_session=True)
+        except BaseException:
+            sandbox.release(groups)
+            raise
         finally:
             os.close(w)
         data, timed_out, too_much, too_big = bytearray(), False, False, False
@@ -439,6 +446,8 @@ def run_submission(files: dict, calls: list, timeout: float, memory_mb: int, all
             except ProcessLookupError:
                 pass
             code = proc.wait()
+            too_big = too_big or sandbox.out_of_memory(groups)
+            sandbox.release(groups)
     if isolated and code > 128:  # bwrap reports a child killed by a signal as 128 + the signal
         code = -(code - 128)
     outcomes, import_error, intact = _read_frames(bytes(data), len(calls))

@@ -20,10 +20,12 @@ harness on one submission:
 
 Limits, set by the harness before the submission runs (:func:`lessons.assignments.harness.limit`):
 address space per process, CPU time per process, file size, no core dumps, a number of processes. The
-grader adds what a per-process limit cannot: the resident memory of *all* the sandbox's processes
-together (:func:`tree_memory`, checked every :data:`POLL_S`) and a wall-clock deadline for the whole
-submission. Either kills the whole sandbox: killing ``bwrap`` ends its PID namespace, and the kernel
-ends every process in it, however it forked or detached.
+grader adds what a per-process limit cannot, for *all* the sandbox's processes together: where it can
+create control groups (cgroup v1 ``memory`` and ``pids``, nested under its own: :func:`cgroups`), the
+kernel enforces the memory (tmpfs files included) and the number of tasks; in every case the grader
+measures the resident memory of the sandbox's processes (:func:`tree_memory`, every :data:`POLL_S`), and
+a wall-clock deadline ends the whole submission. Ending means killing ``bwrap``: its PID namespace ends,
+and the kernel ends every process in it, however it forked or detached.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ TMPFS_MB = 64  # each of /tmp, /dev/shm and the work folder
 POLL_S = 0.05  # how often the grader measures the memory of all the sandbox's processes
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 UID_FIRST = 1_900_000_000  # the sandboxes' user ids: far above any real account's
+CGROUPS = Path("/sys/fs/cgroup")
 
 
 def executable() -> str | None:
@@ -191,3 +194,74 @@ def tree_memory(pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
     return total
+
+
+def _own_cgroup(controller: str) -> str | None:
+    """The grader's own cgroup v1 path for ``controller`` (from /proc/self/cgroup), or None."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _id, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    return None
+
+
+def cgroups(name: str, memory_bytes: int, tasks: int) -> list:
+    """Control groups for one sandbox, nested under the grader's own: cgroup v1 ``memory`` (RAM and swap,
+    tmpfs included) and ``pids`` (processes and threads). The folders made, or ``[]`` where they cannot be
+    made (not root, cgroup v2 only, read-only): then the grader's own measurement is the limit."""
+    made = []
+    settings = {"memory": (("memory.limit_in_bytes", memory_bytes), ("memory.memsw.limit_in_bytes", memory_bytes)),
+                "pids": (("pids.max", tasks),)}
+    try:
+        for controller, values in settings.items():
+            own = _own_cgroup(controller)
+            if own is None or not (CGROUPS / controller / "cgroup.procs").is_file():
+                raise OSError(f"no cgroup v1 {controller}")
+            folder = CGROUPS / controller / own.lstrip("/") / name
+            folder.mkdir()
+            made.append(folder)
+            for key, value in values:
+                if (folder / key).exists():
+                    (folder / key).write_text(str(value))
+    except OSError:
+        release(made)
+        return []
+    return made
+
+
+def joined(groups: list, cmd: list) -> list:
+    """``cmd`` started inside ``groups``: a shell writes its own pid into each, then becomes ``cmd``."""
+    if not groups:
+        return cmd
+    script = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"'
+    return ["/bin/sh", "-c", script, "sh", str(len(groups)), *(str(g / "cgroup.procs") for g in groups), *cmd]
+
+
+def out_of_memory(groups: list) -> bool:
+    """Whether the kernel killed a process of the memory group for want of memory."""
+    for g in groups:
+        control = g / "memory.oom_control"
+        if control.is_file():
+            fields = dict(line.split() for line in control.read_text().splitlines() if len(line.split()) == 2)
+            if int(fields.get("oom_kill", 0)) > 0:
+                return True
+    return False
+
+
+def release(groups: list) -> None:
+    """Remove the groups once their processes are gone (a killed namespace takes a moment to empty)."""
+    import time
+
+    for g in groups:
+        for _ in range(50):
+            try:
+                g.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.05)
