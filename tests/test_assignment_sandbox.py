@@ -156,9 +156,16 @@ def test_every_attack_fails_and_the_class_is_graded_unharmed(tmp_path):
     assert json.loads((out / "daemon.results.json").read_text(encoding="utf-8"))["score"] == 0
     assert "daemon: 0 / 10" in (out / "daemon.txt").read_text(encoding="utf-8")
     assert not [p for d in ("/tmp", "/dev/shm") for p in Path(d).glob(f"minigrad-litter-{token}")]
-    assert not list(Path("/tmp").glob("minigrad-grade-*/in")) or True  # other graders may be running; ours cleaned up below
-    leftover = subprocess.run(["pgrep", "-f", token], capture_output=True, text=True)
-    assert leftover.stdout.strip() == "", "a submission's process outlived the grader"
+    if os.geteuid() == 0:  # every sandbox ran under a user id of its own, from sandbox.UID_FIRST up: none is left
+        survivors = []
+        for d in Path("/proc").iterdir():
+            try:
+                uid = int((d / "status").read_text().split("\nUid:")[1].split()[0]) if d.name.isdigit() else -1
+            except (OSError, IndexError):
+                continue
+            if uid >= sandbox.UID_FIRST:
+                survivors.append(d.name)
+        assert not survivors, "a submission's process outlived the grader"
 
 
 @needs_bwrap

@@ -109,18 +109,14 @@ def _grade(args: argparse.Namespace) -> int:
     if source == "random":
         print(_("grading with a random seed, {seed}: keep it (not the students) to regrade the same inputs with --seed {seed}").format(
             seed=seed), file=sys.stderr)
+    options = {"timeout": args.timeout, "memory_mb": args.memory, "seed": seed, "isolated": not args.no_sandbox, "solutions": solutions}
     reference = solutions / args.name / "solution.py" if solutions is not None else None
-    paths = [*args.paths, *([reference] if reference is not None and reference.is_file() else [])]
-    results = grading.grade(args.name, paths, timeout=args.timeout, memory_mb=args.memory, seed=seed, jobs=args.jobs,
-                            isolated=not args.no_sandbox, solutions=solutions)
-    if len(paths) > len(args.paths):  # the reference solution, graded on the same inputs: the checks must give it full marks
-        ref = results.pop()
+    if reference is not None and reference.is_file():  # graded first, on the same inputs: the checks must give it full marks
+        (ref,) = grading.grade(args.name, [reference], progress=False, **options)
         if ref.score < ref.max:
             return _usage(_("the reference solution {path} scores {score:g} / {max:g} on these inputs: fix it or the checks "
                             "before grading").format(path=reference, score=ref.score, max=ref.max))
-    keys = grading.submission_names(args.paths)
-    for r, key in zip(results, keys):  # keys among the students only, not the reference
-        r.submission = key
+    results = grading.grade(args.name, args.paths, jobs=args.jobs, **options)
     if args.no_sandbox:
         print(_("graded without the sandbox: every result is marked not isolated"), file=sys.stderr)
     if args.json:
