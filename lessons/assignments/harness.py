@@ -1,17 +1,19 @@
 """The submission's side of grading: call the student's functions on the grader's inputs, send back the arrays.
 
-The grader (:mod:`lessons.assignments.grading`) runs this file in a process of its own for each
-submission::
+The grader (:mod:`lessons.assignments.grading`) runs this file for each submission, inside its sandbox
+(:mod:`lessons.assignments.sandbox`)::
 
-    python -I harness.py WORKDIR FD MEMORY_MB,CPU_S [PATH ...]
+    python -I -S -c "...; harness.main(sys.argv)" INPUT WORK FD MEMORY_MB,CPU_S,PROCESSES,FILE_MB UID
 
-``WORKDIR`` holds a copy of the submission as ``student.py`` and the calls to make (``calls.npz``);
-``FD`` is the write end of a pipe that only the grader reads. Before anything of the submission runs,
-the harness lowers its own limits (soft and hard, so the submission cannot raise them again): address
-space (memory), CPU time, file size and core dumps. For each call, one frame goes down the
-pipe: the outputs as raw float64 arrays, or the error the call raised. Nothing here judges anything:
-the grader compares the arrays with the expected ones in its own process, so a submission cannot
-report a score, only arrays (and producing the right arrays is solving the assignment).
+``INPUT`` holds the submission (``INPUT/submission``, its main file as ``student.py``, the other files of a
+folder beside it) and the calls to make (``calls.npz``); ``WORK`` is the submission's private writable
+folder; ``FD`` is the write end of a pipe that only the grader reads. Before anything of the submission
+runs, the harness lowers its own limits (soft and hard, so the submission cannot raise them again):
+address space (memory), CPU time, file size, processes and core dumps; given a ``UID`` (>= 0) it then
+drops to that user id, which owns nothing. For each call, one frame goes down the pipe: the outputs as
+raw float64 arrays, or the error the call raised. Nothing here judges anything: the grader compares the
+arrays with the expected ones in its own process, so a submission cannot report a score, only arrays
+(and producing the right arrays is solving the assignment).
 
 This module imports only the standard library and NumPy, so that the same :func:`run_call` also runs
 the public tests in the student's own process.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import struct
 import sys
 from typing import Any
@@ -112,7 +115,7 @@ def run_call(module: Any, call: dict) -> tuple:
                 o = o.detach().cpu().numpy()
             arrays.append(np.ascontiguousarray(np.asarray(o, dtype=np.float64)))
         return arrays, None
-    except (Exception, SystemExit) as e:  # noqa: BLE001 (the student's error is the feedback, not the grader's crash)
+    except BaseException as e:  # noqa: BLE001 (the student's error, KeyboardInterrupt included, is feedback, not a crash)
         return None, _describe(e)
 
 
@@ -124,25 +127,42 @@ def encode_frame(index: int, outputs: list | None, error: str | None) -> bytes:
     return HEADER.pack(len(header), len(body)) + header + body
 
 
-def limit(memory_mb: int, cpu_s: int) -> None:
-    """Lower this process's limits for good: memory, CPU time, file size, no core dumps (never above a
-    hard limit the grader already runs under)."""
+def limit(memory_mb: int, cpu_s: int, processes: int, file_mb: int) -> None:
+    """Lower this process's limits for good: memory (address space), CPU time, processes (unless
+    negative), file size, no core dumps (never above a hard limit the grader already runs under)."""
     import resource  # POSIX only: the public tests, which do not call this, also run elsewhere
 
-    for what, value in ((resource.RLIMIT_AS, memory_mb << 20), (resource.RLIMIT_CPU, cpu_s),
-                        (resource.RLIMIT_FSIZE, 64 << 20), (resource.RLIMIT_CORE, 0)):
+    for what, value in ((resource.RLIMIT_AS, memory_mb << 20), (resource.RLIMIT_CPU, cpu_s), (resource.RLIMIT_NPROC, processes),
+                        (resource.RLIMIT_FSIZE, file_mb << 20), (resource.RLIMIT_CORE, 0)):
+        if value < 0:  # not limited here (processes, outside a sandbox: the count would include all the teacher's)
+            continue
         hard = resource.getrlimit(what)[1]
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(what, (value, value))
 
 
+def become(uid: int) -> None:
+    """Drop to ``uid`` (and the group of the same number), with no supplementary groups: a user that owns
+    nothing, whose process count is this submission's alone."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def main(argv: list) -> int:
-    workdir, fd, limits, paths = argv[1], int(argv[2]), argv[3], argv[4:]
+    inputs, workdir, fd, limits, uid = argv[1], argv[2], int(argv[3]), argv[4], int(argv[5])
     limit(*(int(v) for v in limits.split(",")))
+    if uid >= 0:
+        become(uid)
     os.set_inheritable(fd, False)  # a shell the submission starts must not hold the grader's pipe open
     out = os.fdopen(fd, "wb")
-    calls = load_calls(os.path.join(workdir, "calls.npz"))
-    sys.path[:0] = [workdir, *paths]
+    calls = load_calls(os.path.join(inputs, "calls.npz"))
+    source = os.path.join(inputs, "submission")
+    for entry in os.listdir(source):  # its own, writable copy (entry by entry: the folder itself is not its own)
+        copy = shutil.copytree if os.path.isdir(os.path.join(source, entry)) else shutil.copyfile
+        copy(os.path.join(source, entry), os.path.join(workdir, entry))
+    os.chdir(workdir)
+    sys.path.insert(0, workdir)
     sys.dont_write_bytecode = True
     try:
         module = importlib.import_module("student")

@@ -2,8 +2,9 @@
 
 - ``list``: the name, title and points of each assignment;
 - ``student NAME DIR``: the student's copy (template, guides, public tests; nothing of the solution);
-- ``grade NAME PATH... [--json] [--gradescope] [--out DIR] [--timeout S] [--memory MB]``: grade
-  submissions, each in a process of its own (:mod:`lessons.assignments.grading`);
+- ``grade NAME PATH... [--seed S] [-j N] [--out DIR] [--roster FILE] [--json] [--gradescope]
+  [--timeout S] [--memory MB] [--solutions DIR] [--no-sandbox]``: grade submissions, each in a
+  bubblewrap sandbox of its own (:mod:`lessons.assignments.grading`, :mod:`lessons.assignments.sandbox`);
 - ``hint NAME PART [--level 1|2|3]``: a nudge, the formula, the shape of the code.
 
 Every subcommand takes ``--lang en|zh``.
@@ -16,11 +17,12 @@ import sys
 from pathlib import Path
 
 from lessons import i18n
-from lessons.assignments import grading, report
+from lessons.assignments import grading, report, sandbox
 from lessons.cli.options import Parser, set_language
 
 _ = i18n.domain("assignments")
 STUDENT_FILES = ("student.py", "README.md", "README.zh.md")
+INSTALL = "apt-get install -y bubblewrap"
 
 
 def _parser() -> Parser:
@@ -37,9 +39,21 @@ def _parser() -> Parser:
     g.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     g.add_argument("--json", action="store_true", help=_("print the results as JSON"))
     g.add_argument("--gradescope", action="store_true", help=_("write Gradescope's results.json (into --out, else here)"))
+    g.add_argument("--visibility", choices=("visible", "hidden", "after_due_date", "after_published"), default="visible",
+                   help=_("Gradescope's visibility of the results (default visible)"))
     g.add_argument("--out", type=Path, metavar="DIR", help=_("write a feedback file per submission and class.csv into this folder"))
+    g.add_argument("--roster", type=Path, metavar="FILE", help=_("a CSV with the columns submission and student_id, for class.csv"))
     g.add_argument("--timeout", type=float, default=60.0, metavar="S", help=_("seconds each submission may run (default 60)"))
-    g.add_argument("--memory", type=int, default=1024, metavar="MB", help=_("memory each submission may use (default 1024)"))
+    g.add_argument("--memory", type=int, default=1024, metavar="MB",
+                   help=_("memory each submission may use, all its processes together (default 1024)"))
+    g.add_argument("--seed", type=int, metavar="S",
+                   help=_("the seed that draws the graded inputs (default: MINIGRAD_GRADING_SEED, else a random one)"))
+    g.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help=_("grade N submissions at once (default 1)"))
+    g.add_argument("--solutions", type=Path, metavar="DIR",
+                   help=_("a course's own solutions and cases, laid out as NAME/solution.py and NAME/checks.py "
+                          "(default: the repository's teacher/ folder)"))
+    g.add_argument("--no-sandbox", action="store_true",
+                   help=_("grade without the bubblewrap sandbox (every result is marked not isolated)"))
     h = sub.add_parser("hint", parents=[lang], help=_("a hint for one part of an assignment"))
     h.add_argument("name", metavar="NAME")
     h.add_argument("part", metavar="PART")
@@ -69,25 +83,54 @@ def _student(name: str, folder: Path) -> int:
     return 0
 
 
+def _usage(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
 def _grade(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
-        print(_("no such file or folder: {paths}").format(paths=", ".join(missing)), file=sys.stderr)
-        return 2
-    if args.timeout <= 0 or args.memory <= 0:
-        print(_("--timeout and --memory must be positive"), file=sys.stderr)
-        return 2
-    grading.load(args.name)
-    results = grading.grade(args.name, args.paths, timeout=args.timeout, memory_mb=args.memory)
+        return _usage(_("no such file or folder: {paths}").format(paths=", ".join(missing)))
+    if args.timeout <= 0 or args.memory <= 0 or args.jobs <= 0:
+        return _usage(_("--timeout, --memory and --jobs must be positive"))
+    solutions = args.solutions or grading.TEACHER
+    if args.solutions is not None and not args.solutions.is_dir():
+        return _usage(_("--solutions {path}: no such folder").format(path=args.solutions))
+    grading.load(args.name, solutions)
+    try:
+        seed, source = grading.grading_seed(args.seed)
+        roster = report.read_roster(args.roster) if args.roster else None
+    except (ValueError, OSError) as e:
+        return _usage(str(e))
+    if not args.no_sandbox and (why := sandbox.unavailable()) is not None:
+        return _usage(_("cannot grade in a sandbox ({why}): install bubblewrap ({install}) or pass --no-sandbox").format(
+            why=why, install=INSTALL))
+    if source == "random":
+        print(_("grading with a random seed, {seed}: keep it (not the students) to regrade the same inputs with --seed {seed}").format(
+            seed=seed), file=sys.stderr)
+    options = {"timeout": args.timeout, "memory_mb": args.memory, "seed": seed, "isolated": not args.no_sandbox, "solutions": solutions}
+    reference = solutions / args.name / "solution.py" if solutions is not None else None
+    if reference is not None and reference.is_file():  # graded first, on the same inputs: the checks must give it full marks
+        (ref,) = grading.grade(args.name, [reference], progress=False, **options)
+        if ref.score < ref.max:
+            return _usage(_("the reference solution {path} scores {score:g} / {max:g} on these inputs: fix it or the checks "
+                            "before grading").format(path=reference, score=ref.score, max=ref.max))
+    results = grading.grade(args.name, args.paths, jobs=args.jobs, **options)
+    if args.no_sandbox:
+        print(_("graded without the sandbox: every result is marked not isolated"), file=sys.stderr)
     if args.json:
         print(report.as_json(results))
     else:
         print("\n\n".join(report.text(r) for r in results))
     if args.out is not None:
-        path = report.write_class_report(args.name, results, args.out)
-        print(_("wrote the feedback files and {path}").format(path=path), file=sys.stderr)
+        try:
+            path = report.write_class_report(results, args.out, roster)
+        except ValueError as e:
+            return _usage(str(e))
+        print(_("wrote the feedback files, {path} and its summary").format(path=path), file=sys.stderr)
     if args.gradescope:
-        for path in report.write_gradescope(args.name, results, args.out or Path.cwd()):
+        for path in report.write_gradescope(results, args.out or Path.cwd(), args.visibility):
             print(_("wrote {path}").format(path=path), file=sys.stderr)
     return 0 if all(r.score == r.max for r in results) else 1
 

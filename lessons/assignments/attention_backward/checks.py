@@ -16,6 +16,7 @@ from lessons.assignments.grading import N_, Part, backward_call, expect
 
 TITLE = N_("The backward pass of attention (a minigrad Function)")
 FUNCTIONS = ("attention",)
+ALLOWS = ("minigrad",)  # the template is a minigrad Function: the sandbox has minigrad for this assignment
 SHAPES = (((3, 4), (5, 4), (5, 2)), ((2, 3, 4), (2, 5, 4), (2, 5, 3)), ((2, 2, 4, 8), (2, 2, 6, 8), (2, 2, 6, 8)))
 
 

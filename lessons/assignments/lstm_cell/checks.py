@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 import minigrad as mg
-from lessons.assignments.grading import N_, Part, call, expect
+from lessons.assignments.grading import N_, Part, call, expect, expect_each
 
 TITLE = N_("LSTM cell: forward and backward by hand")
 FUNCTIONS = ("lstm_cell_forward", "lstm_cell_backward")
@@ -69,7 +69,7 @@ def _backward_cases(names: tuple) -> Callable:
                 dh_new[:] = 0
             grads = backward_reference(arrays, dh_new, dc_new)
             label = f"N={N}, D={D}, H={H}" + ("" if which == "both" else f", only {which} nonzero")
-            out.append(expect(label, call("lstm_cell_backward", *arrays, dh_new, dc_new), grads, only=names))
+            out.append(expect_each(label, call("lstm_cell_backward", *arrays, dh_new, dc_new), grads, only=names))
         return out
 
     return cases

@@ -3,14 +3,15 @@ r"""The graded parts of ``rnn_bptt``: an Elman RNN's forward pass and its backwa
 Expected values come from minigrad: the recurrence composed of its ops, so that autograd derives the
 gradients (the hand-derived ``nn.RNN`` is not used), with ``detach()`` at every chunk boundary for the
 truncated case; the last part compares the student's gradient with central finite differences of the
-student's own forward pass.
+student's own forward pass (which must first be right: an all-zero forward and backward agree with
+each other, and earn nothing). Each gradient is a check of its own.
 """
 from __future__ import annotations
 
 import numpy as np
 
 import minigrad as mg
-from lessons.assignments.grading import N_, Case, Part, _, call, compare, expect
+from lessons.assignments.grading import N_, Case, Part, _, call, compare, expect, expect_each
 
 TITLE = N_("Elman RNN: forward and backpropagation through time (full and truncated)")
 FUNCTIONS = ("rnn_forward", "rnn_backward")
@@ -59,7 +60,7 @@ def _backward_case(rng: np.random.Generator, T: int, N: int, D: int, H: int, tru
         dhs[:-1] = 0
     grads = reference(arrays, dhs, truncate)[1]
     label = f"T={T}, N={N}, D={D}, H={H}" + (f", truncate={truncate}" if truncate else "") + (", dL/dh_T only" if last_only else "")
-    return expect(label, call("rnn_backward", *arrays, dhs, truncate=truncate), grads)
+    return expect_each(label, call("rnn_backward", *arrays, dhs, truncate=truncate), grads)
 
 
 def _full_cases(rng: np.random.Generator) -> list:
@@ -68,8 +69,10 @@ def _full_cases(rng: np.random.Generator) -> list:
 
 
 def _truncated_cases(rng: np.random.Generator) -> list:
-    return [_backward_case(rng, 6, 2, 2, 3, 2), _backward_case(rng, 5, 2, 3, 3, 2, last_only=True),
-            _backward_case(rng, 4, 1, 2, 2, 1), _backward_case(rng, 3, 2, 2, 3, 10)]
+    """Every case has a chunk of two steps or more, so that the carry within a chunk counts, and a boundary
+    (but for k >= T, where truncated BPTT is full BPTT)."""
+    return [_backward_case(rng, 6, 2, 2, 3, 2), _backward_case(rng, 6, 2, 3, 3, 3, last_only=True),
+            _backward_case(rng, 5, 1, 2, 2, 3), _backward_case(rng, 3, 2, 2, 3, 10)]
 
 
 FD_EPS = 1e-6
@@ -81,7 +84,8 @@ def _finite_difference_case(rng: np.random.Generator) -> Case:
     arrays = inputs(rng, 4, 2, 2, 3)
     G = rng.standard_normal((4, 2, 3))
     probes = [(arg, idx) for arg in (1, 2, 3) for idx in np.ndindex(arrays[arg].shape)]
-    calls = [call("rnn_backward", *arrays, G)]
+    hs = reference(arrays)[0]
+    calls = [call("rnn_backward", *arrays, G), call("rnn_forward", *arrays)]
     for arg, idx in probes:
         for sign in (1, -1):
             moved = [a.copy() for a in arrays]
@@ -89,7 +93,10 @@ def _finite_difference_case(rng: np.random.Generator) -> Case:
             calls.append(call("rnn_forward", *moved))
 
     def judge(outcomes: list) -> str | None:
-        backward, forwards = outcomes[0], outcomes[1:]
+        backward, forwards = outcomes[0], outcomes[2:]
+        wrong = compare({"hs": hs}, outcomes[1])
+        if wrong is not None:
+            return _("rnn_forward must work first: {error}").format(error=wrong)
         for o in forwards:
             if o.error is not None or len(o.outputs) != 1 or o.outputs[0].shape != G.shape:
                 return _("rnn_forward must work first: {error}").format(error=o.error or _("it returned no (T, N, H) array"))
