@@ -260,9 +260,13 @@ def test_folder_submissions_keep_their_files_and_encodings_are_read_as_python_re
 
 def test_jobs_give_the_same_results_as_one_at_a_time(tmp_path):
     sol = (TEACHER / "rnn_bptt" / "solution.py").read_text(encoding="utf-8")
+    def mutate(old: str, new: str) -> str:
+        assert old in sol, f"the reference solution no longer contains {old!r}: the mutant would be the solution"
+        return sol.replace(old, new)
+
     variants = {"right": sol, "template": (ASSIGNMENTS / "rnn_bptt" / "student.py").read_text(encoding="utf-8"),
-                "no_dW_hh": sol.replace("dW_hh += delta.T @ prev[t]", "dW_hh += 2 * delta.T @ prev[t]"),
-                "no_truncation": sol.replace("carry = np.zeros_like(carry)", "pass")}
+                "no_dW_hh": mutate("dW_hh += da.T @ prev[t]", "dW_hh += 2 * da.T @ prev[t]"),
+                "no_truncation": mutate("carry = np.zeros_like(carry)", "pass")}
     paths = []
     for name, source in variants.items():
         (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
