@@ -66,7 +66,7 @@ class Step:
 
 NUMBER_VERDICTS = ("agrees", "agrees within the document's rounding", "rounding difference", "wrong", "not derivable",
                    "taken as given")
-CLAIM_VERDICTS = ("holds", "holds with a condition", "wrong", "not testable")
+CLAIM_VERDICTS = ("holds", "holds with a condition", "wrong", "not testable", "not decided")
 KINDS = ("number", "claim", "code")
 
 
