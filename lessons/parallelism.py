@@ -23,7 +23,8 @@
 # time is the median of interleaved repeats (every workload once per round, so all see the same load),
 # after a warm-up, with the BLAS and OpenMP thread pools pinned (one thread, then all cores), and the
 # machine's load average is recorded with every time. A comparison of times is **not decided** when the
-# spread between repeats, or the load, is larger than the effect; the row says so.
+# spread between repeats, or the load, is larger than the effect; the row says so. (`--quick` runs 3 repeats,
+# too few to judge the noise: its time comparisons are all "not decided".)
 #
 # **What goes against the documents.** A short critical path only pays on hardware with enough parallel
 # units for attention's $T^2 d$ work; on a CPU with a few cores, attention's extra work shows: the lesson
@@ -61,6 +62,7 @@ SUMMARY = "RNN vs attention over sequence length: time, memory, FLOPs and critic
 SOURCE = "000 §1.2-§3.3, §8.1, §9; 001 §1.4.1, §2.2, §5.3, §9.2; Vaswani et al. (2017) Table 1"
 B, D = 4, 64
 HEADS = 8
+MIN_REPEATS = 5  # a spread from fewer repeats says too little about the noise: a burst of load misses 3 repeats often
 MIN_EFFECT = 1.25  # a time ratio within 1.25x of 1 is never called a difference: CPU timings drift that much between runs
 RNN, MHA, ATT, BY_HAND = "tanh RNN", "multi-head attention (8 heads)", "attention (1 head)", "attention (1 head, op by op)"
 _ = domain("lessons")
@@ -181,12 +183,13 @@ def timing_verdict(model: list, baseline: list, load: float | None, cpus: int) -
     The effect is ``|ln r|`` for ``r`` the median over rounds of model / baseline; it must exceed the spread
     between the repeats (``ln max/min`` of the ratios and of each one's times), the load (``ln`` of the load
     average per CPU, when more programs want to run than there are CPUs) and ``ln MIN_EFFECT``; with fewer
-    than 3 rounds there is no spread to judge and nothing is decided.
+    than ``MIN_REPEATS`` rounds the spread is no measure of the noise and nothing is decided.
     """
     ratios = [a / b for a, b in zip(model, baseline)]
     median = statistics.median(ratios)
-    if len(ratios) < 3:
-        return "not decided", median, _("fewer than 3 repeats: no spread to judge")
+    if len(ratios) < MIN_REPEATS:
+        return "not decided", median, _("{n} repeats, fewer than {least}: too few to judge the noise").format(
+            n=len(ratios), least=MIN_REPEATS)
     effect = abs(math.log(median))
     spread = max(math.log(max(xs) / min(xs)) for xs in (ratios, model, baseline))
     busy = load / cpus if load is not None else 0.0
