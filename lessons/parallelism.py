@@ -682,53 +682,62 @@ def run(ctx) -> dict:
 LINESTYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (3, 1, 1, 1, 1, 1)))
 
 
+def _same(a: list, b: list) -> bool:
+    """Two curves a reader cannot tell apart on a log scale (within 10% at every point)."""
+    return [t for t, _y in a] == [t for t, _y in b] and all(abs(x - y) <= 0.1 * max(x, y) for (_t, x), (_u, y) in zip(a, b))
+
+
 def draw(plt: Any, ctx: Any, results: dict, decode: dict, lengths: list) -> None:
+    """Counted quantities on top (critical path, FLOPs), measured ones below (memory, time, the time ratio,
+    generation); each panel's title says what it shows."""
     fig, axes = figures.subplots(2, 3)
     style = {name: dict(color=c, marker=m, linestyle=ls)
              for name, c, m, ls in zip(results, figures.PALETTE, figures.MARKERS, LINESTYLES)}
-    panels = ((axes[0, 0], "critical_path", figures.label("critical path (dependent ops)")),
-              (axes[0, 1], "flops", figures.label("forward FLOPs")),
+    panels = ((axes[0, 0], "critical_path", figures.label("critical path (ops), counted")),
+              (axes[0, 1], "flops", figures.label("forward FLOPs, counted")),
               (axes[0, 2], "memory", figures.label("peak memory (bytes)")))
-    for ax, key, ylabel in panels:
+    for ax, key, title in panels:
         drawn: list = []
         for name, rows in results.items():
             pts = [(r["T"], r[key]) for r in rows if r[key]]
             if not pts:
                 continue
-            same = [other for other, p in drawn if p == pts]
             kw = dict(style[name])
-            if same:  # the same values as a curve already drawn: hollow, larger, so both show
-                kw.update(markerfacecolor="none", markersize=14, markeredgewidth=2)
+            overlaps = sum(_same(pts, p) for p in drawn)
+            if overlaps:  # on a curve already drawn: hollow and larger with each one under it, so every one shows
+                kw.update(markerfacecolor="none", markersize=8 + 6 * overlaps, markeredgewidth=2)
             ax.loglog(*zip(*pts), label=figures.label(name), **kw)
-            drawn.append((name, pts))
-        ax.set_ylabel(ylabel)
+            drawn.append(pts)
+        ax.set_title(title, fontsize=14)
     one = thread_settings(ctx.device)[0]
     for name in (RNN, ATT, MHA):
         rows = results[name]
         med = [median_time(r, one) for r in rows]
-        lo = [med[i] - min(r["times"][one]) for i, r in enumerate(rows)]
-        hi = [max(r["times"][one]) - med[i] for i, r in enumerate(rows)]
+        lo = [m - min(r["times"][one]) for m, r in zip(med, rows)]
+        hi = [max(r["times"][one]) - m for m, r in zip(med, rows)]
         axes[1, 0].errorbar(lengths, med, yerr=[lo, hi], capsize=4, **style[name])
-    axes[1, 0].set_xscale("log")
-    axes[1, 0].set_yscale("log")
-    axes[1, 0].set_ylabel(figures.label("time (s), {threads}").format(threads=_threads_label(one)))
-    for th, colour, marker, ls in zip(thread_settings(ctx.device), figures.PALETTE[3:], ("o", "s"), ("-", "--")):
-        points = comparison(results, MHA, th)
-        med = [p[2] for p in points]
+    axes[1, 0].set_title(figures.label("time (s), {threads}").format(threads=_threads_label(one)),
+                         fontsize=14)
+    for th, colour, marker, ls in zip(thread_settings(ctx.device), ("#000000", "#777777"), ("o", "s"), ("-", "--")):
+        med = [p[2] for p in comparison(results, MHA, th)]
         rs = [ratios(results, MHA, T, th) for T in lengths]
         axes[1, 1].errorbar(lengths, med, yerr=[[m - min(r) for m, r in zip(med, rs)], [max(r) - m for m, r in zip(med, rs)]],
                             color=colour, marker=marker, linestyle=ls, capsize=4, label=_threads_label(th))
-    axes[1, 1].axhline(1.0, color="black", linewidth=1)
-    axes[1, 1].set_xscale("log")
-    axes[1, 1].set_yscale("log")
-    axes[1, 1].set_ylabel(figures.label("time ratio MHA / RNN"))
+    axes[1, 1].axhline(1.0, color=figures.WRONG, linewidth=1.5)
+    axes[1, 1].set_title(figures.label("MHA / RNN time (above 1: RNN faster)"), fontsize=14)
     axes[1, 1].legend(fontsize=14)
-    for (name, rows), colour, marker, ls in zip(decode.items(), figures.PALETTE[4:], ("D", "o"), ("-", "--")):
+    for ax in axes.ravel()[3:5]:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    gen = {"Transformer decoder, KV cache": dict(color="#000000", marker="D", linestyle="-"), "tanh RNN": style[RNN]}
+    for name, rows in decode.items():
         n = [r["N"] for r in rows]
-        axes[1, 2].loglog(n, [statistics.median(r["times"]) for r in rows], color=colour, marker=marker, linestyle=ls,
-                          label=figures.label(name))
+        axes[1, 2].loglog(n, [statistics.median(r["times"]) for r in rows], label=figures.label(name), **gen[name])
+    ns = [r["N"] for r in next(iter(decode.values()))]
+    axes[1, 2].set_xticks(ns, [str(n) for n in ns], minor=False)
+    axes[1, 2].set_xticks([], minor=True)
     axes[1, 2].set_xlabel(figures.label("tokens generated N"))
-    axes[1, 2].set_ylabel(figures.label("generation time (s)"))
+    axes[1, 2].set_title(figures.label("generating N tokens: N steps, time (s)"), fontsize=14)
     axes[1, 2].legend(fontsize=14)
     for ax in axes.ravel()[:5]:
         ax.set_xticks(lengths, [str(T) for T in lengths], minor=False)
@@ -739,8 +748,12 @@ def draw(plt: Any, ctx: Any, results: dict, decode: dict, lengths: list) -> None
         ax.grid(True, which="both", alpha=0.3)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=14)
-    fig.suptitle(figures.label("The RNN's critical path grows with T, attention's stays flat; on {device} attention is "
-                               "still slower at long T (time ratio above 1)").format(device=ctx.device))
+    last = comparison(results, MHA, one)[-1]
+    title = (figures.label("Counted: the RNN's critical path grows with T, attention's stays flat.\nMeasured on {device}: "
+                           "attention is still slower at T = {T} (MHA / RNN time {ratio:.1f}: {decision})") if last[2] > 1 else
+             figures.label("Counted: the RNN's critical path grows with T, attention's stays flat.\nMeasured on {device}: "
+                           "attention is faster at T = {T} (MHA / RNN time {ratio:.1f}: {decision})"))
+    fig.suptitle(title.format(device=ctx.device, T=last[0], ratio=last[2], decision=figures.label(last[1])))
     ctx.figure(fig, "parallelism")
     plt.close(fig)
 
