@@ -531,10 +531,12 @@ def claim_rows(results: dict, exps: dict, decode: dict, batch: dict, split: dict
         elif test == "parallel":
             verdict = "holds with a condition" if abs(hand["critical_path"]) < 0.1 and k_dec > 0.9 else (
                 "holds" if abs(hand["critical_path"]) < 0.1 else "wrong")
-            measured = _("attention critical path {first} to {last} ops for T = {T0} to {T1} (op by op; {fused} fused); "
-                         "generating N = {n0} to {n1} outputs: decoder with KV cache {d0} to {d1} ops, RNN {c0} to {c1} ops, "
-                         "N sequential steps each; the same decoder on a known sequence: {k0} to {k1} ops").format(
-                first=cp[BY_HAND][0], last=cp[BY_HAND][-1], T0=T0, T1=T1, fused=cp[ATT][-1], n0=dec[0]["N"], n1=dec[-1]["N"],
+            measured = _("attention critical path {first} to {last} ops for T = {T0} to {T1}, like T^{k:.2f} (op by op; {fused} "
+                         "fused); generating N = {n0} to {n1} outputs: decoder with KV cache {d0} to {d1} ops (like N^{kd:.2f}), "
+                         "RNN {c0} to {c1} ops (like N^{kc:.2f}), N sequential steps each; the same decoder on a known "
+                         "sequence: {k0} to {k1} ops").format(
+                first=cp[BY_HAND][0], last=cp[BY_HAND][-1], T0=T0, T1=T1, k=hand["critical_path"], kd=k_dec, kc=k_cell,
+                fused=cp[ATT][-1], n0=dec[0]["N"], n1=dec[-1]["N"],
                 d0=dec[0]["critical_path"], d1=dec[-1]["critical_path"], c0=cell[0]["critical_path"], c1=cell[-1]["critical_path"],
                 k0=known[0], k1=known[-1])
             reason = _("holds for training and for encoding a known sequence: attention's longest chain grows like T^{k:.2f}; "
