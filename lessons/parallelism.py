@@ -395,7 +395,7 @@ def decoding(lengths: list, device: str = "cpu", repeats: int = 7, show=print) -
     for n in lengths:
         known = analyze(dec(mg.randn(B, n, D, device=device))).critical_path
         counted = {name: analyze(mg.stack(generate(m, x0, n), 1).sum()) for name, m in zip(rows, (dec, cell))}
-        with mg.no_grad():
+        with mg.no_grad(), pinned(thread_settings(device)[-1]):
             times = interleaved({name: (lambda m=m: generate(m, x0, n)) for name, m in zip(rows, (dec, cell))}, repeats, device)
         load = load_average()
         for name in rows:
