@@ -337,8 +337,8 @@ def projection_split(T: int, device: str = "cpu") -> dict:
 # %% [markdown]
 # ## Generation: N tokens, one after another
 #
-# `CachedDecoder` is one Transformer decoder layer (one head, no norms: the dependencies are what matters
-# here). Run on a known sequence with a causal mask it computes every position at once (training,
+# `CachedDecoder` is one Transformer decoder layer (one head, no cross-attention: the dependencies are what
+# matters here). Run on a known sequence with a causal mask it computes every position at once (training,
 # teacher forcing); generating, it takes one position per step and keeps the keys and values of the earlier
 # ones (the KV cache), so each step attends to the cache instead of recomputing it. Either way a generated
 # token is the input of the next step: generation is sequential for the Transformer as for the RNN. The
@@ -347,16 +347,18 @@ def projection_split(T: int, device: str = "cpu") -> dict:
 
 # %%
 class CachedDecoder(nn.Module):
-    """One decoder layer: causal self-attention and a feed-forward block, each with a residual."""
+    """One decoder layer: causal self-attention and a feed-forward block, each with a residual and a layer
+    norm after it (as ``nn.TransformerDecoderLayer`` by default; the norms keep outputs fed back bounded)."""
 
     def __init__(self, d: int) -> None:
         super().__init__()
         self.q, self.k, self.v, self.o = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
         self.ff1, self.ff2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        self.norm1, self.norm2 = nn.LayerNorm(d), nn.LayerNorm(d)
 
     def _block(self, x: mg.Tensor, a: mg.Tensor) -> mg.Tensor:
-        h = x + self.o(a)
-        return h + self.ff2(mg.relu(self.ff1(h)))
+        h = self.norm1(x + self.o(a))
+        return self.norm2(h + self.ff2(mg.relu(self.ff1(h))))
 
     def forward(self, x: mg.Tensor) -> mg.Tensor:
         """Every position of a known sequence ``x`` (B, T, d) at once, each seeing itself and the earlier ones."""
