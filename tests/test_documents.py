@@ -131,6 +131,8 @@ CLAIMS = [
     ('001 §9.1', 'claim', '使用恰当的初始化方法，如梯度裁剪'),
     ('001 §8.2', 'claim', 'RNN和Transformer模型可能面临梯度消失和梯度爆炸等问题'),
     ('000 §1.2', 'claim', 'RNN单元的计算顺序必须遵循序列的顺序，限制了并行计算的可能性'),
+    ('000 §1.2', 'claim', 'RNN在并行计算方面存在以下局限性'),
+    ('000 §3.2', 'claim', '前馈神经网络'),
     ('000 §1.3', 'claim', 'Transformer利用自注意力机制'),
     ('000 §3.1', 'claim', '这种机制使得模型能够并行处理序列数据，从而提高了计算效率'),
     ('000 §3.3', 'claim', '并行计算：自注意力机制允许并行计算，从而提高了模型的计算效率'),
@@ -416,14 +418,14 @@ def test_attention_by_hand_is_attention_and_the_cached_decoder_is_the_causal_lay
     rng = np.random.default_rng(0)
     x = mg.tensor(rng.standard_normal((2, 5, 8)), dtype=mg.float64)
     fused = mg.nn.functional.scaled_dot_product_attention(x, x, x, is_causal=True)
-    assert np.allclose(parallelism.attention_by_hand(x, x, x).numpy(), fused.numpy(), atol=1e-12)
+    assert np.allclose(parallelism.attention_by_hand(x, x, x).cpu().numpy(), fused.cpu().numpy(), atol=1e-12)
     mg.manual_seed(0)
     dec = parallelism.CachedDecoder(8).double()
-    whole = dec(x).detach().numpy()  # every position at once (training on a known sequence)
+    whole = dec(x).detach().cpu().numpy()  # every position at once (training on a known sequence)
     cache, steps = None, []
     for t in range(5):  # one position at a time, attending to the cache
         y, cache = dec.step(x[:, t:t + 1], cache)
-        steps.append(y.detach().numpy()[:, 0])
+        steps.append(y.detach().cpu().numpy()[:, 0])
     assert np.allclose(np.stack(steps, 1), whole, atol=1e-12) and cache[0].shape == (2, 5, 8)
 
 
@@ -480,6 +482,15 @@ def test_a_reason_that_contradicts_its_row_is_caught():
     assert not _agrees(_PHRASES[0][0].search(row["reason"]).group(1), row["from_document_steps"])
     assert _agrees("63.5664", 63.56640001) and not _agrees("0.50", 0.621)
     assert "0.500" not in "factor per step: LSTM 0.621, GRU 0.620"
+
+
+def test_the_encoder_layer_runs_attention_before_the_feed_forward_block():
+    from lessons import claims_000
+
+    layer = mg.nn.TransformerEncoderLayer(16, 2)
+    assert claims_000._run_order(layer, 16) == ["self_attn", "linear1", "linear2"]
+    assert "forward" not in layer.self_attn.__dict__  # the wrapper that noted the order is gone
+    assert claims_000._run_order(layer, 16) == ["self_attn", "linear1", "linear2"]
 
 
 def test_vanishing_gradients_are_seeded_and_gates_compared_honestly():
