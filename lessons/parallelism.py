@@ -47,7 +47,7 @@ import os
 import statistics
 import time
 import tracemalloc
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
