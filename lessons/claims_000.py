@@ -12,6 +12,7 @@
 # %%
 from __future__ import annotations
 
+import minigrad as mg
 from lessons.common import claim
 from lessons.i18n import domain
 from minigrad import nn
@@ -32,6 +33,26 @@ def gate_blocks(layer) -> int:
     return layer.weight_ih_l0.shape[0] // layer.hidden_size
 
 
+def _run_order(layer, d: int) -> list:
+    """The attention and linear submodules of ``layer`` in the order a forward pass calls them (each one's
+    ``forward`` wrapped for one call to note its name)."""
+    order: list = []
+    watched = [m for _name, m in layer.named_children() if isinstance(m, (nn.MultiheadAttention, nn.Linear))]
+
+    def noting(name, forward):
+        return lambda *a, **k: order.append(name) or forward(*a, **k)
+
+    for name, m in layer.named_children():
+        if m in watched:
+            object.__setattr__(m, "forward", noting(name, m.forward))
+    try:
+        layer(mg.randn(3, 1, d))
+    finally:
+        for m in watched:
+            del m.__dict__["forward"]
+    return order
+
+
 def rows() -> list:
     """A row for each claim of 000 that no other lesson checks."""
     rnn, lstm, gru = nn.RNN(D, D), nn.LSTM(D, D), nn.GRU(D, D)
@@ -39,6 +60,7 @@ def rows() -> list:
     dec = nn.TransformerDecoderLayer(D, 8)
     heads = {h: count(nn.MultiheadAttention(D, h)) for h in (1, 8, 16)}
     attn_parts = sorted(n for n, m in dec.named_children() if isinstance(m, nn.MultiheadAttention))
+    run_order = _run_order(enc, D)
     return [
         claim("000 abstract", "RNN and Transformer are the two most popular sequence architectures",
               "RNN和Transformer是当前深度学习领域中最流行的两种序列模型架构", "not testable", "—",
@@ -74,6 +96,11 @@ def rows() -> list:
         claim("000 §3.2", "multi-head attention extends self-attention to several subspaces", "多头注意力：将自注意力机制扩展到多个子空间",
               "holds", f"nn.MultiheadAttention({D}, 8).head_dim = {nn.MultiheadAttention(D, 8).head_dim}",
               _("each head attends in its own d_model/h-dimensional projection")),
+        claim("000 §3.2", "the steps in order: self-attention, feed-forward network, multi-head attention",
+              "1. 自注意力机制 ... 2. 前馈神经网络 ... 3. 多头注意力：将自注意力机制扩展到多个子空间", "wrong",
+              _("submodules of nn.TransformerEncoderLayer in the order they run: {order}").format(order=run_order),
+              _("multi-head attention is not a third step after the feed-forward network: it is the self-attention step itself, "
+                "computed in h heads at once, and the feed-forward block follows it")),
         claim("000 §3.2", "the feed-forward network transforms the attention result into the final output",
               "前馈神经网络：对自注意力机制的结果进行非线性变换，得到最终的输出", "holds with a condition",
               _("encoder layer: feed-forward {ff:,} of {total:,} parameters").format(ff=count(enc.linear1) + count(enc.linear2), total=count(enc)),

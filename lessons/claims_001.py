@@ -98,8 +98,9 @@ def rows() -> list:
                 "information' is a metaphor, not a definition")),
         claim("001 §1.4.2", "definitions: self-attention, multi-head attention, Seq2Seq", "自注意力; 多头注意力; 序列到序列（Seq2Seq）模型",
               "holds", "—", _("standard definitions")),
-        claim("001 §1.4.3", "abbreviations: GPU, CPU, CNN, DNN, RNN", "RNN：递归神经网络（Recurrent Neural Network）", "holds", "—",
-              _("RNN is also commonly expanded as recurrent (循环) neural network; 递归 usually names recursive networks")),
+        claim("001 §1.4.3", "abbreviations: GPU, CPU, CNN, DNN, RNN", "RNN：递归神经网络（Recurrent Neural Network）", "holds with a condition", "—",
+              _("the English expansions are right, but the Chinese name does not match: Recurrent Neural Network is 循环神经网络; "
+                "递归神经网络 usually names recursive neural networks (over trees), another model")),
         claim("001 §2.1", "the feedback loop passes the hidden layer's output to the previous layer", "反馈循环：将隐藏层的输出作为输入传递到前一层",
               "wrong", _("nn.RNN weight_hh_l0 {shape}: hidden to the same hidden layer").format(shape=tuple(rnn.weight_hh_l0.shape)),
               _("the hidden state goes back into the same layer at the next time step, not to a previous layer")),
@@ -134,8 +135,11 @@ def rows() -> list:
               _("num_layers and encoder_output are never defined; once they are, it runs, but the decoder starts from the "
                 "encoder's output instead of a target sequence, takes keys from the encoder and values from x, has no "
                 "residuals, norms, masks or positions, and the softmax runs over hidden features, not a vocabulary"), kind="code"),
-        claim("001 §6.1", "Google Translate uses a Transformer-based model", "如Google翻译使用的基于Transformer的模型", "not testable", "—",
-              _("reported by Google (2020: a Transformer encoder with an RNN decoder); nothing here can check it")),
+        claim("001 §6.1", "Google Translate uses a Transformer-based model", "如Google翻译使用的基于Transformer的模型", "holds with a condition",
+              _("see 000 §1.3 (parallelism: generation)"),
+              _("Google reported (2020) a hybrid: a Transformer encoder with an RNN decoder; and a translation is generated one "
+                "token after another whatever the decoder, so the 'efficient parallel computation' is the encoder's and "
+                "training's, not generation's")),
         claim("001 §6.1", "parallel computation speeds up large-scale text classification", "并行计算能够加速大规模文本数据的处理", "holds", "—",
               _("independent documents are processed in parallel (batches)")),
         claim("001 §6.2", "image classification: CNNs combined with RNNs, e.g. ImageNet", "深度卷积神经网络（CNN）和递归神经网络（RNN）结合，用于图像分类任务，如ImageNet挑战赛",

@@ -66,7 +66,7 @@ class Step:
 
 NUMBER_VERDICTS = ("agrees", "agrees within the document's rounding", "rounding difference", "wrong", "not derivable",
                    "taken as given")
-CLAIM_VERDICTS = ("holds", "holds with a condition", "wrong", "not testable")
+CLAIM_VERDICTS = ("holds", "holds with a condition", "wrong", "not testable", "not decided")
 KINDS = ("number", "claim", "code")
 
 
@@ -199,8 +199,12 @@ class WorkedExample:
             if _close(as_written, p.value, p.decimals):
                 return "wrong", _("formula differs: the document's arithmetic gives {value}{note}").format(
                     value=f"{as_written:.10g}", note=note)
-            return "wrong", _("arithmetic slip: the document's own expression gives {value}, not {printed}{note}").format(
-                value=f"{as_written:.10g}", printed=p.text, note=note)
+            if _close(as_written, from_doc, p.decimals):
+                return "wrong", _("arithmetic slip: the document's own expression gives {value}, not {printed}{note}").format(
+                    value=f"{as_written:.10g}", printed=p.text, note=note)
+            return "wrong", _("arithmetic slip: the document's formula on its own earlier numbers gives {value} (the column "
+                              "'from doc. steps'), the expression it writes out gives {written}; neither is {printed}{note}").format(
+                value=f"{from_doc:.10g}", written=f"{as_written:.10g}", printed=p.text, note=note)
         return "wrong", _("arithmetic slip: the document's formula on its own earlier numbers gives {value}, not {printed}{note}").format(
             value=f"{from_doc:.10g}", printed=p.text, note=note)
 

@@ -215,7 +215,8 @@ def errata_page(tables: dict) -> str:
              _("Every printed number, claim and code sample of the two documents has a row here, by document and section: "
                "what the document prints or asserts, the value or measurement the lessons compute, and the verdict. Numbers "
                "agree, agree within the document's rounding, differ by a rounding, are wrong, cannot be derived, or are taken "
-               "as given; claims and code hold, hold with a condition, are wrong, or cannot be tested. Each lesson page "
+               "as given; claims and code hold, hold with a condition, are wrong, or cannot be tested, and a claim about speed is "
+               "not decided where the noise of the timings is larger than the effect. Each lesson page "
                "shows how its rows are computed."), ""]
     for doc in sorted({s.split(" ")[0] for s in by_section}):
         sources = sorted((s for s in by_section if s.split(" ")[0] == doc), key=section_key)

@@ -309,8 +309,6 @@ def document_rows(failures: dict, runs: dict, epochs: int) -> list:
         claim("001 §5.3", "the code shows parallel computation accelerating training", "通过上述代码，我们可以看到并行计算在神经网络训练中的应用",
               "wrong", _("the program times nothing and uses no device"),
               _("nothing in the program measures or uses parallelism; the parallelism lesson measures it (rows of 001 §2.2)")),
-        claim("001 §5.3", "both models are accelerated by parallel computation", "RNN模型和Transformer模型在不同的训练阶段都能够通过并行计算加速训练过程",
-              "not testable", _("not measured by the program"), _("the program gives no timing; see the parallelism lesson's measurements")),
     ]
     return rows
 
