@@ -13,6 +13,7 @@ named earlier ones with minigrad ops, so the same function gives
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -227,17 +228,31 @@ def format_table(rows: list) -> str:
     return "\n".join(out)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$~|#])")
+
+
 def _cell(v: Any) -> str:
-    return _fmt(v).replace("|", "\\|").replace("\n", " ")
+    """A table cell shown as written: Markdown's and MyST's special characters escaped, so that
+    ``\\text{context}_i`` keeps its underscores instead of turning into italics."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _fmt(v)).replace("\n", " ")
 
 
 def markdown_table(rows: list) -> str:
-    """A check table as a Markdown table."""
+    """A check table as a Markdown table, in a ``check-table`` container.
+
+    The site's stylesheet (``docs/_static/minigrad.css``) lays each row of such a table out as a grid:
+    the numbers and the verdict on one line, the reason on a line of its own under them, so that every
+    row fits the width of the page (and a phone's, where the cells wrap). A table of claims and code
+    samples only (no "from the document's steps" values) is a ``claims`` table: the measurement, often
+    a sentence, gets a line of its own too.
+    """
     head = (_("source"), _("kind"), _("quantity"), _("document"), _("from document's steps"), _("recomputed"), _("verdict"), _("reason"))
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    layout = "check-table claims" if all(r.from_document_steps is None for r in rows) else "check-table"
+    out = [f"```{{container}} {layout}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        out.append(f"| {r.source} | {_(r.kind)} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
+        out.append(f"| {_cell(r.source)} | {_(r.kind)} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
                    f"{_cell(r.recomputed)} | {_(r.verdict)} | {_cell(r.reason)} |")
+    out += ["", "```"]
     return "\n".join(out)
 
 
