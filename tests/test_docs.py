@@ -117,3 +117,75 @@ def test_a_docs_build_leaves_the_tree_clean(tmp_path, language):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "html" / "lessons" / "errata.html").exists()
     assert _git("status", "--porcelain", "--untracked-files=all") == before, "the docs build changed the working tree"
+
+
+# Elements of a page's article that stick out of the content area (furo's .article-container), as
+# "TAG text" lines: what a reader would have to scroll sideways to see. Headings are measured by their
+# text (furo lets a heading's box overhang by its anchor's margin); MathJax's hidden MathML is skipped.
+OVERFLOWING = """(selector) => {
+  const box = document.querySelector('.article-container').getBoundingClientRect();
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.closest('mjx-assistive-mml') || /^H[1-6]$/.test(el.tagName)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5)) {
+      out.push(`${el.tagName} ${Math.round(r.left)}..${Math.round(r.right)} (content ${Math.round(box.left)}..${Math.round(box.right)}): ` +
+               (el.textContent || '').trim().slice(0, 80));
+    }
+  }
+  return out;
+}"""
+REASONS = """() => Array.from(document.querySelectorAll('.check-table tbody td:nth-child(8)'))
+  .filter(td => td.textContent.trim()).map(td => { const r = td.getBoundingClientRect(); return [r.width, r.height]; })"""
+
+
+def _chromium():
+    """Playwright's API and the system's Chromium (never a downloaded browser), or skip."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    return sync_api, executable
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_check_tables_fit_the_page_in_a_browser(tmp_path, language):
+    """Lesson pages with number and claim tables, built with the site's theme and stylesheet and rendered in
+    headless Chromium: at 1,280 px nothing sticks out of the content area, and on a phone (390 px) no cell
+    of a check table does; every row's reason is shown (a box with a size), not hidden past an edge."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_parser")
+    sync_api, executable = _chromium()
+    conf = _conf()
+    src, out = tmp_path / "src", tmp_path / "html"
+    pages = ["rnn_worked_example", "attention_worked_example", "claims_001"]
+    lang = "zh" if language.startswith("zh") else "en"
+    for name in pages:
+        proc = subprocess.run([sys.executable, "-m", "lessons", name, "--quick", "--lang", lang, "--markdown", str(src / "lessons")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+    (src / "conf.py").write_text("\n".join([
+        f"extensions = {conf.extensions!r}", f"myst_enable_extensions = {conf.myst_enable_extensions!r}",
+        f"html_theme = {conf.html_theme!r}", f"html_static_path = [{str(ROOT / 'docs' / '_static')!r}]",
+        f"html_css_files = {conf.html_css_files!r}", f"html_js_files = {conf.html_js_files!r}"]), encoding="utf-8")
+    (src / "index.md").write_text("# Lessons\n\n```{toctree}\n" + "\n".join(f"lessons/{n}" for n in pages) + "\n```\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", "-D", f"language={language}", str(src), str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            for width, selector in ((1280, "article *"), (390, ".check-table *")):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                for name in pages:
+                    page.goto((out / "lessons" / f"{name}.html").as_uri())
+                    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+                    page.wait_for_timeout(300)  # the stylesheet's formula scaling runs once MathJax has typeset
+                    wide = page.evaluate(OVERFLOWING, selector)
+                    assert not wide, f"{name} at {width} px ({language}): {len(wide)} elements stick out:\n" + "\n".join(wide[:10])
+                    reasons = page.evaluate(REASONS)
+                    assert reasons and all(w > 0 and h > 0 for w, h in reasons), f"{name} at {width} px: reasons not shown"
+                page.close()
+        finally:
+            browser.close()
