@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import minigrad as mg
+from lessons import terminal
 from lessons.i18n import domain
 
 _ = domain("lessons")
@@ -214,17 +215,31 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def format_table(rows: list) -> str:
-    """A check table as fixed-width text."""
+def format_table(rows: list, columns: int | None = terminal.WIDTH) -> str:
+    """A check table as fixed-width text, at most ``columns`` wide (None: one line per row, as wide as
+    its longest cell, for scripts). Widths are terminal columns, so Chinese text aligns; a cell too
+    long for its column wraps inside it, and each row's reason is written under the row, wrapped."""
     head = (_("source"), _("quantity"), _("document"), _("from doc. steps"), _("recomputed"), _("verdict"))
     body = [(r.source, r.quantity, r.document, _fmt(r.from_document_steps), _fmt(r.recomputed), _(r.verdict)) for r in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
-    out = [line(head), line("-" * w for w in widths)]
+    widths = [max(terminal.width(str(x)) for x in col) for col in zip(head, *body)]
+    if columns is not None:  # narrow the widest column, one column at a time, until the row fits
+        floor = [min(w, 10) for w in widths]
+        while sum(widths) + 2 * (len(widths) - 1) > columns and any(w > f for w, f in zip(widths, floor)):
+            i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+            widths[i] -= 1
+
+    def lines(cells: tuple) -> list:
+        wrapped = [terminal.wrap(str(c), w) if columns is not None else [str(c)] for c, w in zip(cells, widths)]
+        return ["  ".join(terminal.ljust(cell[k] if k < len(cell) else "", w) for cell, w in zip(wrapped, widths)).rstrip()
+                for k in range(max(len(cell) for cell in wrapped))]
+
+    out = lines(head) + ["  ".join("-" * w for w in widths)]
+    indent = " " * (widths[0] + 2)
     for r, b in zip(rows, body):
-        out.append(line(b))
+        out += lines(b)
         if r.reason:
-            out.append(" " * (widths[0] + widths[1] + 4) + "↳ " + r.reason)
+            reason = terminal.wrap(r.reason, columns - len(indent) - 2) if columns is not None else [r.reason]
+            out += [indent + ("↳ " if k == 0 else "  ") + part for k, part in enumerate(reason)]
     return "\n".join(out)
 
 
