@@ -137,5 +137,12 @@ def run_lessons(app) -> None:  # noqa: ANN001 (Sphinx's app)
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+def skip_modules(app, what, name, obj, skip, options):  # noqa: ANN001 (Sphinx's event)
+    """Leave out class attributes that are modules (``minigrad.cuda.amp``): autodoc would show their repr,
+    which holds the path of the file on the building machine."""
+    return True if inspect.ismodule(obj) else None
+
+
 def setup(app) -> None:  # noqa: ANN001
     app.connect("builder-inited", run_lessons)
+    app.connect("autodoc-skip-member", skip_modules)

@@ -116,6 +116,9 @@ def test_a_docs_build_leaves_the_tree_clean(tmp_path, language):
                            "docs", str(tmp_path / "html")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "html" / "lessons" / "errata.html").exists()
+    leaks = [f"{page.relative_to(tmp_path)}: {m.group(0)}" for page in sorted((tmp_path / "html").rglob("*.html"))
+             for m in re.finditer(MACHINE_PATH.pattern + r"\S{0,60}", page.read_text(encoding="utf-8"))]
+    assert not leaks, "built pages hold absolute paths of this machine:\n" + "\n".join(leaks[:10])
     assert _git("status", "--porcelain", "--untracked-files=all") == before, "the docs build changed the working tree"
 
 
