@@ -215,12 +215,23 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def _shown(text: Any) -> str:
+    """A text cell in the reader's language: the lessons' catalog translates the quantities of claims and
+    the cells written in English (``"RNN pseudocode"``, ``"2 and 8"``); numbers, code and what the
+    catalog lacks are shown as they are."""
+    return _(text) if isinstance(text, str) and text else _fmt(text)
+
+
+_ERROR = re.compile(r"^[A-Z]\w*(?:Error|Exception|Warning): ")  # a library's own error message: program output
+
+
 def format_table(rows: list, columns: int | None = terminal.WIDTH) -> str:
     """A check table as fixed-width text, at most ``columns`` wide (None: one line per row, as wide as
     its longest cell, for scripts). Widths are terminal columns, so Chinese text aligns; a cell too
     long for its column wraps inside it, and each row's reason is written under the row, wrapped."""
     head = (_("source"), _("quantity"), _("document"), _("from doc. steps"), _("recomputed"), _("verdict"))
-    body = [(r.source, r.quantity, r.document, _fmt(r.from_document_steps), _fmt(r.recomputed), _(r.verdict)) for r in rows]
+    body = [(r.source, r.quantity if r.kind == "number" else _shown(r.quantity), _shown(r.document), _fmt(r.from_document_steps),
+             _shown(r.recomputed), _(r.verdict)) for r in rows]
     widths = [max(terminal.width(str(x)) for x in col) for col in zip(head, *body)]
     if columns is not None:  # narrow the widest column, one column at a time, until the row fits
         floor = [min(w, 10) for w in widths]
@@ -252,6 +263,20 @@ def _cell(v: Any) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _fmt(v)).replace("\n", " ")
 
 
+def _code(text: str) -> str:
+    """Inline code in a table cell (code as the document prints it, a program's error message)."""
+    text = text.replace("\n", " ").replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" or text.startswith("`") else f"`{text}`"
+
+
+def _text_cell(text: Any, code: bool = False) -> str:
+    shown = _shown(text)
+    if isinstance(text, str) and (code or _ERROR.match(text) or (shown == text and "\\" in text)):
+        return _code(shown)  # code, an error message, or LaTeX source as the document prints it
+    return _cell(shown)
+
+
 def markdown_table(rows: list) -> str:
     """A check table as a Markdown table, in a ``check-table`` container.
 
@@ -265,8 +290,9 @@ def markdown_table(rows: list) -> str:
     layout = "check-table claims" if all(r.from_document_steps is None for r in rows) else "check-table"
     out = [f"```{{container}} {layout}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        out.append(f"| {_cell(r.source)} | {_(r.kind)} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
-                   f"{_cell(r.recomputed)} | {_(r.verdict)} | {_cell(r.reason)} |")
+        quantity = f"`{r.quantity}`" if r.kind == "number" else _text_cell(r.quantity)
+        out.append(f"| {_cell(r.source)} | {_(r.kind)} | {quantity} | {_text_cell(r.document, code=r.kind == 'code')} | "
+                   f"{_cell(r.from_document_steps)} | {_text_cell(r.recomputed)} | {_(r.verdict)} | {_cell(r.reason)} |")
     out += ["", "```"]
     return "\n".join(out)
 
