@@ -119,7 +119,80 @@ def test_a_docs_build_leaves_the_tree_clean(tmp_path, language):
     leaks = [f"{page.relative_to(tmp_path)}: {m.group(0)}" for page in sorted((tmp_path / "html").rglob("*.html"))
              for m in re.finditer(MACHINE_PATH.pattern + r"\S{0,60}", page.read_text(encoding="utf-8"))]
     assert not leaks, "built pages hold absolute paths of this machine:\n" + "\n".join(leaks[:10])
+    if language == "zh_CN":
+        english = [f"{page.relative_to(tmp_path / 'html')}: {text}" for page in sorted((tmp_path / "html").rglob("*.html"))
+                   if page.name not in NOT_TRANSLATED for text in untranslated(page.read_text(encoding="utf-8"))]
+        assert not english, f"{len(english)} English phrases in the Chinese edition:\n" + "\n".join(english)
     assert _git("status", "--porcelain", "--untracked-files=all") == before, "the docs build changed the working tree"
+
+
+# Pages of the Chinese edition that stay English: the API reference's docstrings (the code's own
+# documentation, as in PyTorch's Chinese sites) and Sphinx's generated indexes.
+NOT_TRANSLATED = {"reference.html", "genindex.html", "py-modindex.html", "search.html"}
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def _prose(text: str) -> bool:
+    """English prose, not a name: three words in a row of which two start in lower case ("On this page",
+    "the article shows"), where a title ("Attention Is All You Need") or a list of names has at most one."""
+    if _CJK.search(text):
+        return False
+    for run in re.split(r"[^A-Za-z' ]+", re.sub(r"\bet al\b", "", text)):  # "Vaswani et al.": a citation
+        words = _WORD.findall(run)
+        if any(sum(w[0].islower() for w in words[i:i + 3]) >= 2 for i in range(len(words) - 2)):
+            return True
+    return False
+
+
+def untranslated(page: str) -> list:
+    """The English phrases a reader sees in a built page's text (its article, the navigation and the
+    table of contents), outside code, maths and program output."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        VOID = {"br", "img", "meta", "link", "input", "hr", "source", "col", "area", "base", "wbr", "embed", "param", "track"}
+        SKIP_TAGS = {"pre", "code", "script", "style", "mjx-container", "kbd", "svg", "math"}
+        SKIP_CLASSES = {"math", "highlight", "notranslate", "headerlink"}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack, self.inside, self.skip, self.found = [], 0, 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in self.VOID:
+                return
+            classes = set((dict(attrs).get("class") or "").split())
+            start = tag == "article" or bool(classes & {"sidebar-tree", "toc-title", "toc-drawer"})
+            skip = tag in self.SKIP_TAGS or bool(classes & self.SKIP_CLASSES)
+            self.stack.append((tag, start, skip))
+            self.inside += start
+            self.skip += skip
+
+        def handle_endtag(self, tag):
+            while self.stack:
+                name, start, skip = self.stack.pop()
+                self.inside -= start
+                self.skip -= skip
+                if name == tag:
+                    break
+
+        def handle_data(self, data):
+            text = " ".join(data.split())
+            if self.inside > 0 and not self.skip and text and _prose(text):
+                self.found.append(text)
+
+    reader = Reader()
+    reader.feed(page)
+    return reader.found
+
+
+def test_untranslated_finds_english_prose_and_lets_names_code_and_maths_be():
+    page = ("<div class='toc-drawer'><span class='toc-title'>On this page</span></div><article><p>中文段落。</p>"
+            "<p>the article shows the importance</p><p><code>pip install torch torchvision</code></p>"
+            "<p>Attention Is All You Need; Hugging Face Transformers</p><span class='math'>\\text{for all the x}</span>"
+            "<pre>a comment in the code</pre></article><footer>Made with the theme</footer>")
+    assert untranslated(page) == ["On this page", "the article shows the importance"]
 
 
 # Elements of a page's article that stick out of the content area (furo's .article-container), as
