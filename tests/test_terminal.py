@@ -149,3 +149,19 @@ def test_argparse_errors_in_chinese():
     proc = subprocess.run([sys.executable, "-m", "lessons", "notebooks", "--help", "--lang", "zh"], cwd=ROOT, capture_output=True,
                           text=True, timeout=600)
     assert "用法：" in proc.stdout and "jupyter lab" in proc.stdout
+
+
+def test_pytest_says_why_tests_skipped_in_one_line():
+    from types import SimpleNamespace
+
+    import conftest
+
+    def skipped(reason):
+        return SimpleNamespace(skipped=True, longrepr=("test_x.py", 1, f"Skipped: {reason}"))
+
+    lines = []
+    reporter = SimpleNamespace(stats={"skipped": [skipped("could not import 'torch': No module named 'torch'")] * 1109
+                                      + [skipped("no CUDA GPU with CuPy on this machine")] * 2},
+                               write_line=lines.append)
+    conftest.pytest_terminal_summary(reporter)
+    assert lines == ["skipped: 1,109 PyTorch not installed (pip install torch==2.13.0); 2 no CUDA GPU with CuPy on this machine"]
