@@ -110,7 +110,7 @@ def test_device_mistakes_are_one_line_with_exit_2(args, says):
     assert says in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
-def test_cuda_without_cupy_is_one_line_and_a_cpu_lesson_says_it_runs_on_the_cpu(monkeypatch):
+def test_cuda_without_cupy_is_one_line_with_exit_2():
     from lessons import runner
     from minigrad import backend
 
