@@ -263,13 +263,17 @@ def _load(x: list | None) -> str:
 
 
 def figures(data: dict, ratios_png: Path, scaling_png: Path) -> None:
-    """The ratio per workload (bars), and time against T for the RNN and attention (log-log), 16:9."""
+    """The ratio per workload (bars), and time against T for the RNN and attention (log-log), 16:9, labelled
+    in the current language."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from lessons.figures import cjk_font
+
     plt.rcParams.update({"font.size": 15, "axes.titlesize": 17, "axes.labelsize": 16, "legend.fontsize": 14})
+    plt.rcParams["font.family"] = ["DejaVu Sans"] + ([cjk_font()] if i18n.current() == "zh" else [])
     ws = {k: w for k, w in data["workloads"].items() if w["ratio"] is not None}
     goals = {g.workload: g.max_ratio for g in GOALS}
     fig, ax = plt.subplots(figsize=(16, 9))
@@ -283,15 +287,16 @@ def figures(data: dict, ratios_png: Path, scaling_png: Path) -> None:
         ax.text(w["ratio"], i, f" {w['ratio']:.2f}", va="center", fontsize=14)
     ax.axvline(1.0, color="gray", lw=1, ls="--")
     ax.set_xscale("log")  # 0.5x and 2x are equally far from 1
-    ax.set_xlabel("minigrad time ÷ PyTorch time (median over pairs; below 1: minigrad faster; black tick: goal)")
-    ax.set_title(f"minigrad against PyTorch, each alone in its process, {data['pairs']} alternating pair(s)")
+    ax.set_xlabel(_("minigrad time ÷ PyTorch time (median over pairs; below 1: minigrad faster; black tick: goal)"))
+    ax.set_title(_("minigrad against PyTorch, each alone in its process, {pairs} alternating pair(s)").format(pairs=data["pairs"]))
     ax.invert_yaxis()
     fig.tight_layout()
     fig.savefig(ratios_png, dpi=100)
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(16, 9))
-    for ax, series, title in zip(axes, ("rnn", "attention"), ("tanh RNN, batch 8, d = 256", "self-attention, tiled (minigrad) / SDPA (PyTorch)")):
+    for ax, series, title in zip(axes, ("rnn", "attention"), (_("tanh RNN, batch 8, d = 256"),
+                                                              _("self-attention, tiled (minigrad) / SDPA (PyTorch)"))):
         rows = sorted((w for w in data["workloads"].values() if w["series"] == series), key=lambda w: w["T"])
         if not rows:
             ax.axis("off")
@@ -301,11 +306,11 @@ def figures(data: dict, ratios_png: Path, scaling_png: Path) -> None:
         if all("pytorch" in w for w in rows):
             ax.loglog(T, [w["pytorch"]["median_s"] for w in rows], "s--", lw=2.5, ms=9, label="PyTorch")
         if all(w["floor_s"] for w in rows):
-            ax.loglog(T, [w["floor_s"] for w in rows], ":", color="gray", lw=2.5, label="floor (GEMM peak)")
+            ax.loglog(T, [w["floor_s"] for w in rows], ":", color="gray", lw=2.5, label=_("floor (GEMM peak)"))
         ax.set_xticks(T, [str(t) for t in T])
         ax.minorticks_off()
-        ax.set_xlabel("sequence length T")
-        ax.set_ylabel("forward + backward time (s)")
+        ax.set_xlabel(_("sequence length T"))
+        ax.set_ylabel(_("forward + backward time (s)"))
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
@@ -316,7 +321,11 @@ def figures(data: dict, ratios_png: Path, scaling_png: Path) -> None:
 
 def write(data: dict, out: Path) -> list:
     """``performance.md``, ``performance.json``, the two figures and the Chinese edition's catalog of the page
-    (``locale/zh_CN/LC_MESSAGES/performance.po``) into the folder ``out``; returns their paths."""
+    (``locale/zh_CN/LC_MESSAGES/performance.po``) and figures (``performance-*.zh_CN.png``, which Sphinx shows
+    in that edition in place of the English ones; only where a Chinese font is installed) into the folder
+    ``out``; returns their paths."""
+    from lessons.figures import cjk_font
+
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "performance.md", out / "performance.json", out / "performance-ratios.png", out / "performance-scaling.png",
              out / "locale" / "zh_CN" / "LC_MESSAGES" / "performance.po"]
@@ -324,13 +333,16 @@ def write(data: dict, out: Path) -> list:
     try:
         i18n.use("en")
         english = markdown(data)
+        figures(data, paths[2], paths[3])
         i18n.use("zh")
         chinese = markdown(data)
+        if cjk_font() is not None:
+            paths += [out / "performance-ratios.zh_CN.png", out / "performance-scaling.zh_CN.png"]
+            figures(data, paths[5], paths[6])
     finally:
         i18n.use(language)
     paths[0].write_text(english, encoding="utf-8")
     paths[1].write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    figures(data, paths[2], paths[3])
     paths[4].parent.mkdir(parents=True, exist_ok=True)
     paths[4].write_text(catalog(english, chinese), encoding="utf-8")
     return paths
