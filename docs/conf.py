@@ -41,9 +41,13 @@ GENERATED = [DOCS / "lessons", DOCS / "reference.md"]  # written by the build; g
 locale_dirs = ["locale/"]
 gettext_compact = True  # one catalog per folder: lessons.po for every lesson page
 gettext_uuid = False
-gettext_location = False  # the catalogs do not change with the line numbers of the pages
+gettext_location = False
+gettext_additional_targets = ["literal-block"]  # code blocks too: their comments are translated with the page  # the catalogs do not change with the line numbers of the pages
 html_theme = "furo"
 html_title = "minigrad"
+html_static_path = ["_static"]
+html_css_files = ["minigrad.css"]  # check tables, code and formulas that fit the content area
+html_js_files = ["minigrad.js"]  # display formulas scaled to the content area
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 napoleon_google_docstring = True
@@ -134,5 +138,12 @@ def run_lessons(app) -> None:  # noqa: ANN001 (Sphinx's app)
     subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+def skip_modules(app, what, name, obj, skip, options):  # noqa: ANN001 (Sphinx's event)
+    """Leave out class attributes that are modules (``minigrad.cuda.amp``): autodoc would show their repr,
+    which holds the path of the file on the building machine."""
+    return True if inspect.ismodule(obj) else None
+
+
 def setup(app) -> None:  # noqa: ANN001
     app.connect("builder-inited", run_lessons)
+    app.connect("autodoc-skip-member", skip_modules)

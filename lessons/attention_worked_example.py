@@ -256,7 +256,7 @@ def run(ctx) -> dict:
                            (axes[1], vw, figures.label("variant, Q and K / 10:\nweights spread out")),
                            (axes[2], [[float(DOCUMENT[f"weight_{j}"]) for j in (1, 2, 3)]] * 3,
                             figures.label("as the document uses them:\nquery 1's row for all"))):
-        im = ax.imshow(mat, vmin=0, vmax=1, cmap=figures.CMAP)
+        im = ax.imshow(mat, vmin=0, vmax=1, cmap=figures.CMAP, aspect="auto")  # fill the height of the 16:9 figure
         ax.set_title(title, fontsize=16)
         ax.set_xlabel(figures.label("key j"))
         ax.set_ylabel(figures.label("query i"))

@@ -13,11 +13,13 @@ named earlier ones with minigrad ops, so the same function gives
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import minigrad as mg
+from lessons import terminal
 from lessons.i18n import domain
 
 _ = domain("lessons")
@@ -217,31 +219,85 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-def format_table(rows: list) -> str:
-    """A check table as fixed-width text."""
+def _shown(text: Any) -> str:
+    """A text cell in the reader's language: the lessons' catalog translates the quantities of claims and
+    the cells written in English (``"RNN pseudocode"``, ``"2 and 8"``); numbers, code and what the
+    catalog lacks are shown as they are."""
+    return _(text) if isinstance(text, str) and text else _fmt(text)
+
+
+_ERROR = re.compile(r"^[A-Z]\w*(?:Error|Exception|Warning): ")  # a library's own error message: program output
+
+
+def format_table(rows: list, columns: int | None = terminal.WIDTH) -> str:
+    """A check table as fixed-width text, at most ``columns`` wide (None: one line per row, as wide as
+    its longest cell, for scripts). Widths are terminal columns, so Chinese text aligns; a cell too
+    long for its column wraps inside it, and each row's reason is written under the row, wrapped."""
     head = (_("source"), _("quantity"), _("document"), _("from doc. steps"), _("recomputed"), _("verdict"))
-    body = [(r.source, r.quantity, r.document, _fmt(r.from_document_steps), _fmt(r.recomputed), _(r.verdict)) for r in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
-    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
-    out = [line(head), line("-" * w for w in widths)]
+    body = [(r.source, r.quantity if r.kind == "number" else _shown(r.quantity), _shown(r.document), _fmt(r.from_document_steps),
+             _shown(r.recomputed), _(r.verdict)) for r in rows]
+    widths = [max(terminal.width(str(x)) for x in col) for col in zip(head, *body)]
+    if columns is not None:  # narrow the widest column, one column at a time, until the row fits
+        floor = [min(w, 10) for w in widths]
+        while sum(widths) + 2 * (len(widths) - 1) > columns and any(w > f for w, f in zip(widths, floor)):
+            i = max(range(len(widths)), key=lambda k: widths[k] - floor[k])
+            widths[i] -= 1
+
+    def lines(cells: tuple) -> list:
+        wrapped = [terminal.wrap(str(c), w) if columns is not None else [str(c)] for c, w in zip(cells, widths)]
+        return ["  ".join(terminal.ljust(cell[k] if k < len(cell) else "", w) for cell, w in zip(wrapped, widths)).rstrip()
+                for k in range(max(len(cell) for cell in wrapped))]
+
+    out = lines(head) + ["  ".join("-" * w for w in widths)]
+    indent = " " * (widths[0] + 2)
     for r, b in zip(rows, body):
-        out.append(line(b))
+        out += lines(b)
         if r.reason:
-            out.append(" " * (widths[0] + widths[1] + 4) + "↳ " + r.reason)
+            reason = terminal.wrap(r.reason, columns - len(indent) - 2) if columns is not None else [r.reason]
+            out += [indent + ("↳ " if k == 0 else "  ") + part for k, part in enumerate(reason)]
     return "\n".join(out)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>$~|#])")
+
+
 def _cell(v: Any) -> str:
-    return _fmt(v).replace("|", "\\|").replace("\n", " ")
+    """A table cell shown as written: Markdown's and MyST's special characters escaped, so that
+    ``\\text{context}_i`` keeps its underscores instead of turning into italics."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _fmt(v)).replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """Inline code in a table cell (code as the document prints it, a program's error message)."""
+    text = text.replace("\n", " ").replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" or text.startswith("`") else f"`{text}`"
+
+
+def _text_cell(text: Any, code: bool = False) -> str:
+    shown = _shown(text)
+    if isinstance(text, str) and (code or _ERROR.match(text) or (shown == text and "\\" in text)):
+        return _code(shown)  # code, an error message, or LaTeX source as the document prints it
+    return _cell(shown)
 
 
 def markdown_table(rows: list) -> str:
-    """A check table as a Markdown table."""
+    """A check table as a Markdown table, in a ``check-table`` container.
+
+    The site's stylesheet (``docs/_static/minigrad.css``) lays each row of such a table out as a grid:
+    the numbers and the verdict on one line, the reason on a line of its own under them, so that every
+    row fits the width of the page (and a phone's, where the cells wrap). A table of claims and code
+    samples only (no "from the document's steps" values) is a ``claims`` table: the measurement, often
+    a sentence, gets a line of its own too.
+    """
     head = (_("source"), _("kind"), _("quantity"), _("document"), _("from document's steps"), _("recomputed"), _("verdict"), _("reason"))
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    layout = "check-table claims" if all(r.from_document_steps is None for r in rows) else "check-table"
+    out = [f"```{{container}} {layout}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
-        out.append(f"| {r.source} | {_(r.kind)} | `{r.quantity}` | {_cell(r.document)} | {_cell(r.from_document_steps)} | "
-                   f"{_cell(r.recomputed)} | {_(r.verdict)} | {_cell(r.reason)} |")
+        quantity = f"`{r.quantity}`" if r.kind == "number" else _text_cell(r.quantity)
+        out.append(f"| {_cell(r.source)} | {_(r.kind)} | {quantity} | {_text_cell(r.document, code=r.kind == 'code')} | "
+                   f"{_cell(r.from_document_steps)} | {_text_cell(r.recomputed)} | {_(r.verdict)} | {_cell(r.reason)} |")
+    out += ["", "```"]
     return "\n".join(out)
 
 

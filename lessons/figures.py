@@ -26,8 +26,8 @@ from lessons.i18n import current, domain
 
 WIDTH, HEIGHT, DPI = 12.8, 7.2, 150
 # Okabe & Ito (2008), "Color Universal Design": blue, orange, bluish green, vermillion, reddish purple,
-# sky blue, yellow, black.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+# sky blue, black, and yellow last: a yellow line is faint on white, on a projector most of all.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
 WRONG = PALETTE[3]  # what marks a wrong number
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")  # with the colours, so that coinciding curves stay visible
 CMAP = "viridis"

@@ -1,7 +1,8 @@
 """Messages in the reader's language, through Python's :mod:`gettext` catalogs.
 
 Each area of the lessons keeps its messages in a gettext *domain* of its own (``check`` for the
-hand-calculation checker, ``assignments`` for the grader, ``lessons`` for the lessons' output), so
+hand-calculation checker, ``assignments`` for the grader, ``lessons`` for the lessons' output,
+``argparse`` for argparse's own words in every command's help and errors), so
 that each catalog stays next to one piece of code. The catalogs are
 ``lessons/locale/<language>/LC_MESSAGES/<domain>.po`` (edited by hand) and the compiled ``.mo``
 beside each (``python -m lessons.i18n`` recompiles them with Babel; a test checks they are in step).
@@ -69,6 +70,17 @@ def domain(name: str) -> Callable[[str], str]:
     return _
 
 
+def _speak_argparse() -> None:
+    """Route argparse's own words ("usage:", "error:", "options", ...) through the gettext domain
+    ``argparse`` in the current language: argparse looks its messages up with the module-level
+    ``_``/``ngettext`` it imported from :mod:`gettext`, which would read the environment's locale only."""
+    import argparse
+
+    argparse._ = lambda message: _catalog("argparse", current()).gettext(message)
+    argparse.ngettext = lambda singular, plural, n: _catalog("argparse", current()).ngettext(singular, plural, n)
+
+
+_speak_argparse()
 _EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lessons import figures
+from lessons import figures, terminal
 from lessons.common import format_table, machine, markdown_table, optional_torch
 from lessons.i18n import domain
 
@@ -19,6 +19,27 @@ LESSONS = [
     "multihead_by_hand", "attention_heatmaps", "parallelism",
     "claims_000", "claims_001",
 ]
+DEVICE_LESSONS = ("attention_heatmaps", "parallelism")  # the lessons that compute on --device; the rest are CPU-only
+
+
+def device_error(spec: str) -> str | None:
+    """Why ``--device spec`` cannot be used here (one line), or None: an unknown name, a CUDA device
+    without CuPy or a GPU, or a GPU index this machine does not have. The one check every lesson's
+    ``--device`` goes through."""
+    from minigrad import backend
+
+    try:
+        device = backend.as_device(spec)
+    except (TypeError, ValueError) as e:
+        return str(e).removeprefix("device: ")
+    if device.type == "cuda":
+        try:
+            count = backend.cupy_module().cuda.runtime.getDeviceCount()
+        except Exception as e:  # no CuPy, or CuPy without a working driver: its own message says which
+            return str(e).splitlines()[0] if str(e) else type(e).__name__
+        if device.index >= count:
+            return _("device {device!r}: this machine has {count} GPU(s)").format(device=spec, count=count)
+    return None
 
 
 @dataclass
@@ -34,6 +55,7 @@ class Context:
     quick: bool = False
     quiet: bool = False
     inline: bool = False
+    wide: bool = False  # check tables on one line per row (for scripts), not wrapped to terminal.WIDTH
     figures: list = field(default_factory=list)
     log: list = field(default_factory=list)  # (kind, item) in order, for the pages: see markdown_page
     out: Any = None
@@ -52,7 +74,7 @@ class Context:
         """Show a check table (on a lesson's page, as a Markdown table)."""
         self.log.append(("table", rows))
         if not self.quiet:
-            print(format_table(rows), file=self.out or sys.stdout, flush=True)
+            print(format_table(rows, None if self.wide else terminal.WIDTH), file=self.out or sys.stdout, flush=True)
 
     def machine_dependent(self, what: str) -> None:
         """Say that the numbers shown next depend on the machine, and name the machine that computed them."""

@@ -199,7 +199,7 @@ def run(ctx) -> dict:
         return result
     fig, axes = figures.subplots(1, 2)
     for (k, v), marker in zip(curves.items(), figures.MARKERS):
-        axes[0].semilogy(np.arange(1, T + 1), v, label=k, marker=marker, markevery=max(1, T // 10))
+        axes[0].semilogy(np.arange(1, T + 1), v, label=figures.label(k), marker=marker, markevery=max(1, T // 10))
     axes[0].set_xlabel(figures.label("time step t"))
     axes[0].set_ylabel(r"$\Vert\partial L/\partial h_t\Vert$")
     axes[0].set_title(figures.label("Gradient reaching each step\n(loss at the last step)"))

@@ -3,6 +3,9 @@
 ``pytest --simulated-cuda`` runs the suite on :func:`minigrad.testing.simulated_cuda`: the default
 device is ``cuda`` (a stand-in for CuPy on NumPy) and the ``gpu`` tests run on it.
 """
+import re
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -43,6 +46,29 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+INSTALL = {"torch": "PyTorch not installed (pip install torch==2.13.0)"}  # what to say for a missing module
+
+
+def _why_skipped(report) -> str:
+    """A skipped test's reason, with "could not import 'x'" said as what to install."""
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    missing = re.match(r"could not import '([\w.]+)'", reason)
+    if missing:
+        module = missing.group(1).split(".")[0]
+        return INSTALL.get(module, f"{module} not installed (pip install {module})")
+    return reason
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line saying why tests were skipped, most common reason first
+    ("1,109 skipped: PyTorch not installed (pip install torch==2.13.0); ...")."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if r.skipped]
+    if skipped:
+        reasons = Counter(_why_skipped(r) for r in skipped).most_common()
+        terminalreporter.write_line("skipped: " + "; ".join(f"{n:,} {why}" for why, n in reasons))
 
 
 @pytest.fixture(params=DEVICES)

@@ -1,5 +1,6 @@
 """The benchmark harness, at tiny sizes: its structure and outputs. It reports timings; no test asserts one."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,34 @@ def test_machine_records_numpys_blas_and_the_variables_that_chose_its_kernels(mo
                                 "blas_detected": "SkylakeX"})
     assert "`OPENBLAS_CORETYPE=Haswell`" in " ".join(lines) and "SkylakeX" in lines[-1]
     assert report._blas_lines({"cpu": "x"}) == []  # a run recorded before the BLAS was: nothing to say
+
+
+def test_the_performance_page_and_its_chinese_catalog_are_those_of_the_data(tmp_path):
+    """docs/performance.md and the Chinese edition's catalog of it are what the tracked data give (the
+    catalog is regenerated with the page), and every English sentence of the page has its Chinese."""
+    pytest.importorskip("matplotlib")
+    data = json.loads((ROOT / "docs" / "performance.json").read_text(encoding="utf-8"))
+    report.write(data, tmp_path)
+    rerun = "run: python -m benchmarks --from-json docs/performance.json --write-docs"
+    assert (tmp_path / "performance.md").read_text(encoding="utf-8") == (ROOT / "docs" / "performance.md").read_text(encoding="utf-8"), rerun
+    po = Path("locale") / "zh_CN" / "LC_MESSAGES" / "performance.po"
+    assert (tmp_path / po).read_text(encoding="utf-8") == (ROOT / "docs" / po).read_text(encoding="utf-8"), rerun
+    from lessons import i18n
+
+    try:
+        i18n.use("en")
+        english = report.messages(report.markdown(data))
+        i18n.use("zh")
+        chinese = report.messages(report.markdown(data))
+    finally:
+        i18n.use(None)
+    assert len(english) == len(chinese)
+    untranslated = [e for e, z in zip(english, chinese) if e == z and re.search(r"[a-z]{2,} [a-z]{2,} [a-z]{2,}", e)]
+    assert not untranslated, "add to lessons/locale/zh_CN/LC_MESSAGES/benchmarks.po:\n" + "\n".join(untranslated)
+
+
+def test_a_page_and_a_translation_that_do_not_pair_up_are_refused():
+    with pytest.raises(ValueError, match="split into"):
+        report.catalog("# Title\n\nOne paragraph.\n", "# 标题\n\n一段。\n\n另一段。\n")
+    po = report.catalog("# Title\n\n| a | b |\n|---|---|\n| x | 1 |\n", "# 标题\n\n| 甲 | 乙 |\n|---|---|\n| 埃 | 1 |\n")
+    assert 'msgid "Title"\nmsgstr "标题"' in po and 'msgid "x"\nmsgstr "埃"' in po and 'msgid "1"' not in po

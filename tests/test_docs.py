@@ -116,4 +116,152 @@ def test_a_docs_build_leaves_the_tree_clean(tmp_path, language):
                            "docs", str(tmp_path / "html")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "html" / "lessons" / "errata.html").exists()
+    leaks = [f"{page.relative_to(tmp_path)}: {m.group(0)}" for page in sorted((tmp_path / "html").rglob("*.html"))
+             for m in re.finditer(MACHINE_PATH.pattern + r"\S{0,60}", page.read_text(encoding="utf-8"))]
+    assert not leaks, "built pages hold absolute paths of this machine:\n" + "\n".join(leaks[:10])
+    if language == "zh_CN":
+        english = [f"{page.relative_to(tmp_path / 'html')}: {text}" for page in sorted((tmp_path / "html").rglob("*.html"))
+                   if page.name not in NOT_TRANSLATED for text in untranslated(page.read_text(encoding="utf-8"))]
+        assert not english, f"{len(english)} English phrases in the Chinese edition:\n" + "\n".join(english)
     assert _git("status", "--porcelain", "--untracked-files=all") == before, "the docs build changed the working tree"
+
+
+# Pages of the Chinese edition that stay English: the API reference's docstrings (the code's own
+# documentation, as in PyTorch's Chinese sites) and Sphinx's generated indexes.
+NOT_TRANSLATED = {"reference.html", "genindex.html", "py-modindex.html", "search.html"}
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def _prose(text: str) -> bool:
+    """English prose, not a name: three words in a row of which two start in lower case ("On this page",
+    "the article shows"), where a title ("Attention Is All You Need") or a list of names has at most one."""
+    if _CJK.search(text):
+        return False
+    for run in re.split(r"[^A-Za-z' ]+", re.sub(r"\bet al\b", "", text)):  # "Vaswani et al.": a citation
+        words = _WORD.findall(run)
+        if any(sum(w[0].islower() for w in words[i:i + 3]) >= 2 for i in range(len(words) - 2)):
+            return True
+    return False
+
+
+def untranslated(page: str) -> list:
+    """The English phrases a reader sees in a built page's text (its article, the navigation and the
+    table of contents), outside code, maths and program output."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        VOID = {"br", "img", "meta", "link", "input", "hr", "source", "col", "area", "base", "wbr", "embed", "param", "track"}
+        SKIP_TAGS = {"pre", "code", "script", "style", "mjx-container", "kbd", "svg", "math"}
+        SKIP_CLASSES = {"math", "highlight", "notranslate", "headerlink"}
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack, self.inside, self.skip, self.found = [], 0, 0, []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in self.VOID:
+                return
+            classes = set((dict(attrs).get("class") or "").split())
+            start = tag == "article" or bool(classes & {"sidebar-tree", "toc-title", "toc-drawer"})
+            skip = tag in self.SKIP_TAGS or bool(classes & self.SKIP_CLASSES)
+            self.stack.append((tag, start, skip))
+            self.inside += start
+            self.skip += skip
+
+        def handle_endtag(self, tag):
+            while self.stack:
+                name, start, skip = self.stack.pop()
+                self.inside -= start
+                self.skip -= skip
+                if name == tag:
+                    break
+
+        def handle_data(self, data):
+            text = " ".join(data.split())
+            if self.inside > 0 and not self.skip and text and _prose(text):
+                self.found.append(text)
+
+    reader = Reader()
+    reader.feed(page)
+    return reader.found
+
+
+def test_untranslated_finds_english_prose_and_lets_names_code_and_maths_be():
+    page = ("<div class='toc-drawer'><span class='toc-title'>On this page</span></div><article><p>中文段落。</p>"
+            "<p>the article shows the importance</p><p><code>pip install torch torchvision</code></p>"
+            "<p>Attention Is All You Need; Hugging Face Transformers</p><span class='math'>\\text{for all the x}</span>"
+            "<pre>a comment in the code</pre></article><footer>Made with the theme</footer>")
+    assert untranslated(page) == ["On this page", "the article shows the importance"]
+
+
+# Elements of a page's article that stick out of the content area (furo's .article-container), as
+# "TAG text" lines: what a reader would have to scroll sideways to see. Headings are measured by their
+# text (furo lets a heading's box overhang by its anchor's margin); MathJax's hidden MathML is skipped.
+OVERFLOWING = """(selector) => {
+  const box = document.querySelector('.article-container').getBoundingClientRect();
+  const out = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (el.closest('mjx-assistive-mml') || /^H[1-6]$/.test(el.tagName)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && (r.right > box.right + 0.5 || r.left < box.left - 0.5)) {
+      out.push(`${el.tagName} ${Math.round(r.left)}..${Math.round(r.right)} (content ${Math.round(box.left)}..${Math.round(box.right)}): ` +
+               (el.textContent || '').trim().slice(0, 80));
+    }
+  }
+  return out;
+}"""
+REASONS = """() => Array.from(document.querySelectorAll('.check-table tbody td:nth-child(8)'))
+  .filter(td => td.textContent.trim()).map(td => { const r = td.getBoundingClientRect(); return [r.width, r.height]; })"""
+
+
+def _chromium():
+    """Playwright's API and the system's Chromium (never a downloaded browser), or skip."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    return sync_api, executable
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_check_tables_fit_the_page_in_a_browser(tmp_path, language):
+    """Lesson pages with number and claim tables, built with the site's theme and stylesheet and rendered in
+    headless Chromium: at 1,280 px nothing sticks out of the content area, and on a phone (390 px) no cell
+    of a check table does; every row's reason is shown (a box with a size), not hidden past an edge."""
+    pytest.importorskip("sphinx")
+    pytest.importorskip("myst_parser")
+    sync_api, executable = _chromium()
+    conf = _conf()
+    src, out = tmp_path / "src", tmp_path / "html"
+    pages = ["rnn_worked_example", "attention_worked_example", "claims_001"]
+    lang = "zh" if language.startswith("zh") else "en"
+    for name in pages:
+        proc = subprocess.run([sys.executable, "-m", "lessons", name, "--quick", "--lang", lang, "--markdown", str(src / "lessons")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+    (src / "conf.py").write_text("\n".join([
+        f"extensions = {conf.extensions!r}", f"myst_enable_extensions = {conf.myst_enable_extensions!r}",
+        f"html_theme = {conf.html_theme!r}", f"html_static_path = [{str(ROOT / 'docs' / '_static')!r}]",
+        f"html_css_files = {conf.html_css_files!r}", f"html_js_files = {conf.html_js_files!r}"]), encoding="utf-8")
+    (src / "index.md").write_text("# Lessons\n\n```{toctree}\n" + "\n".join(f"lessons/{n}" for n in pages) + "\n```\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "sphinx", "-q", "-b", "html", "-D", f"language={language}", str(src), str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            for width, selector in ((1280, "article *"), (390, ".check-table *")):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                for name in pages:
+                    page.goto((out / "lessons" / f"{name}.html").as_uri())
+                    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+                    page.wait_for_timeout(300)  # the stylesheet's formula scaling runs once MathJax has typeset
+                    wide = page.evaluate(OVERFLOWING, selector)
+                    assert not wide, f"{name} at {width} px ({language}): {len(wide)} elements stick out:\n" + "\n".join(wide[:10])
+                    reasons = page.evaluate(REASONS)
+                    assert reasons and all(w > 0 and h > 0 for w, h in reasons), f"{name} at {width} px: reasons not shown"
+                page.close()
+        finally:
+            browser.close()

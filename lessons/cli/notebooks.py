@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from lessons import i18n
+from lessons.cli.options import set_language
 from lessons.runner import LESSONS, answer_blocks, exercise_answers, load
 
 _ = i18n.domain("lessons")
@@ -101,11 +102,14 @@ def notebook(name: str, lang: str, quick: bool):  # -> nbformat.NotebookNode
 
 
 def main(argv: list) -> int:
-    p = argparse.ArgumentParser(prog="python -m lessons notebooks", description="Write one Jupyter notebook per lesson.")
-    p.add_argument("folder", type=Path, help="where to write the notebooks (NAME.ipynb)")
-    p.add_argument("names", nargs="*", help="the lessons (default: all)")
-    p.add_argument("--quick", action="store_true", help="the lessons run at small sizes")
-    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="language of the output (default: the environment's)")
+    set_language(argv)
+    p = argparse.ArgumentParser(prog="python -m lessons notebooks", description=_(
+        "Write one Jupyter notebook per lesson. Open them with JupyterLab (pip install jupyterlab; jupyter lab DIR) "
+        "or any notebook front end."))
+    p.add_argument("folder", type=Path, help=_("where to write the notebooks (NAME.ipynb)"))
+    p.add_argument("names", nargs="*", help=_("the lessons (default: all)"))
+    p.add_argument("--quick", action="store_true", help=_("the lessons run at small sizes"))
+    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help=_("language of the output (default: the environment's)"))
     args = p.parse_args(argv)
     lang = i18n.use(args.lang)
     unknown = [n for n in args.names if n not in LESSONS]

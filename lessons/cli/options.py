@@ -14,15 +14,21 @@ _ = i18n.domain("check")
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose help is in the reader's language and whose errors are one line on
-    stderr with exit status 2."""
+    """An argument parser whose errors are one line on stderr with exit status 2 (its help is in the
+    reader's language, argparse's own words included: :mod:`lessons.i18n`)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # "usage:" stays English: parse_intermixed_args cuts the first 7 characters of the usage line
-        super().__init__(*args, **kwargs)
-        self._positionals.title = _("positional arguments")
-        self._optionals.title = _("options")
-        self._actions[0].help = _("show this help message and exit")
+    def parse_intermixed_args(self, args: Any = None, namespace: Any = None) -> argparse.Namespace:
+        # argparse cuts len("usage: ") characters off the usage line here, which would cut into a
+        # translated "usage:" of another length; give it the usage without the word instead
+        if self.usage is not None:
+            return super().parse_intermixed_args(args, namespace)
+        formatter = self._get_formatter()
+        formatter.add_usage(None, self._actions, self._mutually_exclusive_groups, prefix="")
+        self.usage = formatter.format_help().strip()
+        try:
+            return super().parse_intermixed_args(args, namespace)
+        finally:
+            self.usage = None
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: {message}", file=sys.stderr)

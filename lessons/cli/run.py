@@ -1,4 +1,4 @@
-"""``python -m lessons [NAME | --all] [--json] [--plots DIR] [--markdown DIR] [--lang en|zh] [--answers] ...``: run lessons."""
+"""``python -m lessons [NAME | --all] [--json] [--wide] [--plots DIR] [--markdown DIR] [--device D] [--lang en|zh] [--answers] ...``: run lessons."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from lessons import i18n
-from lessons.runner import LESSONS, Context, errata_page, exercise_answers, load, markdown_page
+from minigrad import backend
+from lessons.cli.options import set_language
+from lessons.runner import DEVICE_LESSONS, LESSONS, Context, device_error, errata_page, exercise_answers, load, markdown_page
 
 _ = i18n.domain("lessons")
 
@@ -39,20 +41,40 @@ def _make_folder(path: Path, option: str) -> bool:
     return True
 
 
+SUBCOMMANDS = (  # (usage, what it does): listed by --help, each has its own --help
+    ("check NAME QUANTITY=VALUE ...", "check a hand calculation of a worked example"),
+    ("check NAME --work FILE", "check a whole written solution, step by step"),
+    ("sheet NAME [--seed N] [--key]", "an exam variant of a worked example, with its answer key"),
+    ("mark NAME FILE.csv [--out DIR]", "mark a class's answers with follow-through"),
+    ("assignment list|student|grade|hint", "graded assignments: hand out, grade, give hints"),
+    ("notebooks DIR [NAME ...]", "one Jupyter notebook per lesson"),
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    epilog = _("other commands (each has its own --help):") + "\n" + "\n".join(
+        f"  python -m lessons {usage:38s} {_(what)}" for usage, what in SUBCOMMANDS)
+    p = argparse.ArgumentParser(prog="python -m lessons", description=_("Run minigrad's lessons."), epilog=epilog,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", nargs="?", help=_("the lesson to run (omit to list them)"))
+    p.add_argument("--all", action="store_true", help=_("run every lesson"))
+    p.add_argument("--json", action="store_true", help=_("print a machine-readable report instead of the text"))
+    p.add_argument("--wide", action="store_true", help=_("print check tables one line per row, however wide (for scripts)"))
+    p.add_argument("--plots", type=Path, help=_("save figures as PNG files in this folder"))
+    p.add_argument("--device", default="cpu", help=_("cpu, cuda or cuda:N, for the lessons that compute on a device ({lessons})").format(
+        lessons=", ".join(DEVICE_LESSONS)))
+    p.add_argument("--quick", action="store_true", help=_("small sizes (for tests)"))
+    p.add_argument("--markdown", type=Path,
+                   help=_("write one documentation page per lesson, errata.md and the figures (figures/) in this folder"))
+    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help=_("language of the output (default: the environment's)"))
+    p.add_argument("--answers", action="store_true", help=_("after each lesson, print the worked answers of its exercises"))
+    return p
+
+
 def main(argv: list | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    p = argparse.ArgumentParser(prog="python -m lessons", description="Run minigrad's lessons.")
-    p.add_argument("name", nargs="?", help="the lesson to run (omit to list them)")
-    p.add_argument("--all", action="store_true", help="run every lesson")
-    p.add_argument("--json", action="store_true", help="print a machine-readable report instead of the text")
-    p.add_argument("--plots", type=Path, help="save figures as PNG files in this folder")
-    p.add_argument("--device", default="cpu", help="cpu or cuda, where a lesson computes on a device")
-    p.add_argument("--quick", action="store_true", help="small sizes (for tests)")
-    p.add_argument("--markdown", type=Path,
-                   help="write one documentation page per lesson, errata.md and the figures (figures/) in this folder")
-    p.add_argument("--lang", choices=sorted(i18n.LANGUAGES), help="language of the output (default: the environment's)")
-    p.add_argument("--answers", action="store_true", help="after each lesson, print the worked answers of its exercises")
-    args = p.parse_args(argv)
+    set_language(argv)
+    args = _parser().parse_args(argv)
     i18n.use(args.lang)
     if args.markdown is not None and args.plots is None:
         args.plots = args.markdown / "figures"
@@ -64,6 +86,19 @@ def main(argv: list | None = None) -> int:
         print(_("no lesson named {name!r}; the lessons are: {names}").format(name=args.name, names=", ".join(LESSONS)),
               file=sys.stderr)
         return 2
+    error = device_error(args.device)
+    if error is not None:
+        print(f"python -m lessons: --device {args.device}: {error}", file=sys.stderr)
+        return 2
+    if backend.as_device(args.device).type != "cpu":
+        cpu_only = [n for n in names if n not in DEVICE_LESSONS]
+        if args.name and cpu_only:
+            print(_("python -m lessons: {name} runs on the CPU only (a hand calculation in float64); --device applies to: {lessons}").format(
+                name=args.name, lessons=", ".join(DEVICE_LESSONS)), file=sys.stderr)
+            return 2
+        if cpu_only:
+            print(_("--device {device}: {lessons} run on the CPU only").format(device=args.device, lessons=", ".join(cpu_only)),
+                  file=sys.stderr)
     for option, folder in (("--markdown", args.markdown), ("--plots", args.plots)):
         if folder is not None and not _make_folder(folder, option):
             return 2
@@ -72,7 +107,8 @@ def main(argv: list | None = None) -> int:
     report, tables = {}, {}
     for i, name in enumerate(names, 1):
         mod = load(name)
-        ctx = Context(plots=args.plots, device=args.device, quick=args.quick, quiet=args.json)
+        device = args.device if name in DEVICE_LESSONS else "cpu"
+        ctx = Context(plots=args.plots, device=device, quick=args.quick, quiet=args.json, wide=args.wide)
         if not args.json:
             print(f"\n# [{i}/{len(names)}] {name}: {_(mod.SUMMARY)} ({mod.SOURCE})", flush=True)
         result = mod.run(ctx)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from lessons import terminal
 from lessons.i18n import current, domain
 from lessons.marking.rule import Checker, Verdict, fmt, label
 from lessons.marking.variants import UsageError
@@ -114,10 +115,11 @@ def summary_text(students: list, questions: list, summary: dict) -> str:
                        "(written by {c}); the right value is {x}").format(q=hardest, k=s["first_wrong"], n=len(students),
                                                                            value=s["typical_wrong"], c=s["typical_wrong_count"], x=fmt(s["expected"])))
     lines.append("")
-    lines.append(_("question        right  first wrong  typical wrong value"))
-    for q in questions:
-        s = summary[q]
-        lines.append(f"{q:14s} {s['credit']:3d}/{len(students):<3d} {s['first_wrong']:8d}     {s['typical_wrong'] or '—'}")
+    table = [(_("question"), _("right answers"), _("first wrong"), _("typical wrong value"))]
+    table += [(q, f"{summary[q]['credit']}/{len(students)}", str(summary[q]["first_wrong"]), summary[q]["typical_wrong"] or "—")
+              for q in questions]
+    widths = [max(terminal.width(row[k]) for row in table) for k in range(3)]  # columns, so that Chinese aligns
+    lines += ["  ".join(terminal.ljust(cell, w) for cell, w in zip(row, widths)) + "  " + row[3] for row in table]
     return "\n".join(lines) + "\n"
 
 
