@@ -64,7 +64,10 @@ def _verdicts(checker: Checker, answers: dict) -> dict:
 
 # ---------------------------------------------------------------- the rule on single numbers
 @pytest.mark.parametrize("text,tolerance", [("0.9511", 5e-5), ("24", 0.5), ("8", 0.05), ("180000", 0.5), ("1.8e5", 5000.0), ("190", 0.5),
-                                            ("0", 0.005), ("0.0000", 5e-5), ("16,0", 0.05), ("16/2", 0.0), ("2*0.9511+3", 1e-4)])
+                                            ("0", 0.005), ("0.0000", 5e-5), ("16,0", 0.05), ("23.44%", 5e-5), ("100%", 0.005),
+                                            ("2.3×10^-3", 5e-5), ("2.3×10⁻³", 5e-5), ("8×10⁰", 0.05),
+                                            # an expression is judged by its value, to the precision asked (4 decimals)
+                                            ("16/2", 5e-5), ("2*0.9511+3", 5e-5), ("1/1", 5e-5)])
 def test_precision_of_what_is_written(text, tolerance):
     a = read_answer("q", text)
     assert a.readable
