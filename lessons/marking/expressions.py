@@ -139,7 +139,7 @@ def read_number(text: str, decimal_comma: bool = True) -> Number:
         return Number(text, 0.0, exp10 - len(fraction), 0, bool(point))
     value = float(f"{mantissa or '0'}e{exp10}")  # never an OverflowError: 1e999 is inf
     if not math.isfinite(value) or value == 0.0:
-        raise InputError(_("{text!r} is not a finite number that float64 can hold; an answer must be a finite number").format(text=text), text)
+        raise InputError(_("{text!r} is not a finite number that float64 can hold").format(text=text), text)
     # a whole number is read to its units digit: 190 is 190, not 19 tens (write 1.9e2 for that)
     return Number(text, value, exp10 - len(fraction), len(digits), bool(point))
 

@@ -157,6 +157,7 @@ class Answer:
     error: str | None = None
     written: Number | None = None
     half_unit: float = 0.0  # the precision as written, before the teacher's floor
+    refused: bool = False  # readable, but an expression where the teacher asked for numbers only
 
     @property
     def readable(self) -> bool:
@@ -188,7 +189,7 @@ def read_answer(quantity: str, text: str, names: Mapping[str, float] = {}, preci
         return Answer(quantity, text, error=_("{text!r} is a list; {quantity} is one number").format(text=text, quantity=quantity))
     lone = lone_number(node)
     if lone is None and precision.numbers_only:
-        return Answer(quantity, text, error=_("{text!r} is an expression; write the number it gives (the teacher asked for numbers only)").format(text=text))
+        return Answer(quantity, text, error=_("{text!r} is an expression; write the number it gives (the teacher asked for numbers only)").format(text=text), refused=True)
     if lone is None:  # an expression: judged by its value, as if written to the precision asked
         tol = precision.distinct(ev.value)
         return Answer(quantity, text, ev.value, tol, half_unit=tol)
@@ -506,7 +507,10 @@ class Checker:
                     and not (w == 0 and m.kind in ("sign", "decimal point"))]
         ancestors_written = [d for d in sorted(self.ancestors[a.quantity], key=self.order.index) if d in written]
         matched = next((m for m in relevant if near(m.value, tol)), None)
-        if matched is not None and not near(x, 0.0):  # the exact value, written exactly, is right whatever else rounds to it
+        # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right
+        # whatever else rounds to it; 1.6 for an exact 1.6 could also be 1.62 rounded, 1.6000 cannot
+        exact = near(x, 0.0) and (a.written is None or not a.written.has_point or -a.written.last_digit >= self.precision.rounding_decimals)
+        if matched is not None and not exact:
             v.mistake = matched.kind
             if near(x, tol) or within(tol):
                 v.verdict = "ambiguous"
@@ -582,9 +586,11 @@ class Checker:
         return " = ".join(tr.steps[-1].parts(tr.fmt))
 
     def score(self, verdicts: Iterable[Verdict]) -> tuple:
-        """(marks earned, marks available): one mark per answer."""
+        """(marks earned, marks available): one mark per answer, part of one for an answer not precise enough
+        where the teacher allows it."""
         verdicts = list(verdicts)
-        return sum(v.credit for v in verdicts), len(verdicts)
+        earned = sum(v.points for v in verdicts)
+        return int(earned) if earned == int(earned) else earned, len(verdicts)
 
 
 def explain(precision: Precision = DEFAULT) -> str:

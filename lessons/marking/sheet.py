@@ -52,7 +52,8 @@ def key_lines(checker: Checker) -> list:
         if step is None:  # a constant, not computed by any op: "k_h3 = 1"
             lines.append((name, f"{name} = {tr.fmt(values[name])}"))
             continue
-        show = (lambda v: f"{float(v.item()):.{ROUNDING_DECIMALS}f}") if name in rounded_names else tr.fmt
+        # a value that is not a whole number shows all its decimals, rounded or exact (1.6000): it is the answer
+        show = (lambda v: f"{float(v.item()):.{ROUNDING_DECIMALS}f}") if name in rounded_names or float(values[name].item()) % 1 else tr.fmt
         lines.append((name, " = ".join(step.parts(show))))
     return lines
 
