@@ -152,8 +152,11 @@ def _work(args, checker: Checker) -> int:
         bad = line.first_bad_step
         if bad is not None:
             k = line.steps.index(bad) + 1
-            print("  ✗ " + _("step {k}: {left} = {lv}, but {right} = {rv}").format(
-                k=k, left=bad.left, lv=_show(bad.left_value), right=bad.right, rv=_show(bad.right_value)))
+            if _plain_number(bad.right):  # "ReLU(1*0 + 2*1 + 1) is 3, not 4", never "... but 4 = 4"
+                print("  ✗ " + _("step {k}: {left} is {lv}, not {right}").format(k=k, left=bad.left, lv=_show(bad.left_value), right=bad.right))
+            else:
+                print("  ✗ " + _("step {k}: {left} is {lv}, but {right} is {rv}").format(
+                    k=k, left=bad.left, lv=_show(bad.left_value), right=bad.right, rv=_show(bad.right_value)))
         for v in line.verdicts:
             print("  " + _line(v))
     print()
