@@ -510,9 +510,10 @@ class Checker:
         # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right
         # whatever else rounds to it; 1.6 for an exact 1.6 could also be 1.62 rounded, 1.6000 cannot
         exact = near(x, 0.0) and (a.written is None or not a.written.has_point or -a.written.last_digit >= self.precision.rounding_decimals)
+        short = a.written is not None and not exact and not self.precision.enough(a.written)
         if matched is not None and not exact:
             v.mistake = matched.kind
-            if near(x, tol) or within(tol):
+            if near(x, tol) or within(tol) or short and (near(x, a.half_unit) or within(a.half_unit)):
                 v.verdict = "ambiguous"
                 v.message = _("{given} is also what {cause} gives ({m}); the right value is {x}: write more digits so that "
                               "the two can be told apart").format(given=a.text, cause=matched.cause, m=fmt(matched.value), x=fmt(x))
@@ -521,9 +522,11 @@ class Checker:
             v.step = self.step_with(a.quantity, point, inline={d for d in self.reads[a.quantity] if d in self.steps and d not in written})
             v.message = self._why(x, y, v.step, matched.reason)
             return v
-        if near(x, tol):
+        # the teacher's precision (--decimals, --sig-figs) is a requirement: fewer digits are never "right"
+        teacher = self.precision.decimals is not None or self.precision.sig_figs is not None
+        if near(x, tol) and not (short and teacher):
             return v
-        if within(tol):
+        if within(tol) and not (short and teacher):
             wrong_before = [d for d in ancestors_written if earlier[d].verdict not in ("right", "rounding", "imprecise")]
             moved = [d for d in ancestors_written if abs(earlier[d].value - self.exact[d]) > roundoff(self.exact[d])]
             mine = ", ".join(f"{d} = {earlier[d].given}" for d in (wrong_before or moved))
@@ -538,8 +541,8 @@ class Checker:
                 v.message = _("the exact value is {x}; rounding the intermediate values to {n} gives {lo} to {hi}, and yours is "
                               "within that").format(x=fmt(x), n=self.precision.describe(), lo=fmt(lo), hi=fmt(hi))
             return v
-        if a.written is not None and not self.precision.enough(a.written) and a.half_unit > tol:
-            half = a.half_unit
+        if short and a.half_unit > tol or short and teacher:
+            half = max(a.half_unit, tol)
             if near(x, half) or within(half):
                 if any(near(m.value, half) for m in relevant):
                     v.verdict = "ambiguous"
