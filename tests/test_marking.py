@@ -455,20 +455,25 @@ def test_marking_a_class_with_bad_files(tmp_path):
 def _worked_cases():
     page = (ROOT / "docs" / "checking.md").read_text(encoding="utf-8")
     table = page.split("<!-- worked-cases -->")[1].split("<!-- /worked-cases -->")[0]
-    rows = [r.split("|")[1:4] for r in table.strip().splitlines()[2:]]
-    return [(typed.strip().strip("`"), verdict.strip()) for typed, verdict, _why in rows]
+    rows = [r.split("|")[1:5] for r in table.strip().splitlines()[2:]]
+    return [(example.strip(), typed.strip().strip("`"), verdict.strip()) for example, typed, verdict, _why in rows]
 
 
-@pytest.mark.parametrize("typed,verdict", _worked_cases())
-def test_the_teachers_page_cases_hold(typed, verdict):
-    c = _checker("rnn_worked_example")
+NEURON = dict(x_1=0.8, x_2=0.8, w_1=0.7, w_2=0.7, b=-0.9, y=1.0)  # the cases
+ATTENTION = dict(Q=(1.6, -1.7, 0.6), K=(-0.3, -0.6, 1.3), V=(5.0, 1.0, 8.0), w_F=3.0, b_F=-2.0)
+PAGE_EXAMPLES = {"rnn": (rnn, {}), "neuron": (backprop, NEURON), "attention A": (attn, ATTENTION),
+                 "attention B": (attn, dict(Q=(0.5, 1.0, 1.5), K=(1.0, 2.0, 3.0), d_k=1.0))}
+
+
+@pytest.mark.parametrize("example,typed,verdict", _worked_cases())
+def test_the_teachers_page_cases_hold(example, typed, verdict):
+    module, inputs = PAGE_EXAMPLES[example]
+    c = Checker(module.example(**inputs))
     last = c.check(dict(split_answers(typed)))[-1]
     assert last.verdict == verdict, last
 
 
 # ---------------------------------------------------------------- marks a teacher can stake a grade on (the cases)
-NEURON = dict(x_1=0.8, x_2=0.8, w_1=0.7, w_2=0.7, b=-0.9, y=1.0)
-ATTENTION = dict(Q=(1.6, -1.7, 0.6), K=(-0.3, -0.6, 1.3), V=(5.0, 1.0, 8.0), w_F=3.0, b_F=-2.0)
 
 
 def test_a_student_who_never_applies_tanh_is_not_credited():
