@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Callable, NoReturn
 
@@ -121,6 +122,9 @@ def safely(prog: str, main: Callable[[list], int], argv: list) -> int:
         return fail(prog, e)
     except (KeyboardInterrupt, SystemExit):
         raise
+    except BrokenPipeError:  # the reader went away (| head): nothing to report, and nothing more to print
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as e:  # noqa: BLE001 - the last resort: one line instead of a traceback
         return fail(prog, _("internal error ({kind}: {error}); please report it with the command line").format(kind=type(e).__name__, error=e))
 

@@ -81,7 +81,8 @@ def render(checker: Checker, title: str, source: str, variant: str, key: bool, f
     out = [f"# {title}", ""] if md else [title, "=" * len(title), ""]
     if student:
         out += [f"**{student}**" if md else student, ""]
-    out += [_("Source: {source}. {variant}").format(source=source, variant=variant), ""]
+    # the lesson's source in the reader's language where the catalog has it ("course material (before 001 §3.1)")
+    out += [_("Source: {source}. {variant}").format(source=_(source), variant=variant), ""]
     heading = (lambda t: "## " + t.rstrip(":：")) if md else (lambda t: t)  # noqa: E731
     out += [heading(_("Given:")), ""]
     given = "; ".join(_inputs_text(checker))
