@@ -690,3 +690,14 @@ def test_sheets_for_a_class(tmp_path):
     assert "参考答案" not in r.stdout and keys.read_text(encoding="utf-8").count("参考答案") == 2
     alone = _cli("sheet", "rnn_worked_example", "--seed", "11", "--key", "--lang", "zh").stdout
     assert alone.split("参考答案")[1].strip() in keys.read_text(encoding="utf-8")
+
+
+def test_right_but_short_earlier_values_do_not_make_a_precise_answer_wrong():
+    """P_1j written to two figures (right), the context from the four-decimal weights: a rounding difference,
+    while a context from neither is still wrong."""
+    c = Checker(attn.example(Q=(0.5, 1.0, 1.5), K=(1.0, 2.0, 3.0), d_k=1.0))
+    short = {f"P_1{j}": f"{c.exact[f'P_1{j}']:.2g}" for j in (1, 2, 3)}
+    from_four = sum(round(c.exact[f"P_1{j}"], 4) * c.inputs[f"V_{j}"] for j in (1, 2, 3))
+    v = _verdicts(c, {**short, "context_1": f"{from_four:.4f}"})
+    assert all(v[q].verdict == "right" for q in short) and v["context_1"].credit, v
+    assert not _verdicts(c, {**short, "context_1": f"{from_four + 0.02:.4f}"})["context_1"].credit

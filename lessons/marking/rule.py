@@ -132,6 +132,12 @@ class Precision:
         magnitude = math.floor(math.log10(abs(number.value)))
         return min(number.half_unit, 0.5 * 10.0 ** (magnitude + 1 - digits))
 
+    def rounding_text(self) -> str:
+        """How intermediates are rounded, in words ("4 decimals")."""
+        if self.sig_figs is not None:
+            return _("{n} significant digits").format(n=self.sig_figs)
+        return _("{n} decimals").format(n=self.rounding_decimals)
+
     def describe(self) -> str:
         """The precision asked, in words (for messages and the sheet)."""
         if self.decimals is not None:
@@ -497,15 +503,20 @@ class Checker:
     def _verdict(self, a: Answer, x: float, y: float | None, reach: tuple | None, earlier: dict, written: Mapping, point: Mapping) -> Verdict:
         w, tol = a.value, a.tolerance
         v = Verdict(a.quantity, a.text, w, x, "right", from_yours=y)
-        lo, hi = reach if reach is not None else (x, x)
+        ancestors_written = [d for d in sorted(self.ancestors[a.quantity], key=self.order.index) if d in written]
+        ranges = [reach if reach is not None else (x, x)]
+        if ancestors_written and all(earlier[d].verdict == "right" for d in ancestors_written):
+            # earlier values written right but short (P_11 = 0.19) may have been carried on with more digits
+            ranges += [r for r in (self.reach(a.quantity, {}),) if r is not None]
+        lo, hi = ranges[0]
         near = lambda u, t: abs(w - u) <= t + roundoff(w, u)  # noqa: E731
-        within = lambda t: lo - t - roundoff(lo, w) <= w <= hi + t + roundoff(hi, w)  # noqa: E731
+        within = lambda t: any(low - t - roundoff(low, w) <= w <= high + t + roundoff(high, w) for low, high in ranges)  # noqa: E731
         distinct = self.precision.distinct(x)
         # a mistake counts where it gives another answer at the precision asked; a written 0 is no sign or decimal-point slip
         relevant = [m for m in self.mistakes(a.quantity, point, y)
-                    if abs(m.value - x) > distinct + roundoff(m.value, x) and not lo - distinct <= m.value <= hi + distinct
+                    if abs(m.value - x) > distinct + roundoff(m.value, x)
+                    and not any(low - distinct <= m.value <= high + distinct for low, high in ranges)
                     and not (w == 0 and m.kind in ("sign", "decimal point"))]
-        ancestors_written = [d for d in sorted(self.ancestors[a.quantity], key=self.order.index) if d in written]
         matched = next((m for m in relevant if near(m.value, tol)), None)
         # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right
         # whatever else rounds to it; 1.6 for an exact 1.6 could also be 1.62 rounded, 1.6000 cannot
@@ -539,7 +550,7 @@ class Checker:
             else:
                 v.verdict = "rounding"
                 v.message = _("the exact value is {x}; rounding the intermediate values to {n} gives {lo} to {hi}, and yours is "
-                              "within that").format(x=fmt(x), n=self.precision.describe(), lo=fmt(lo), hi=fmt(hi))
+                              "within that").format(x=fmt(x), n=self.precision.rounding_text(), lo=fmt(lo), hi=fmt(hi))
             return v
         if short and a.half_unit > tol or short and teacher:
             half = max(a.half_unit, tol)

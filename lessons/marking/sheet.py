@@ -89,8 +89,7 @@ def render(checker: Checker, title: str, source: str, variant: str, key: bool, f
     out.append(f"`{given}`" if md else "  " + given)
     out += ["", heading(_("Compute:")), ""]
     out += [_("Work through the steps in order; round values that are not exact to {n} and carry on "
-              "with the rounded values.").format(n=checker.precision.describe() if checker.precision != Precision() else
-                                                 _("{n} decimals").format(n=checker.precision.rounding_decimals)), ""]
+              "with the rounded values.").format(n=checker.precision.rounding_text()), ""]
     for i, name in enumerate(checker.order, 1):
         line = f"{name} = {checker.formulas[name]}"
         out.append(f"{i}. `{line}` = ________" if md else f"  {i:>2}. {line} = ________")
