@@ -575,7 +575,7 @@ ISSUE_USAGE = [
     ["check", "rnn_worked_example", "h_2=8,000"], ["check", "rnn_worked_example", "h_2=" + "(" * 200 + "1" + ")" * 200],
     ["sheet", "rnn_worked_example", "--seed", "-1"], ["check", "rnn_worked_example", "--seed", "-1", "h_1=3"],
     ["check", "rnn_worked_example", "--decimals", "-3", "h_1=3"], ["check", "rnn_worked_example", "--precision-credit", "2", "h_1=3"],
-    ["sheet", "rnn_worked_example", "--key-file", "k.txt"],
+    ["sheet", "rnn_worked_example", "--key-file", "k.txt"], ["mark", "attention_worked_example", "class.csv", "--set", "d_k=0"],
 ]
 
 
@@ -653,7 +653,8 @@ def test_the_key_follows_the_teachers_precision(precision):
 
 def test_class_files_as_they_come(tmp_path):
     header = "姓名;学号;h_1;h_2;备注;;\n"
-    body = "张三;2024001;3;8;ok;;\n李四;2024002;4;9;;;\n" + "王五" * 50 + ";2024003;3;≈8;;;\n=HYPERLINK(\"x\");2024004;3;1e999;;;\n"
+    body = ("张三;2024001;3;8;ok;;\n李四;2024002;4;9;;;\n" + "王五" * 50 + ";2024003;3;≈8;;;\n=HYPERLINK(\"x\");2024004;3;1e999;;;\n"
+            + "赵六;2024005;" + "1" * 200_000 + ";8;;;\n")  # a cell over csv's 131,072-character limit
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes((header + body).encode("gbk"))
     out = tmp_path / "report"
@@ -666,8 +667,9 @@ def test_class_files_as_they_come(tmp_path):
     assert table[0][:2] == ["姓名", "学号"] and table[1][1] == "2024001"
     assert table[4][0].startswith("'=")  # a name that looks like a formula is text in a spreadsheet
     assert "正确" in table[1] and "wrong" not in raw.decode("utf-8-sig")
-    assert table[3][3] == "2/2" or table[3][-1] == "正确"
-    assert len(list((out / "feedback").glob("*.txt"))) == 4
+    assert table[3][-1] == "正确"  # ≈8 is 8
+    assert len(list((out / "feedback").glob("*.txt"))) == 5
+    assert table[5][4] == "不是有效答案" and table[5][5] == "正确"  # the huge cell is invalid, its neighbour is marked
     comma = tmp_path / "comma.csv"
     comma.write_text("student,h_1,c_1\nAna,3,0,99\nBen,3,1.0000\n", encoding="utf-8")
     r = _cli("mark", "rnn_worked_example", str(comma), "--json")

@@ -228,7 +228,8 @@ def questions_summary(students: list, questions: list) -> dict:
         vs = [s.verdicts[q] for s in students]
         wrong = [v.given for v in vs if v.verdict == "wrong"]  # readable numbers: the misconception a teacher looks for
         typical = Counter(wrong).most_common(1)
-        out[q] = {"expected": vs[0].expected if vs else None, "answered": sum(v.verdict != "not answered" for v in vs),
+        expected = {v.expected for v in vs if v.expected == v.expected}  # one value unless the students have their own variants
+        out[q] = {"expected": expected.pop() if len(expected) == 1 else None, "answered": sum(v.verdict != "not answered" for v in vs),
                   "credit": sum(v.credit for v in vs), "right_rate": (sum(v.credit for v in vs) / len(vs)) if vs else 0.0,
                   "first_wrong": sum(v.first_wrong for v in vs), "typical_wrong": typical[0][0] if typical else None,
                   "typical_wrong_count": typical[0][1] if typical else 0}
@@ -245,9 +246,13 @@ def summary_text(students: list, questions: list, summary: dict) -> str:
     hardest = max(questions, key=lambda q: (summary[q]["first_wrong"], -summary[q]["right_rate"]), default=None)
     if hardest is not None and summary[hardest]["first_wrong"]:
         s = summary[hardest]
-        lines.append(_("most students first go wrong at {q} ({k} of {n}); the typical wrong value is {value} "
-                       "(written by {c}); the right value is {x}").format(q=hardest, k=s["first_wrong"], n=len(students),
-                                                                           value=s["typical_wrong"], c=s["typical_wrong_count"], x=fmt(s["expected"])))
+        if s["expected"] is None:  # a variant per student: no one right value, and the typical wrong value is the most written
+            lines.append(_("most students first go wrong at {q} ({k} of {n}); each student has their own variant, so the right "
+                           "value is in each feedback").format(q=hardest, k=s["first_wrong"], n=len(students)))
+        else:
+            lines.append(_("most students first go wrong at {q} ({k} of {n}); the typical wrong value is {value} "
+                           "(written by {c}); the right value is {x}").format(q=hardest, k=s["first_wrong"], n=len(students),
+                                                                               value=s["typical_wrong"], c=s["typical_wrong_count"], x=fmt(s["expected"])))
     lines.append("")
     lines.append(_("question        right  first wrong  typical wrong value"))
     for q in questions:
