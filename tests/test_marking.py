@@ -350,7 +350,7 @@ def test_bad_input_exits_2_with_one_line(args):
 def test_check_help_documents_everything():
     r = _cli("check", "--help")
     assert r.returncode == 0 and "Traceback" not in r.stderr
-    for option in ("--set", "--lang", "--json", "--explain", "--work", "QUANTITY=VALUE"):
+    for option in ("--set", "--seed", "--decimals", "--sig-figs", "--precision-credit", "--numbers-only", "--lang", "--json", "--explain", "--work", "QUANTITY=VALUE"):
         assert option in r.stdout
 
 
