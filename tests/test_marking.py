@@ -703,3 +703,10 @@ def test_right_but_short_earlier_values_do_not_make_a_precise_answer_wrong():
     v = _verdicts(c, {**short, "context_1": f"{from_four:.4f}"})
     assert all(v[q].verdict == "right" for q in short) and v["context_1"].credit, v
     assert not _verdicts(c, {**short, "context_1": f"{from_four + 0.02:.4f}"})["context_1"].credit
+
+
+def test_the_rounding_range_through_a_maximum_is_exact():
+    """m_i = max(S_i1, S_i2, S_i3) is not elementwise: the enumeration must not mix the choices of different rows."""
+    ex = attn.example(Q=(0.7, 1.3, 0.9), K=(0.3, 1.1, 0.6), V=(2.0, 5.0, 3.0), d_k=3.0)  # sqrt(3): every S off the grid
+    c = Checker(ex)
+    assert c.reach("P_12", {}) == pytest.approx(_every_rounding(ex, "P_12"), abs=1e-12)

@@ -383,9 +383,12 @@ class Checker:
 
         if n > 1 and self._batchable.get(q, True):
             out = numpy.asarray(self.steps[q].fn(arrays).detach().cpu().numpy(), dtype=float)
-            if out.ndim == 0:
-                out = numpy.full(n, float(out))
-            if q not in self._batchable:  # checked once: elementwise, the batch's ends match one at a time
+            varying = any(numpy.ptp(dict.__getitem__(arrays, k)) > 0 for k in self.reads[q] if k in arrays)
+            if out.ndim == 0 and varying:  # a reduction over the choices (a maximum over a stacked row): not elementwise
+                self._batchable[q] = False
+            elif out.ndim == 0:
+                return numpy.full(n, float(out))
+            elif q not in self._batchable:  # checked once: elementwise, the batch's ends match one at a time
                 self._batchable[q] = out.shape == (n,) and all(
                     numpy.allclose(out[i], one(i), rtol=1e-12, atol=0, equal_nan=True) for i in (0, n - 1))
             if self._batchable[q]:
