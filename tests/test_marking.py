@@ -710,3 +710,10 @@ def test_the_rounding_range_through_a_maximum_is_exact():
     ex = attn.example(Q=(0.7, 1.3, 0.9), K=(0.3, 1.1, 0.6), V=(2.0, 5.0, 3.0), d_k=3.0)  # sqrt(3): every S off the grid
     c = Checker(ex)
     assert c.reach("P_12", {}) == pytest.approx(_every_rounding(ex, "P_12"), abs=1e-12)
+
+
+def test_a_key_rounds_a_tie_the_way_it_prints_it():
+    """0.3*(-0.1355) + 0.8 = 0.75935 is a little under in binary: the key rounds and prints it 0.7593 alike."""
+    c = Checker(bptt.example(x=(0.5, -1.0, 0.3, 0.8, -0.6, 1.0), w_cc=0.3, w_xc=0.7, b_c=0.1))
+    lines = check_work(c, "\n".join(text for _q, text in key_lines(c)))
+    assert first_error(lines) is None, first_error(lines)

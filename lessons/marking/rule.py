@@ -95,14 +95,12 @@ class Precision:
         return self.decimals if self.decimals is not None else ROUNDING_DECIMALS
 
     def round(self, x: Any) -> Any:
-        """``x`` (a number or array) rounded as the teacher asks students to round intermediates."""
-        if self.sig_figs is None:
-            return numpy.round(x, self.rounding_decimals)
-        x = numpy.asarray(x, dtype=float)
-        with numpy.errstate(divide="ignore", invalid="ignore"):
-            mag = numpy.floor(numpy.log10(numpy.where(x == 0, 1.0, numpy.abs(x))))
-            scale = 10.0 ** (self.sig_figs - 1 - mag)
-            return numpy.where(x == 0, 0.0, numpy.round(x * scale) / scale)
+        """``x`` (a number or array) rounded as the teacher asks students to round intermediates: to the
+        decimal written when the value is printed (``f"{x:.4f}"``), so that a key line and its rounding agree
+        (0.75935 in binary is a little under, and prints and rounds as 0.7593)."""
+        form = f".{self.sig_figs - 1}e" if self.sig_figs is not None else f".{self.rounding_decimals}f"
+        rounded = numpy.vectorize(lambda v: float(format(v, form)) if math.isfinite(v) else v, otypes=[float])(x)
+        return rounded if numpy.ndim(x) else float(rounded)
 
     def distinct(self, x: float) -> float:
         """Half a unit at the precision asked, at ``x``: two values closer than this are the same answer."""
