@@ -124,6 +124,8 @@ def example(Q: tuple[float, float, float] = (7.0, 15.0, 23.0), K: tuple[float, f
     """The §4.2 example with its printed Q, K, V as inputs (three positions); every intermediate by name."""
     if not len(Q) == len(K) == len(V) == 3:
         raise ValueError("the §4.2 example has three positions: give three queries, keys and values")
+    if not d_k > 0:
+        raise ValueError(_("d_k must be positive (scores are divided by sqrt(d_k)); got {d_k:g}").format(d_k=d_k))
     inputs = {"d_k": d_k, "w_F": w_F, "b_F": b_F}
     for name, vals in (("Q", Q), ("K", K), ("V", V)):
         inputs.update({f"{name}_{i}": float(x) for i, x in enumerate(vals, 1)})

@@ -1,5 +1,6 @@
-"""``python -m lessons check NAME [--set PARAM=V[,V...]]... [--lang en|zh] [--json] [--explain]
-[--work FILE] [QUANTITY=VALUE ...]``: check a hand calculation.
+"""``python -m lessons check NAME [--set PARAM=V[,V...]]... [--seed N] [--decimals N | --sig-figs N]
+[--precision-credit F] [--numbers-only] [--lang en|zh] [--json] [--explain] [--work FILE] [QUANTITY=VALUE ...]``:
+check a hand calculation.
 
 Exit status: 0 when every answer earns the mark (right, follow-through or rounding difference),
 1 when some do not, 2 for a usage error (one line on stderr).
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lessons.cli.options import Parser, add_example_options, example, fail, lesson, set_language
+from lessons.cli.options import Parser, add_example_options, add_precision_options, checker, fail, lesson, precision, safely, set_language
 from lessons.i18n import domain
 from lessons.marking.expressions import InputError, split_answers
 from lessons.marking.rule import Checker, explain, fmt, label
@@ -30,6 +31,7 @@ def _parser() -> Parser:
                                                                   "attention_by_hand, layer_norm_by_hand, multihead_by_hand)"))
     p.add_argument("answers", nargs="*", metavar="QUANTITY=VALUE", help=_("your answers, e.g. h_2=8 c_1=0.9999"))
     add_example_options(p)
+    add_precision_options(p)
     p.add_argument("--json", action="store_true", help=_("print a machine-readable report"))
     p.add_argument("--explain", action="store_true", help=_("print the marking rule"))
     p.add_argument("--work", type=Path, metavar="FILE", help=_(
@@ -39,20 +41,28 @@ def _parser() -> Parser:
 
 
 def main(argv: list) -> int:
+    return safely(PROG, _main, argv)
+
+
+def _main(argv: list) -> int:
     set_language(argv)
     args = _parser().parse_intermixed_args(argv)
+    try:
+        prec = precision(args)
+    except UsageError as e:
+        return fail(PROG, e)
     if args.explain:
-        print(explain())
+        print(explain(prec))
         if not args.name:
             return 0
         print()
     try:
         module = lesson(args.name)
-        checker = Checker(example(module, args.set))
+        checker_ = checker(module, args, prec)
         if args.work is not None:
             if args.answers:
                 raise UsageError(_("give answers or --work FILE, not both"))
-            return _work(args, checker)
+            return _work(args, checker_)
         pairs = split_answers(" ".join(args.answers)) if args.answers else []
         seen: set = set()
         for q, _v in pairs:
@@ -60,26 +70,32 @@ def main(argv: list) -> int:
                 raise UsageError(_("{q} is answered twice").format(q=q))
             seen.add(q)
         answers = dict(pairs)
-        read = checker.read(answers)
+        read = checker_.read(answers)
     except (UsageError, InputError) as e:
         return fail(PROG, e)
     except KeyError as e:
         return fail(PROG, e.args[0])
     if not answers:
-        return _list(args, checker)
-    unreadable = [a for a in read.values() if not a.readable]
-    if unreadable:  # on the command line a value that cannot be read is a usage error
-        return fail(PROG, f"{unreadable[0].quantity}={unreadable[0].text}: {unreadable[0].error}")
-    verdicts = checker.check(read)
-    score, total = checker.score(verdicts)
+        return _list(args, checker_)
+    # on the command line a value that cannot be read is a usage error; one refused by --numbers-only is marked
+    unreadable = [a for a in read.values() if not a.readable and not a.refused]
+    if unreadable:
+        shown = unreadable[0].text if len(unreadable[0].text) <= 60 else unreadable[0].text[:57] + "..."
+        return fail(PROG, f"{unreadable[0].quantity}={shown}: {unreadable[0].error}")
+    verdicts = checker_.check(read)
+    score, total = checker_.score(verdicts)
     if args.json:
-        print(json.dumps({"lesson": args.name, "inputs": checker.inputs, "answers": [v.as_dict() for v in verdicts],
+        print(json.dumps({"lesson": args.name, "seed": args.seed, "inputs": checker_.inputs, "answers": [v.as_dict() for v in verdicts],
                           "score": score, "max": total, "all_right": score == total}, ensure_ascii=False, indent=2))
     else:
         for v in verdicts:
             print(_line(v))
-        print("\n" + _("{score} of {total} right (follow-through and rounding differences count)").format(score=score, total=total))
+        print("\n" + _("{score} of {total} right (follow-through and rounding differences count)").format(score=_points(score), total=total))
     return 0 if score == total else 1
+
+
+def _points(score: float) -> str:
+    return f"{score:g}"
 
 
 def _line(v) -> str:
@@ -137,12 +153,15 @@ def _work(args, checker: Checker) -> int:
         bad = line.first_bad_step
         if bad is not None:
             k = line.steps.index(bad) + 1
-            print("  ✗ " + _("step {k}: {left} = {lv}, but {right} = {rv}").format(
-                k=k, left=bad.left, lv=_show(bad.left_value), right=bad.right, rv=_show(bad.right_value)))
+            if _plain_number(bad.right):  # "ReLU(1*0 + 2*1 + 1) is 3, not 4", never "... but 4 = 4"
+                print("  ✗ " + _("step {k}: {left} is {lv}, not {right}").format(k=k, left=bad.left, lv=_show(bad.left_value), right=bad.right))
+            else:
+                print("  ✗ " + _("step {k}: {left} is {lv}, but {right} is {rv}").format(
+                    k=k, left=bad.left, lv=_show(bad.left_value), right=bad.right, rv=_show(bad.right_value)))
         for v in line.verdicts:
             print("  " + _line(v))
     print()
-    print(_("{score} of {total} values right (follow-through and rounding differences count)").format(score=score, total=total))
+    print(_("{score} of {total} values right (follow-through and rounding differences count)").format(score=_points(score), total=total))
     if first is not None:
         print(_("first goes wrong: line {n}: {what}").format(n=first[0].number, what=first[1]))
     return 0 if ok else 1

@@ -1,17 +1,24 @@
 """Marking a class (``python -m lessons mark``): a CSV of answers in, marks, feedback and a summary out.
 
-The CSV has a ``student`` column and one column per quantity; a blank cell is "not answered". Every
-answer is marked by the rule of :mod:`lessons.marking.rule` (one mark each; follow-through and
-rounding differences earn it), and a blank or unreadable cell never stops the class.
+The class file is read as it comes from a spreadsheet: UTF-8 with or without a BOM, or GBK/GB18030
+(Excel's "CSV" on a Chinese Windows; detected, and said), separated by commas, semicolons or tabs.
+Its columns are a student name (``student``, ``name``, ``姓名``), a student id (``学号``, ``id``,
+``student_id``; kept in the output), an optional ``seed`` (the student's variant, as ``sheet --seed``
+drew it) and one column per quantity; a blank cell is "not answered". Other columns are ignored with
+a warning; a column named twice is an error. Every answer is marked by the rule of
+:mod:`lessons.marking.rule` (one mark each; follow-through and rounding differences earn it), and no
+cell, row or neighbour ever stops the class: what cannot be marked is "not a valid answer", with why.
 """
 from __future__ import annotations
 
 import csv
 import io
 import re
+import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from tqdm import tqdm
 
@@ -22,6 +29,35 @@ from lessons.marking.variants import UsageError
 
 _ = domain("check")
 
+NAME_HEADERS = ("student", "name", "student name", "姓名", "学生", "学生姓名", "名字")
+ID_HEADERS = ("id", "student id", "student_id", "学号", "学生编号", "编号")
+SEED_HEADERS = ("seed", "种子", "变式")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_NAME_BYTES = 80  # a feedback file's name, in UTF-8 bytes (file systems allow 255)
+
+
+@dataclass
+class Row:
+    """One student's row: name, id, seed cell, answers by quantity, and why it cannot be marked (if so)."""
+
+    name: str
+    student_id: str = ""
+    seed: str = ""
+    cells: dict = field(default_factory=dict)
+    problem: str = ""
+
+
+@dataclass
+class ClassFile:
+    """A class file as read: the quantity columns in the order of the computation, the rows, what was
+    noticed on the way (encoding, ignored columns), and which optional columns it has."""
+
+    questions: list
+    rows: list
+    notes: list
+    has_id: bool = False
+    has_seed: bool = False
+
 
 @dataclass
 class Student:
@@ -29,61 +65,160 @@ class Student:
 
     name: str
     verdicts: dict  # quantity -> Verdict
+    student_id: str = ""
+    seed: int | None = None
 
     @property
-    def score(self) -> int:
-        return sum(v.credit for v in self.verdicts.values())
+    def score(self) -> float:
+        earned = sum(v.points for v in self.verdicts.values())
+        return int(earned) if earned == int(earned) else earned
 
     def as_dict(self, questions: list) -> dict:
-        return {"student": self.name, "score": self.score, "max": len(questions),
+        return {"student": self.name, "student_id": self.student_id, "seed": self.seed, "score": self.score, "max": len(questions),
                 "answers": {q: self.verdicts[q].as_dict() for q in questions}}
 
 
-def read_csv(path: Path, checker: Checker) -> tuple:
-    """(questions, rows) from a class CSV; raises :class:`UsageError` for a file that cannot be marked."""
+def _header_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).strip().lower().replace("_", " ").split())
+
+
+def _decode(path: Path) -> tuple:
+    """(text, note) of a class file: UTF-8 (BOM or not), else GB18030 (which reads GBK), said in the note."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(_("{path}: no such file").format(path=path)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(_("{path}: cannot read it as UTF-8 text ({error})").format(path=path, error=type(e).__name__)) from None
+    except OSError as e:
+        raise UsageError(_("{path}: cannot read it ({error})").format(path=path, error=e.strerror or type(e).__name__)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise UsageError(_("{path}: the file is larger than {n} MB; a class file is much smaller").format(path=path, n=MAX_FILE_BYTES // 2**20))
+    try:
+        return raw.decode("utf-8-sig"), ""
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), _("{path}: not UTF-8; read as GBK/GB18030 (the Chinese Windows encoding)").format(path=path)
+    except UnicodeDecodeError:
+        raise UsageError(_("{path}: neither UTF-8 nor GBK text; save it as CSV UTF-8").format(path=path)) from None
+
+
+def read_csv(path: Path, checker: Checker) -> ClassFile:
+    """The class file at ``path``; raises :class:`UsageError` for a file that cannot be marked at all."""
+    text, note = _decode(path)
+    notes = [note] if note else []
     if not text.strip():
         raise UsageError(_("{path}: the file is empty; expected a header line with student and the quantities").format(path=path))
+    first = text.lstrip("\r\n").splitlines()[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_FILE_BYTES)  # a huge cell is marked invalid below, not a crash here
     try:
-        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip() for h in next(reader)]
-    if "student" not in header:
-        raise UsageError(_("{path}: no 'student' column; the header is: {header}").format(path=path, header=", ".join(header)))
-    questions = [h for h in header if h != "student"]
-    unknown = [q for q in questions if q not in checker.steps]
-    if unknown:
-        raise UsageError(_("{path}: unknown quantity columns {unknown}; this example has: {known}").format(
-            path=path, unknown=", ".join(unknown), known=", ".join(checker.order)))
-    if not questions:
-        raise UsageError(_("{path}: no quantity columns; expected student and at least one quantity").format(path=path))
-    rows = []
-    for record in reader:
-        if not any(cell.strip() for cell in record):
+        records = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as e:
+        raise UsageError(_("{path}: not a readable CSV file ({error})").format(path=path, error=e)) from None
+    finally:
+        csv.field_size_limit(limit)
+    records = [r for r in records if any(cell.strip() for cell in r)]
+    header = [h.strip() for h in records[0]]
+    while header and not header[-1]:  # Excel's trailing empty columns
+        header.pop()
+    roles: dict = {}
+    ignored = []
+    for i, h in enumerate(header):
+        key = _header_key(h)
+        role = ("name" if key in NAME_HEADERS else "id" if key in ID_HEADERS else "seed" if key in SEED_HEADERS
+                else h if h in checker.steps else None)
+        if role is None:
+            ignored.append(h or _("(column {n} without a name)").format(n=i + 1))
             continue
-        cells = dict(zip(header, record + [""] * (len(header) - len(record))))
-        rows.append((cells["student"].strip(), {q: cells[q].strip() for q in questions}))
-    return [q for q in checker.order if q in questions], rows
+        if role in roles:
+            raise UsageError(_("{path}: the column {column} appears twice ({a} and {b}); keep one").format(
+                path=path, column=h, a=roles[role] + 1, b=i + 1))
+        roles[role] = i
+    if "name" not in roles and "id" not in roles:
+        raise UsageError(_("{path}: no student column (student, name, 姓名 or 学号); the header is: {header}").format(
+            path=path, header=", ".join(header)))
+    questions = [q for q in checker.order if q in roles]
+    if not questions:
+        raise UsageError(_("{path}: no quantity columns; this example has: {known}").format(path=path, known=", ".join(checker.order)))
+    if ignored:
+        notes.append(_("{path}: ignored the columns {columns} (not a student, id, seed or quantity of this example: {known})").format(
+            path=path, columns=", ".join(ignored), known=", ".join(checker.order)))
+    rows = []
+    for number, record in enumerate(records[1:], 2):
+        cells = [c.strip() for c in record]
+        extra = [c for c in cells[len(header):] if c]
+        get = lambda role: cells[roles[role]] if role in roles and roles[role] < len(cells) else ""  # noqa: E731
+        row = Row(get("name") or get("id") or _("(row {n})").format(n=number), get("id") if "name" in roles else "", get("seed"),
+                  {q: get(q) for q in questions})
+        if extra:
+            row.problem = _("line {n} has {k} cells but the header has {m}: a decimal comma in a comma-separated file must be "
+                            "quoted (\"0,95\") or the file saved with ; as separator").format(n=number, k=len(cells), m=len(header))
+        rows.append(row)
+    return ClassFile(questions, rows, notes, "id" in roles and "name" in roles, "seed" in roles)
 
 
-def mark(checker: Checker, questions: list, rows: list, progress: bool = True) -> list:
-    """Mark every student; returns :class:`Student` s in the order of the file."""
+def read_roster(path: Path) -> list:
+    """``[(name, student id, seed cell), ...]`` from a class file (``sheet --class``): the same reading as
+    :func:`read_csv`, without quantity columns."""
+    text, _note = _decode(path)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        raise UsageError(_("{path}: the file is empty; expected a header line with student and the quantities").format(path=path))
+    delimiter = max((",", ";", "\t"), key=lines[0].count)
+    records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    keys = [_header_key(h) for h in records[0]]
+    col = lambda names: next((i for i, k in enumerate(keys) if k in names), None)  # noqa: E731
+    name, sid, seed = col(NAME_HEADERS), col(ID_HEADERS), col(SEED_HEADERS)
+    if name is None and sid is None:
+        raise UsageError(_("{path}: no student column (student, name, 姓名 or 学号); the header is: {header}").format(
+            path=path, header=", ".join(records[0])))
+    cell = lambda r, i: r[i].strip() if i is not None and i < len(r) else ""  # noqa: E731
+    return [(cell(r, name) or cell(r, sid), cell(r, sid) if name is not None else "", cell(r, seed)) for r in records[1:]]
+
+
+def mark(checker: Checker | Callable, questions: list, rows: list, progress: bool = True) -> list:
+    """Mark every student; returns :class:`Student` s in the order of the file. ``checker`` is one
+    :class:`Checker`, or a function of a student's seed cell that returns theirs (or raises
+    :class:`UsageError` for a seed that cannot be used)."""
     students = []
-    for name, cells in tqdm(rows, desc=_("marking"), unit=_("student"), disable=not progress or None, leave=False):
-        answered = {q: text for q, text in cells.items() if text}
-        verdicts = {v.quantity: v for v in checker.check(answered)}
-        for q in questions:
-            if q not in verdicts:
-                verdicts[q] = Verdict(q, "", None, checker.exact[q], "not answered")
-        students.append(Student(name, verdicts))
+    for row in tqdm(rows, desc=_("marking"), unit=_("student"), disable=not progress or None, leave=False):
+        if isinstance(row, tuple):  # (name, cells)
+            row = Row(row[0], cells=row[1])
+        seed = None
+        problem = row.problem
+        c = checker
+        if not isinstance(checker, Checker):
+            try:
+                c, seed = checker(row.seed)
+            except UsageError as e:
+                problem, c = str(e), None
+        verdicts = _mark_one(c, questions, row.cells, problem)
+        students.append(Student(row.name, verdicts, row.student_id, seed))
     return students
+
+
+def _mark_one(c: Checker | None, questions: list, cells: dict, problem: str) -> dict:
+    """One student's verdicts; whatever goes wrong, every cell gets one."""
+    answered = {q: text for q, text in cells.items() if text}
+    verdicts: dict = {}
+    if not problem and c is not None:
+        try:
+            verdicts = {v.quantity: v for v in c.check(answered)}
+        except Exception:  # noqa: BLE001 - one student's cells never stop the class: mark them one by one
+            for q, text in answered.items():
+                try:
+                    verdicts.update({v.quantity: v for v in c.check({q: text})})
+                except Exception as e:  # noqa: BLE001
+                    verdicts[q] = Verdict(q, text, None, c.exact[q], "invalid", _("cannot be marked ({error})").format(error=type(e).__name__))
+    for q in questions:
+        if q not in verdicts:
+            expected = c.exact[q] if c is not None else float("nan")
+            if problem and cells.get(q):
+                verdicts[q] = Verdict(q, cells[q][:60], None, expected, "invalid", problem)
+            else:
+                verdicts[q] = Verdict(q, "", None, expected, "not answered")
+    return verdicts
 
 
 def questions_summary(students: list, questions: list) -> dict:
@@ -94,7 +229,8 @@ def questions_summary(students: list, questions: list) -> dict:
         vs = [s.verdicts[q] for s in students]
         wrong = [v.given for v in vs if v.verdict == "wrong"]  # readable numbers: the misconception a teacher looks for
         typical = Counter(wrong).most_common(1)
-        out[q] = {"expected": vs[0].expected if vs else None, "answered": sum(v.verdict != "not answered" for v in vs),
+        expected = {v.expected for v in vs if v.expected == v.expected}  # one value unless the students have their own variants
+        out[q] = {"expected": expected.pop() if len(expected) == 1 else None, "answered": sum(v.verdict != "not answered" for v in vs),
                   "credit": sum(v.credit for v in vs), "right_rate": (sum(v.credit for v in vs) / len(vs)) if vs else 0.0,
                   "first_wrong": sum(v.first_wrong for v in vs), "typical_wrong": typical[0][0] if typical else None,
                   "typical_wrong_count": typical[0][1] if typical else 0}
@@ -111,12 +247,16 @@ def summary_text(students: list, questions: list, summary: dict) -> str:
     hardest = max(questions, key=lambda q: (summary[q]["first_wrong"], -summary[q]["right_rate"]), default=None)
     if hardest is not None and summary[hardest]["first_wrong"]:
         s = summary[hardest]
-        lines.append(_("most students first go wrong at {q} ({k} of {n}); the typical wrong value is {value} "
-                       "(written by {c}); the right value is {x}").format(q=hardest, k=s["first_wrong"], n=len(students),
-                                                                           value=s["typical_wrong"], c=s["typical_wrong_count"], x=fmt(s["expected"])))
+        if s["expected"] is None:  # a variant per student: no one right value, and the typical wrong value is the most written
+            lines.append(_("most students first go wrong at {q} ({k} of {n}); each student has their own variant, so the right "
+                           "value is in each feedback").format(q=hardest, k=s["first_wrong"], n=len(students)))
+        else:
+            lines.append(_("most students first go wrong at {q} ({k} of {n}); the typical wrong value is {value} "
+                           "(written by {c}); the right value is {x}").format(q=hardest, k=s["first_wrong"], n=len(students),
+                                                                               value=s["typical_wrong"], c=s["typical_wrong_count"], x=fmt(s["expected"])))
     lines.append("")
     table = [(_("question"), _("right answers"), _("first wrong"), _("typical wrong value"))]
-    table += [(q, f"{summary[q]['credit']}/{len(students)}", str(summary[q]["first_wrong"]), summary[q]["typical_wrong"] or "—")
+    table += [(q, f"{summary[q]['credit']:g}/{len(students)}", str(summary[q]["first_wrong"]), (summary[q]["typical_wrong"] or "—")[:40])
               for q in questions]
     widths = [max(terminal.width(row[k]) for row in table) for k in range(3)]  # columns, so that Chinese aligns
     lines += ["  ".join(terminal.ljust(cell, w) for cell, w in zip(row, widths)) + "  " + row[3] for row in table]
@@ -136,6 +276,8 @@ def feedback_text(student: Student, questions: list) -> str:
 
 def _file_name(name: str, taken: set) -> str:
     stem = re.sub(r"[^\w\-]+", "_", name, flags=re.UNICODE).strip("_") or "student"
+    while len(stem.encode("utf-8")) > MAX_NAME_BYTES:  # a long (Chinese) name: file systems allow 255 bytes
+        stem = stem[:-1]
     candidate, k = stem, 2
     while candidate in taken:
         candidate, k = f"{stem}_{k}", k + 1
@@ -159,16 +301,24 @@ def write_outputs(folder: Path, students: list, questions: list, summary: dict) 
     path.write_text(summary_text(students, questions, summary), encoding="utf-8")
     written.append(path)
     path = folder / "marks.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
+    has_id = any(s.student_id for s in students)
+    has_seed = any(s.seed is not None for s in students)
+    with path.open("w", encoding="utf-8-sig", newline="") as f:  # the BOM: Excel on Windows reads it as UTF-8
         w = csv.writer(f)
-        w.writerow(["student", "score", "max", *questions])
+        w.writerow([_("name"), *([_("student id")] if has_id else []), *(["seed"] if has_seed else []), _("score"), _("max"), *questions])
         for s in students:
-            w.writerow([s.name, s.score, len(questions), *(s.verdicts[q].verdict for q in questions)])
+            w.writerow([_cell(s.name), *([_cell(s.student_id)] if has_id else []), *([s.seed] if has_seed else []), s.score, len(questions),
+                        *(label(s.verdicts[q].verdict) for q in questions)])
     written.append(path)
     figure = _right_rate_figure(folder / "right_rate.png", questions, summary)
     if figure is not None:
         written.append(figure)
     return written
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula (= + - @) gets a leading quote."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _right_rate_figure(path: Path, questions: list, summary: dict) -> Path | None:

@@ -15,10 +15,16 @@ The grammar, lowest binding first::
                 | "√" atom
 
 Numbers: ``8``, ``0.9511``, ``.5``, ``1.8e5``, and a decimal comma (``16,0``) where a comma cannot
-separate arguments (outside brackets). Names are the example's inputs and quantities (``h_1``,
+separate arguments (outside brackets). A comma followed by exactly three digits after one to three
+leading digits (``8,000``, ``2,100``) is refused: it may be a thousands separator or a decimal
+comma, and the checker does not guess. Superscripts are powers (``2⁴`` is ``2^4``, ``10⁻³`` is
+``10^(-3)``). Names are the example's inputs and quantities (``h_1``,
 ``w_xh``). Functions (any case): ``relu``, ``tanh``, ``sigmoid``, ``exp``, ``ln``/``log``, ``sqrt``,
 ``abs``, ``max``, ``min``, ``sum``, ``softmax``. Full-width characters (``，＝．（）``) and the
 usual signs (``×``, ``÷``, ``·``, ``−``, ``√``, ``²``) are read as their ASCII equivalents.
+
+An answer is at most ``MAX_CHARS`` characters and nests brackets and functions at most ``MAX_DEPTH``
+deep; longer or deeper text is refused with a message that says so (never a recursion error).
 
 Every error is an :class:`InputError` that names the offending text and what was expected.
 """
@@ -38,14 +44,25 @@ from lessons.i18n import domain
 _ = domain("check")
 
 # Characters NFKC leaves alone (or maps wrongly, like "²" -> "2") but students type.
-_SIGNS = {"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-", "—": "-", "²": "^2", "³": "^3",
+_SIGNS = {"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-", "—": "-",
           "【": "[", "】": "]", "、": ",", "。": ".", "≈": "="}
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+MAX_CHARS = 500  # the longest answer read: a sum of 1,000 terms is not a hand calculation
+MAX_DEPTH = 40  # the deepest nesting of brackets and functions read
+
+
+def _power(m: re.Match) -> str:
+    exponent = m.group(0).translate(_SUPERSCRIPTS)
+    return "^" + (exponent if exponent.isdigit() else f"({exponent})")
 
 
 def normalize(text: str) -> str:
-    """Full-width and typographic characters as ASCII (``"ｈ＿２＝１６，０"`` -> ``"h_2=16,0"``)."""
+    """Full-width and typographic characters as ASCII (``"ｈ＿２＝１６，０"`` -> ``"h_2=16,0"``);
+    superscripts as powers (``"8×10⁰"`` -> ``"8*10^0"``, not ``8*100``)."""
     for sign, ascii_ in _SIGNS.items():
         text = text.replace(sign, ascii_)
+    text = _SUPERSCRIPT_RUN.sub(_power, text)
     return unicodedata.normalize("NFKC", text).replace("**", "^")
 
 
@@ -120,8 +137,11 @@ def read_number(text: str, decimal_comma: bool = True) -> Number:
     digits = (whole + fraction).lstrip("0")
     if not digits.strip("0"):  # zero: 0, 0.0, 0.00 ...
         return Number(text, 0.0, exp10 - len(fraction), 0, bool(point))
+    value = float(f"{mantissa or '0'}e{exp10}")  # never an OverflowError: 1e999 is inf
+    if not math.isfinite(value) or value == 0.0:
+        raise InputError(_("{text!r} is not a finite number that float64 can hold").format(text=text), text)
     # a whole number is read to its units digit: 190 is 190, not 19 tens (write 1.9e2 for that)
-    return Number(text, float(mantissa or "0") * 10.0 ** exp10, exp10 - len(fraction), len(digits), bool(point))
+    return Number(text, value, exp10 - len(fraction), len(digits), bool(point))
 
 
 class _Parser:
@@ -130,6 +150,7 @@ class _Parser:
         self.names = names
         self.pos = 0
         self.depth = 0  # inside brackets a comma separates arguments, so it cannot be a decimal comma
+        self.nesting = 0  # how deep the parser has recursed (MAX_DEPTH)
 
     # ------------------------------------------------------------ tokens
     def _skip(self) -> None:
@@ -165,6 +186,9 @@ class _Parser:
         self._skip()
         if self.pos >= len(self.text):
             raise InputError(_("empty answer: expected a number or an expression"), "")
+        if len(self.text) > MAX_CHARS:
+            raise InputError(_("the answer is {n} characters long; at most {limit} are read").format(
+                n=len(self.text), limit=MAX_CHARS), self.text[:20])
         node = self._expression()
         self._skip()
         if self.pos < len(self.text):
@@ -193,6 +217,16 @@ class _Parser:
     def _unary(self) -> Node:
         self._skip()
         start = self.pos
+        self.nesting += 1  # every bracket, function and sign passes through here
+        if self.nesting > MAX_DEPTH:
+            raise InputError(_("{text!r} nests brackets, functions or signs more than {limit} deep; write it more simply").format(
+                text=self.text[:40] + ("..." if len(self.text) > 40 else ""), limit=MAX_DEPTH), "(")
+        try:
+            return self._signed(start)
+        finally:
+            self.nesting -= 1
+
+    def _signed(self, start: int) -> Node:
         if self._take("-"):
             operand = self._unary()
             return Node("neg", self._since(start), (operand,))
@@ -205,7 +239,7 @@ class _Parser:
         start = self.pos
         base = self._atom()
         if self._take("%"):  # 23.44% is 23.44/100
-            base = Node("binary", self._since(start), (base, Node("number", "100", number=read_number("100"))), op="/")
+            base = Node("percent", self._since(start), (base,))
         if self._take("^"):
             exponent = self._unary()
             return Node("binary", self._since(start), (base, exponent), op="^")
@@ -230,6 +264,10 @@ class _Parser:
             text = m.group(0)
             if "," in text and (self.depth > 0 or not re.match(r"\d+,\d+$", text.split("e")[0].split("E")[0])):
                 text = text[: text.index(",")]  # the comma separates arguments here
+            elif re.match(r"[1-9]\d{0,2},\d{3}(?!\d)", text):
+                raise InputError(_("{text!r}: a comma before three digits may separate thousands or be a decimal comma; "
+                                   "write {whole} for the whole number or {decimal} for the decimal").format(
+                    text=m.group(0), whole=m.group(0).replace(",", ""), decimal=m.group(0).replace(",", ".")), m.group(0))
             self.pos += len(text)
             number = read_number(text)
             return Node("number", text, number=number)
@@ -300,10 +338,31 @@ def parse(text: str, names: Mapping[str, Any] = {}) -> Node:  # noqa: B006 (read
 
 
 def lone_number(node: Node) -> Number | None:
-    """The written number when the expression is one number (possibly negated), else None."""
+    """The written number when the expression is one number, possibly negated, in percent (``23.44%``)
+    or in scientific notation (``2.3*10^-3``), with its precision; else None."""
     while node.kind == "neg":
         node = node.children[0]
-    return node.number if node.kind == "number" else None
+    if node.kind == "number":
+        return node.number
+    if node.kind == "percent":
+        inner = lone_number(node.children[0])
+        return None if inner is None else _scaled(inner, -2, node.text)
+    if node.kind == "binary" and node.op == "*":
+        mantissa, power = node.children
+        if mantissa.kind == "number" and power.kind == "binary" and power.op == "^":
+            base, exponent = power.children
+            sign = 1
+            while exponent.kind == "neg":
+                exponent, sign = exponent.children[0], -sign
+            if (base.kind == "number" and base.text == "10" and exponent.kind == "number"
+                    and exponent.number.last_digit >= 0 and not exponent.number.has_point):
+                return _scaled(mantissa.number, sign * int(exponent.number.value), node.text)
+    return None
+
+
+def _scaled(number: Number, k: int, text: str) -> Number:
+    """``number`` times ten to the ``k``, with its precision moved along."""
+    return Number(text, number.value * 10.0 ** k, number.last_digit + k, number.significant, number.has_point or k < 0)
 
 
 @dataclass
@@ -343,6 +402,8 @@ def evaluate(node: Node, names: Mapping[str, float]) -> Evaluated:
             return mg.tensor(names[n.text], dtype=mg.float64)
         if n.kind == "neg":
             return -ev(n.children[0])
+        if n.kind == "percent":
+            return ev(n.children[0]) / 100
         if n.kind == "binary":
             a, b = ev(n.children[0]), ev(n.children[1])
             if n.op == "/" and b.numel() == 1 and float(b.item()) == 0.0:

@@ -91,8 +91,55 @@ def parse_sets(module: Any, sets: list) -> dict:
     return kwargs
 
 
+MAX_DRAWS = 2000  # redraws before a lesson's variants are declared too often degenerate
+
+
 def draw(module: Any, seed: int) -> dict:
-    """A reproducible variant for hand work (``--seed``): the lesson's ``draw_variant``."""
+    """A reproducible variant for hand work (``--seed``): the lesson's ``draw_variant``, drawn again from
+    the same seeded generator while the variant is degenerate (:func:`degenerate`)."""
     if not hasattr(module, "draw_variant"):
         raise UsageError(_("this lesson has no variants to draw; use --set"))
-    return module.draw_variant(numpy.random.default_rng(seed))
+    if not 0 <= seed < 2**63:
+        raise UsageError(_("--seed {seed}: expected a whole number from 0 to 2^63 - 1").format(seed=seed))
+    from lessons.marking.rule import Checker
+
+    rng = numpy.random.default_rng(seed)
+    for _attempt in range(MAX_DRAWS):
+        kwargs = module.draw_variant(rng)
+        if degenerate(Checker(module.example(**kwargs))) is None:
+            return kwargs
+    raise UsageError(_("--seed {seed}: no variant of this lesson that tests every step was found in {n} draws").format(seed=seed, n=MAX_DRAWS))
+
+
+def kind(quantity: str) -> str:
+    """The kind of a quantity: its name without the trailing index (``h_2`` -> ``h_``, ``P_13`` -> ``P_``)."""
+    return quantity.rstrip("0123456789")
+
+
+def degenerate(checker: Any) -> str | None:
+    """Why a variant does not test every step, or None. A variant is degenerate when every quantity of a
+    kind is 0 (the three outputs, every output gradient), when two quantities of one kind share their value
+    at 4 decimals, other than 0 and +-1 (an all-equal softmax row, two equal hidden states), when
+    a quantity is not finite, or when a tanh is saturated (its argument beyond +-2.5, its value 1.0000)."""
+    if checker.not_finite:
+        return _("{q} is not finite").format(q=checker.not_finite[0])
+    groups: dict = {}
+    for q in checker.order:
+        groups.setdefault(kind(q), []).append(q)
+    for k, members in groups.items():
+        values = [checker.exact[q] for q in members]
+        if all(abs(v) < 1e-12 for v in values):
+            return _("every {kind}* is 0").format(kind=k)
+        seen: dict = {}
+        for q in members:
+            key = round(checker.exact[q], 4)
+            if key in (0.0, 1.0, -1.0):  # a ReLU that is off, exp(0) at a row's maximum, a gradient of 1: by design
+                continue
+            if key in seen:
+                return _("{a} and {b} are both {value}").format(a=seen[key], b=q, value=f"{key:g}")
+            seen.setdefault(key, q)
+    for q in checker.order:
+        inner = checker._inner_value(q, checker.exact)
+        if inner is not None and inner[0] == "tanh" and abs(inner[1]) > 2.5:
+            return _("{q} = tanh({value}) is saturated").format(q=q, value=f"{inner[1]:.4g}")
+    return None

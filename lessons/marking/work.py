@@ -20,7 +20,7 @@ from typing import Any
 
 from lessons.i18n import domain
 from lessons.marking.expressions import InputError, evaluate, lone_number, normalize, parse
-from lessons.marking.rule import Answer, Checker, Verdict, roundoff, tolerance_of_number
+from lessons.marking.rule import DEFAULT, Answer, Checker, Precision, Verdict, roundoff
 
 _ = domain("check")
 
@@ -63,13 +63,18 @@ class Line:
                 "steps": [vars(s) for s in self.steps], "verdicts": [v.as_dict() for v in self.verdicts], "right": self.right}
 
 
-def _evaluated(text: str, names: dict) -> tuple:
-    """(value, tolerance) of one side of an ``=``; a lone number has the rule's precision."""
+def _evaluated(text: str, names: dict, precision: Precision = DEFAULT) -> tuple:
+    """(value, tolerance) of one side of an ``=``: a lone number, and each number of a written list
+    (``[0.2, 0.3, 0.5]``), has the rule's precision (two significant digits at least, by default);
+    an expression has the precision its decimals carry."""
     node = parse(text, names)
     ev = evaluate(node, names)
     lone = lone_number(node)
     if lone is not None:
-        return ev.value, tolerance_of_number(lone)
+        return ev.value, precision.tolerance(lone)
+    if node.kind == "list":
+        items = [lone_number(child) for child in node.children]
+        return ev.value, [precision.tolerance(n) if n is not None else t for n, t in zip(items, ev.tolerance)]
     return ev.value, ev.tolerance
 
 
@@ -110,9 +115,12 @@ def check_work(checker: Checker, text: str) -> list:
             continue
         line.quantities = quantities
         try:
-            sides = [(p.strip(), *_evaluated(p.strip(), names)) for p in parts[1:]]
+            sides = [(p.strip(), *_evaluated(p.strip(), names, checker.precision)) for p in parts[1:]]
         except InputError as e:
             line.error = str(e)
+            continue
+        except (RecursionError, OverflowError, ValueError, ZeroDivisionError) as e:
+            line.error = _("{text!r} cannot be evaluated ({error})").format(text=body[:40], error=type(e).__name__)
             continue
         line.steps = [StepCheck(a[0], b[0], a[1], b[1], _agree(a[1], a[2], b[1], b[2])) for a, b in zip(sides, sides[1:])]
         value, tol = sides[-1][1], sides[-1][2]
@@ -121,10 +129,18 @@ def check_work(checker: Checker, text: str) -> list:
         if len(values) != len(quantities):
             line.error = _("{n} quantities on the left but {m} values on the right").format(n=len(quantities), m=len(values))
             continue
-        for q, v, t in zip(quantities, values, tols):
-            answers[q] = Answer(q, sides[-1][0] if len(quantities) == 1 else f"{v:.10g}", v, t)
+        last = parse(sides[-1][0], names)
+        items = last.children if last.kind == "list" and len(quantities) > 1 else (last,)
+        for q, v, t, item in zip(quantities, values, tols, items):
             names[q] = v
             owner[q] = line
+            lone = lone_number(item)
+            if lone is None:  # an expression: judged by its value, to the precision asked (see lessons.marking.rule)
+                t = checker.precision.distinct(v)
+            if lone is None and checker.precision.numbers_only:
+                answers[q] = Answer(q, item.text, error=_("{text!r} is an expression; write the number it gives (the teacher asked for numbers only)").format(text=item.text), refused=True)
+                continue
+            answers[q] = Answer(q, item.text if len(quantities) > 1 else sides[-1][0], v, t, written=lone, half_unit=lone.half_unit if lone else t)
     for v in checker.check(answers):
         owner[v.quantity].verdicts.append(v)
     return lines
