@@ -370,8 +370,10 @@ class NLL(Function):
 
     def _positions(self, x: Any) -> Any:
         r"""Set up, per position as ``(N, 1, K)`` arrays beside the ``(N, C, K)`` view of ``x``: whether it is
-        ignored, its weight :math:`w_i` and the flat index of :math:`x_{i, t_i}` in a C-ordered array of
-        ``x``'s shape (an index in range, 0, where ignored). Returns the flat indices."""
+        ignored, its weight :math:`w_i` and the index of :math:`x_{i, t_i}` in the ``(N, C, K)`` view (a class
+        in range, 0, where ignored). Returns the index: a tuple of three index arrays, so that it reads and
+        writes through any memory layout (a flat index into ``reshape(-1)`` writes into a copy, and is lost,
+        when the array is not C-contiguous: a transposed or permuted input)."""
         xp = array_module(x)
         n, c = (x.shape[0], x.shape[1]) if x.ndim > 1 else (1, x.shape[0])
         k = math.prod(x.shape[2:])
@@ -382,9 +384,9 @@ class NLL(Function):
             self.w = (~self.ignored).astype(x.dtype)
         else:
             self.w = xp.where(self.ignored, 0, self.weight[safe]).astype(x.dtype, copy=False)
-        self.flat = (xp.arange(n).reshape(n, 1, 1) * c + safe) * k + xp.arange(k).reshape(1, 1, k)
+        self.index = (xp.arange(n).reshape(n, 1, 1), safe, xp.arange(k).reshape(1, 1, k))
         self.view_shape, self.x_shape, self.dtype = (n, c, k), x.shape, x.dtype
-        return self.flat
+        return self.index
 
     def _reduce(self, xp: Any, loss: Any) -> Any:
         """The per-position losses (0 where ignored) reduced; ``mean`` keeps its divisor for backward."""
@@ -411,17 +413,17 @@ class NLL(Function):
     @_quiet
     def forward(self, x):
         xp = array_module(x)
-        flat = self._positions(x)
-        picked = x.reshape(-1)[flat] if x.size else xp.zeros(flat.shape, dtype=x.dtype)
+        index = self._positions(x)
+        picked = x.reshape(self.view_shape)[index] if x.size else xp.zeros(self.ignored.shape, dtype=x.dtype)
         return self._reduce(xp, -(picked * self.w))
 
     @_quiet
     def backward(self, gy):
         xp = array_module(gy)
-        gx = xp.zeros(self.x_shape, dtype=self.dtype)
+        gx = xp.zeros(self.view_shape, dtype=self.dtype)
         if gx.size:
-            gx.reshape(-1)[self.flat] = -(self._output_grads(gy) * self.w)
-        return gx
+            gx[self.index] = -(self._output_grads(gy) * self.w)
+        return gx.reshape(self.x_shape)
 
 
 class CrossEntropy(NLL):
@@ -456,16 +458,16 @@ class CrossEntropy(NLL):
     @_quiet
     def forward(self, z):
         xp = array_module(z)
-        flat = self._positions(z)
+        index = self._positions(z)
         n, c, k = self.view_shape
         eps = self.smoothing
         # As log_softmax, the maximum is subtracted even when it is infinite: a +inf logit or an all -inf row
         # gives NaN, as in PyTorch. The shifted logits z - m are read before exp turns them into e in place.
         if z.size:
             e = z.reshape(n, c, k) - xp.amax(z.reshape(n, c, k), axis=1, keepdims=True)
-            shifted_t = e.reshape(-1)[flat]
+            shifted_t = e[index]
         else:
-            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(flat.shape, dtype=z.dtype)
+            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(self.ignored.shape, dtype=z.dtype)
         if eps:
             w_c, total_w = self._smoothing_weights()
             shifted_sum = (e * w_c).sum(axis=1, keepdims=True)  # sum_c w_c (z_c - m)
@@ -491,7 +493,7 @@ class CrossEntropy(NLL):
         else:
             gz = self.e * (target_coef / self.s)
         if gz.size:
-            gz.reshape(-1)[self.flat] -= target_coef
+            gz[self.index] -= target_coef
         return gz.reshape(self.x_shape)
 
 
