@@ -12,6 +12,7 @@ from .backend import (
     Device,
     Generator,
     bool_,
+    cuda_device_count,
     cuda_is_available,
     device,
     float16,
@@ -62,9 +63,10 @@ bool = bool_  # noqa: A001
 
 
 class cuda:  # noqa: N801 (mirrors the torch.cuda namespace)
-    """``minigrad.cuda.is_available()``, ``manual_seed``/``manual_seed_all``, as in ``torch.cuda``."""
+    """``minigrad.cuda.is_available()``, ``device_count()``, ``manual_seed``/``manual_seed_all``, as in ``torch.cuda``."""
 
     is_available = staticmethod(cuda_is_available)
+    device_count = staticmethod(cuda_device_count)
 
     @staticmethod
     def manual_seed(seed: builtins.int) -> None:
