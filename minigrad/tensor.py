@@ -796,6 +796,18 @@ class Tensor:
     def cos(self) -> "Tensor":
         return ops.cos(self)
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> "Tensor":
+        return ops.argsort(self, dim, descending, stable)
+
+    def sinh(self) -> "Tensor":
+        return ops.sinh(self)
+
+    def cosh(self) -> "Tensor":
+        return ops.cosh(self)
+
     def abs(self) -> "Tensor":
         return ops.abs(self)
 

@@ -47,6 +47,8 @@ UNARY = {
     "sqrt": lambda m, x: x.sqrt(),
     "sin": lambda m, x: m.sin(x),
     "cos": lambda m, x: x.cos(),
+    "sinh": lambda m, x: m.sinh(x),
+    "cosh": lambda m, x: x.cosh(),
     "tanh": lambda m, x: m.tanh(x),
     "sigmoid": lambda m, x: x.sigmoid(),
     "relu": lambda m, x: m.relu(x),
