@@ -100,6 +100,8 @@ def _shape(op: str, args: tuple, size: Any) -> tuple:
     if size is not None:
         if args:
             raise TypeError(f"{op}: pass the shape either as arguments or as size=, not both (got {args} and size={size})")
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"{op}: size must be a tuple of ints, got {type(size).__name__} {size!r}")
         args = (size,)
     return size_args(args, op)
 

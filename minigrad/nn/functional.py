@@ -25,7 +25,7 @@ from ..ops.linalg import matmul_rows
 from ..tensor import Tensor
 
 __all__ = [
-    "linear", "embedding", "layer_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
+    "linear", "embedding", "layer_norm", "batch_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
     "log_softmax", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "pad", "kl_div", "smooth_l1_loss",
     "huber_loss", "softplus",
@@ -226,6 +226,52 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     params = [p for p in (weight, bias) if p is not None]
     return LayerNorm(axes, eps, (weight is not None, bias is not None)).apply(input, *params)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    r"""Batch normalisation (Ioffe and Szegedy, 2015) of ``(N, C)`` or ``(N, C, L)`` input, per channel :math:`c`:
+
+    .. math:: y = \frac{x - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}}\,\gamma_c + \beta_c
+
+    over the batch (and length) dimensions. With ``training``, :math:`\mu, \sigma^2` are the batch's mean and
+    biased variance, and the running statistics (when given) move in place towards the batch's:
+    :math:`r \leftarrow (1 - m)\,r + m\,s`, with the *unbiased* variance for ``running_var``, as PyTorch.
+    Otherwise the running statistics are used. Composed of ops, so autograd derives the backward.
+    """
+    op = "batch_norm"
+    require_float(op, input)
+    if input.ndim < 2:
+        raise ShapeError(f"{op}: expected input of shape (N, C) or (N, C, L), got {describe(input)}")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"{op}: {name} must have shape ({c},) for input with {c} channels, got {t.shape}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    count = input.numel() // c if c else 0
+    if training:
+        if count <= 1:
+            raise ValueError(f"{op}: expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = input.mean(dims, keepdim=True)
+        var = ((input - mean) ** 2).mean(dims, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            with autograd.no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c).to(running_mean.dtype) * momentum)
+                if running_var is not None:
+                    unbiased = var.detach().reshape(c) * (count / (count - 1))
+                    running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype) * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{op}: running_mean and running_var are needed when not training")
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    y = (input - mean) / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
 
 
 # ------------------------------------------------------------------ activations
