@@ -45,7 +45,7 @@ from .ops import (
     transpose, tril, triu, unsqueeze, var, where, sort, argsort,
 )
 from .serialization import CheckpointError, load, save
-from .tensor import Tensor, is_tensor, numel
+from .tensor import Size, Tensor, is_tensor, numel
 from .tracing import trace
 
 from . import amp, backends, nn, onnx, optim, utils  # noqa: E402  (they build on everything above)

@@ -251,11 +251,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     shape = (1, c) + (1,) * (input.ndim - 2)
     count = input.numel() // c if c else 0
     if training:
-        if count <= 1:
+        if count == 1:
             raise ValueError(f"{op}: expected more than 1 value per channel when training, got input size {input.shape}")
-        mean = input.mean(dims, keepdim=True)
-        var = ((input - mean) ** 2).mean(dims, keepdim=True)
-        if running_mean is not None or running_var is not None:
+        if count == 0:  # an empty batch: an empty output, and zero gradients for the parameters
+            mean, var = input.new_zeros(shape), input.new_ones(shape)
+        else:
+            mean = input.mean(dims, keepdim=True)
+            var = ((input - mean) ** 2).mean(dims, keepdim=True)
+        if count and running_mean is not None or running_var is not None:
             with autograd.no_grad():
                 if running_mean is not None:
                     running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c).to(running_mean.dtype) * momentum)
@@ -266,12 +269,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is None or running_var is None:
             raise ValueError(f"{op}: running_mean and running_var are needed when not training")
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    y = (input - mean) / (var + eps).sqrt()
+    # as PyTorch's kernel: y = x * a + (b - mu * a) with a = gamma / sqrt(var + eps), so that non-finite
+    # parameters give PyTorch's NaN and infinities
+    scale = 1 / (var + eps).sqrt()
     if weight is not None:
-        y = y * weight.reshape(shape)
+        scale = scale * weight.reshape(shape)
+    shift = -mean * scale
     if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+        shift = shift + bias.reshape(shape)
+    return input * scale + shift
 
 
 # ------------------------------------------------------------------ activations
