@@ -242,3 +242,32 @@ def test_non_dynamically_quantizable_linear_at_pytorchs_path():
     assert cls is linear.NonDynamicallyQuantizableLinear
     assert type(mg.nn.MultiheadAttention(4, 2).out_proj) is cls
     assert issubclass(cls, mg.nn.Linear)
+
+
+# ------------------------------------------------------------------ the Transformer's 7e-8 (issue #27)
+def _d2l_positional_encoding(lib, dtype, max_len=1000, num_hiddens=32):
+    """d2l 10.6's table: P in the default dtype, X from ``torch.arange(..., dtype=float32)`` in the book."""
+    P = lib.zeros((1, max_len, num_hiddens), dtype=lib.float64)
+    X = lib.arange(max_len, dtype=dtype).reshape(-1, 1) / lib.pow(10000, lib.arange(0, num_hiddens, 2, dtype=dtype) / num_hiddens)
+    P[:, :, 0::2] = lib.sin(X)
+    P[:, :, 1::2] = lib.cos(X)
+    return P.numpy()
+
+
+def test_the_transformers_float64_gap_is_d2ls_float32_positional_encoding():
+    """Why the d2l Transformer in float64 agrees with PyTorch only to ~7e-8: its positional encoding is built in
+    float32 (``torch.arange(..., dtype=torch.float32)``). Float32 ``pow``, division, ``sin`` and ``cos`` round
+    to 24 bits, and NumPy's and PyTorch's float32 kernels round some values differently, so the two tables
+    differ within float32 rounding (an argument ``x`` rounded by ``eps32 |x|`` moves ``sin x`` by as much), and
+    that difference enters the float64 model. Built in float64, the tables agree to float64 round-off (the
+    course program prog_d2l_attention.py does that, and then agrees with PyTorch to 1e-8 or better)."""
+    ours, theirs = _d2l_positional_encoding(mg, mg.float32), _d2l_positional_encoding(torch, torch.float32)
+    pos = np.arange(1000.0).reshape(-1, 1)
+    x = pos / np.power(10000.0, np.arange(0, 32, 2) / 32)
+    exact = np.zeros((1, 1000, 32))
+    exact[0, :, 0::2], exact[0, :, 1::2] = np.sin(x), np.cos(x)
+    bound = 4 * 2.0 ** -24 * (1 + np.repeat(x, 2, axis=1))[None]  # a few float32 roundings of x, and of the result
+    assert (np.abs(ours - exact) <= bound).all() and (np.abs(theirs - exact) <= bound).all()
+    assert np.abs(ours - theirs).max() > 0  # they do differ: by float32 rounding, nothing else
+    ours64, theirs64 = _d2l_positional_encoding(mg, mg.float64), _d2l_positional_encoding(torch, torch.float64)
+    assert np.abs(ours64 - theirs64).max() < 1e-12
