@@ -42,7 +42,7 @@ from .ops import (
     log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select,
     matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,
     remainder, repeat_interleave, reshape, sigmoid, sin, sinh, cosh, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
-    transpose, tril, triu, unsqueeze, var, where, sort, argsort,
+    transpose, tril, triu, unsqueeze, var, where, sort, argsort, meshgrid,
 )
 from .serialization import CheckpointError, load, save
 from .tensor import Size, Tensor, is_tensor, numel
@@ -64,6 +64,7 @@ del _name, _f, _inspect
 autocast = amp.autocast
 globals().update(creation.LEGACY_TYPES)  # FloatTensor, LongTensor, ... (PyTorch's typed tensor classes)
 
+concat = concatenate = cat  # PyTorch's aliases (d2l's ``concat = torch.cat``)
 float = float32  # noqa: A001 (PyTorch's aliases)
 double = float64
 half = float16

@@ -27,7 +27,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "einsum": "write the contraction with matmul/bmm, transpose and sum",
         "cumprod": _MATH, "prod": _MATH, "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
         "sign": _MATH, "floor": _MATH, "round": _MATH, "unique": _MATH, "bernoulli": "use (torch.rand(shape) < p)",
-        "meshgrid": _MATH, "outer": "use a[:, None] * b[None, :]",
+        "outer": "use a[:, None] * b[None, :]",
         "dot": "use (a * b).sum()", "mv": "use matmul", "addmm": "use c + a @ b", "baddbmm": "use c + bmm(a, b)",
         "cdist": _MATH, "isclose": "use (a - b).abs() <= atol + rtol * b.abs()", "inference_mode": "use torch.no_grad()", "set_printoptions": "repr uses 4 decimals; format with .tolist() or numpy",
         "bfloat16": "NumPy has no bfloat16; use float32", "complex64": "no complex tensors", "complex128": "no complex tensors",

@@ -224,6 +224,8 @@ COURSE_CASES = [
     Case("narrow", lambda m, a: a.narrow(1, 1, 2), lambda a: a[:, 1:3], [(3, 4)]),
     Case("narrow_negative_start", lambda m, a: m.narrow(a, 0, -2, 2), lambda a: a[-2:], [(3, 4)]),
     Case("topk", lambda m, a: a.topk(2, dim=1).values, None, [(3, 5)]),
+    Case("meshgrid", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), lambda a, b: tuple(np.meshgrid(a, b, indexing="ij")), [(3,), (2,)]),
+    Case("meshgrid_xy", lambda m, a, b, c: m.meshgrid([a, b, c], indexing="xy"), lambda a, b, c: tuple(np.meshgrid(a, b, c)), [(3,), (2,), (4,)]),
     Case("sort_descending", lambda m, a: m.sort(a, dim=1, descending=True).values, lambda a: -np.sort(-a, 1), [(3, 5)]),
     Case("sort_method_dim0", lambda m, a: a.sort(0)[0], lambda a: np.sort(a, 0), [(4, 3)]),
     Case("topk_smallest_dim0", lambda m, a: m.topk(a, 3, 0, largest=False)[0], None, [(4, 2)]),

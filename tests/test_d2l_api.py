@@ -234,6 +234,35 @@ def test_d2l_layer_norm_versus_batch_norm():
     assert_close(m, t, rtol=1e-6, atol=1e-6)
 
 
+# ------------------------------------------------------------------ d2l/torch.py's alias block
+ALIASES = ["ones", "zeros", "zeros_like", "ones_like", "tensor", "arange", "meshgrid", "sin", "sinh", "cos", "cosh",
+           "tanh", "linspace", "exp", "log", "normal", "rand", "randn", "matmul", "int32", "int64", "float32", "cat",
+           "concat", "stack", "abs", "eye", "sort", "argsort"]
+
+
+@pytest.mark.parametrize("name", ALIASES)
+def test_d2l_alias_block_names_resolve(name):
+    """d2l's helper module binds ``sinh = torch.sinh``, ``meshgrid = torch.meshgrid``, ``concat = torch.cat``, ...
+    at import: one missing name stops the whole module."""
+    assert callable(getattr(mg, name)) or isinstance(getattr(mg, name), np.dtype)
+    assert hasattr(torch, name)
+
+
+def test_meshgrid_gradient_matches_pytorch(rng):
+    a, b = rng.standard_normal(3), rng.standard_normal(2)
+    w = rng.standard_normal((2, 3))
+    outs = []
+    for lib in (mg, torch):
+        x, y = lib.tensor(a, requires_grad=True), lib.tensor(b, requires_grad=True)
+        gx, gy = lib.meshgrid(x, y, indexing="xy")
+        (gx * gy * lib.tensor(w)).sum().backward()
+        outs.append((gx.detach().numpy(), x.grad.numpy(), y.grad.numpy()))
+    for o, t in zip(*outs):
+        np.testing.assert_allclose(o, t, rtol=1e-12)
+    with pytest.raises(RuntimeError, match="meshgrid"):
+        mg.meshgrid(mg.ones(2, 2))
+
+
 # ------------------------------------------------------------------ import paths
 def test_non_dynamically_quantizable_linear_at_pytorchs_path():
     import minigrad.nn.modules.linear as linear

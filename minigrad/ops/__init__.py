@@ -23,6 +23,6 @@ from .reduction import (
 )
 from .sorting import argsort, sort
 from .shape import (
-    broadcast_to, cast, cat, chunk, clone, expand, flatten, flip, narrow, pad, permute, reshape, split, squeeze,
+    broadcast_to, cast, cat, chunk, clone, expand, flatten, flip, meshgrid, narrow, pad, permute, reshape, split, squeeze,
     stack, to_device, transpose, tril, triu, unsqueeze, view,
 )

@@ -405,6 +405,14 @@ def _layer_norm(data, name):
                 sums_products=True)
 
 
+@spec("meshgrid")
+def _meshgrid(data, name):
+    n = data.draw(st.integers(1, 3), label="tensors")
+    xs = [S.tensor(data, shape=data.draw(st.sampled_from([(), (0,), (1,), (3,), (2, 2)]), label="shape")) for _ in range(n)]
+    indexing = data.draw(st.sampled_from(["ij", "xy"]), label="indexing")
+    return Case(lambda m, *ts: m.meshgrid(*ts, indexing=indexing), xs)
+
+
 @spec("batch_norm")
 def _batch_norm(data, name):
     shape = data.draw(st.sampled_from([(3, 2), (2, 2, 3), (1, 2), (2, 1), (1, 3, 1), (0, 2)]), label="shape")
