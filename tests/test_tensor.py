@@ -199,7 +199,7 @@ def test_inplace_operators_on_plain_tensors():
 
 def test_inplace_errors_name_the_shapes():
     x = mg.zeros(2, 3)
-    with pytest.raises(RuntimeError, match=r"add_: an operand of shape \(4,\) does not broadcast to the tensor's shape \(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"add_: an operand of shape \(4,\) does not broadcast to the tensor's shape torch\.Size\(\[2, 3\]\)"):
         x += mg.ones(4)
     i = mg.tensor([1, 2])
     with pytest.raises(RuntimeError, match="mul_: .*dtype int64"):
