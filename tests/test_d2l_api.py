@@ -12,6 +12,12 @@ from minigrad.testing import assert_close, gradcheck, simulated_cuda
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
+
+
 # ------------------------------------------------------------------ torch.cuda
 def test_device_count_is_zero_without_cupy_and_counts_gpus_with_it():
     if not mg.cuda.is_available():

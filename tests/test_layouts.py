@@ -31,6 +31,12 @@ except ImportError:  # the finite-difference check below still runs
     torch = None
 
 
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
+
+
 def _ffn(m, x, w1, b1, w2, b2):
     """Linear, ReLU, Linear: minigrad's fused op (what nn.TransformerEncoderLayer runs), PyTorch's composition."""
     if m is mg:

@@ -7,6 +7,12 @@ import minigrad as mg
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
+
+
 def _cases(L):
     yield L.tensor([1.0, 2.5, -3.0])
     yield L.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -73,3 +79,11 @@ def test_shapes_print_as_torch_size():
     assert x.shape == (2, 3) and isinstance(x.shape, tuple) and isinstance(x.shape, mg.Size)
     assert x.shape.numel() == 6 and x.size(1) == 3 and type(x.size(1)) is int
     assert f"{x.shape}" == "torch.Size([2, 3])"
+
+
+def test_cuda_tensors_name_their_device_as_pytorch():
+    from minigrad.testing import simulated_cuda
+
+    with simulated_cuda():
+        t = mg.tensor([1.0, 2.0], device="cuda", requires_grad=True) * 2
+        assert repr(t) == "tensor([2., 4.], device='cuda:0', grad_fn=<MulBackward0>)"
