@@ -10,7 +10,8 @@ The rules (those of PyTorch's ``torch._tensor_str`` at its default print options
   format is chosen from the values shown.
 - lines end before 80 columns; nested dimensions are separated by ``dim - 1`` blank lines.
 - suffixes ``device=``, ``size=`` (empty tensors that are not 1-d), ``dtype=torch.float64`` (unless the
-  dtype is the default float dtype, int64 or bool), then ``grad_fn=<MulBackward0>`` or ``requires_grad=True``.
+  dtype is the default float dtype, int64 or bool), then ``grad_fn=<MulBackward0>`` (PyTorch's node name where
+  it differs, :data:`TORCH_NODE_NAMES`) or ``requires_grad=True``.
 """
 from __future__ import annotations
 
@@ -93,6 +94,16 @@ def _nested(a: numpy.ndarray, indent: int, summarize: bool, f: _Formatter) -> st
     else:
         parts = [_nested(x, indent + 1, summarize, f) for x in a]
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+# minigrad ops that are one node in PyTorch too, under another name (``grad_fn=<NllLossBackward0>`` for a loss)
+TORCH_NODE_NAMES = {"CrossEntropy": "NllLoss", "NLL": "NllLoss", "LayerNorm": "NativeLayerNorm", "Cast": "ToCopy",
+                    "BroadcastTo": "Expand"}
+
+
+def grad_fn_name(op: str) -> str:
+    """The name PyTorch prints for the node of ``op``: ``MulBackward0``, ``NllLossBackward0``."""
+    return TORCH_NODE_NAMES.get(op, op) + "Backward0"
 
 
 def dtype_name(dtype: Any) -> str:

@@ -458,7 +458,7 @@ class Tensor:
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
         """As PyTorch prints it (see :mod:`minigrad.printing`)."""
-        grad_fn = f"{self._ctx.name}Backward0" if self._ctx is not None else None
+        grad_fn = printing.grad_fn_name(self._ctx.name) if self._ctx is not None else None
         return printing.tensor_repr(numpy.asarray(backend.to_device(self._data, backend.CPU)), self.device, grad_fn, self.requires_grad)
 
     def __len__(self) -> int:

@@ -42,6 +42,10 @@ def _cases(L):
     yield L.tensor([[1.5]], dtype=L.float64, requires_grad=True)
     yield L.ones(2, 3, 4) / 3
     yield L.ones(30, 2) * L.arange(30.0).reshape(30, 1)
+    # the nodes course output prints most: a classification loss, a layer norm
+    yield L.nn.functional.cross_entropy(L.tensor([[1.0, 2.0], [0.5, 0.1]], requires_grad=True), L.tensor([1, 0]))
+    yield L.nn.LayerNorm(2)(L.tensor([[1.0, 2.0], [2.0, 3.0]]))
+    yield L.tensor([1.0, 2.0], requires_grad=True).double()
 
 
 @pytest.mark.parametrize("i", range(len(list(_cases(mg)))))
