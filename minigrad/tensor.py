@@ -885,12 +885,13 @@ class Tensor:
 
     clip = clamp
 
-    # ``axis`` is PyTorch's NumPy-style alias of ``dim`` (d2l writes ``y_hat.argmax(axis=1)``)
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
-        return ops.sum(self, axis if dim is None else dim, keepdim)
+    # ``axis=``/``keepdims=`` (PyTorch's NumPy-style aliases, d2l's ``y_hat.argmax(axis=1)``) are accepted by
+    # every method with ``dim``/``keepdim``: see ops.common.numpy_names, applied in minigrad/__init__.py
+    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.sum(self, dim, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
-        return ops.mean(self, axis if dim is None else dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.mean(self, dim, keepdim)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
@@ -910,11 +911,11 @@ class Tensor:
     def amin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return ops.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> "Tensor":
-        return ops.argmax(self, axis if dim is None else dim, keepdim)
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> "Tensor":
-        return ops.argmin(self, axis if dim is None else dim, keepdim)
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
         return ops.logsumexp(self, dim, keepdim)

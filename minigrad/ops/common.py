@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from typing import Any, Sequence
 
@@ -149,8 +150,6 @@ _NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
 def numpy_names(f: Any) -> Any:
     """``f`` accepting PyTorch's NumPy-style keyword names, ``axis=`` for ``dim=`` and ``keepdims=`` for
     ``keepdim=`` (``torch.cat(xs, axis=1)``, ``x.sum(axis=0, keepdims=True)``), as PyTorch's own ops do."""
-    import inspect  # noqa: PLC0415 (only when the API is set up)
-
     params = inspect.signature(f).parameters
     renames = {alias: name for alias, name in _NUMPY_NAMES.items() if name in params}
     if not renames:
