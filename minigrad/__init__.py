@@ -12,6 +12,7 @@ from .backend import (
     Device,
     Generator,
     bool_,
+    cuda_device_count,
     cuda_is_available,
     device,
     float16,
@@ -40,18 +41,30 @@ from .ops import (
     clip, cos, clone, cumsum, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, index_select, isfinite, isnan, le,
     log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select,
     matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,
-    remainder, repeat_interleave, reshape, sigmoid, sin, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
-    transpose, tril, triu, unsqueeze, var, where,
+    remainder, repeat_interleave, reshape, sigmoid, sin, sinh, cosh, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
+    transpose, tril, triu, unsqueeze, var, where, sort, argsort, meshgrid,
 )
 from .serialization import CheckpointError, load, save
-from .tensor import Tensor, is_tensor, numel
+from .tensor import Size, Tensor, is_tensor, numel
 from .tracing import trace
 
 from . import amp, backends, nn, onnx, optim, utils  # noqa: E402  (they build on everything above)
 
+import inspect as _inspect  # noqa: E402
+
+# PyTorch's ops take axis= for dim= and keepdims= for keepdim= (torch.cat(xs, axis=1), x.sum(axis=0))
+for _name, _f in list(globals().items()):
+    if _inspect.isfunction(_f) and _f.__module__.startswith("minigrad.ops"):
+        globals()[_name] = ops.common.numpy_names(_f)
+for _name, _f in list(vars(Tensor).items()):
+    if _inspect.isfunction(_f) and not _name.startswith("_"):
+        setattr(Tensor, _name, ops.common.numpy_names(_f))
+del _name, _f, _inspect
+
 autocast = amp.autocast
 globals().update(creation.LEGACY_TYPES)  # FloatTensor, LongTensor, ... (PyTorch's typed tensor classes)
 
+concat = concatenate = cat  # PyTorch's aliases (d2l's ``concat = torch.cat``)
 float = float32  # noqa: A001 (PyTorch's aliases)
 double = float64
 half = float16
@@ -62,9 +75,10 @@ bool = bool_  # noqa: A001
 
 
 class cuda:  # noqa: N801 (mirrors the torch.cuda namespace)
-    """``minigrad.cuda.is_available()``, ``manual_seed``/``manual_seed_all``, as in ``torch.cuda``."""
+    """``minigrad.cuda.is_available()``, ``device_count()``, ``manual_seed``/``manual_seed_all``, as in ``torch.cuda``."""
 
     is_available = staticmethod(cuda_is_available)
+    device_count = staticmethod(cuda_device_count)
 
     @staticmethod
     def manual_seed(seed: builtins.int) -> None:

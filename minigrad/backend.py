@@ -204,6 +204,13 @@ def cuda_is_available() -> bool:
     return True
 
 
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees: 0 without CuPy or without a GPU (``torch.cuda.device_count()``)."""
+    if not cuda_is_available():
+        return 0
+    return int(_cupy.cuda.runtime.getDeviceCount())
+
+
 def array_types() -> tuple:
     """The array classes in use: NumPy's, and CuPy's once CuPy is loaded."""
     return (numpy.ndarray,) if _cupy is None else (numpy.ndarray, _cupy.ndarray)

@@ -11,7 +11,7 @@ from __future__ import annotations
 DOC = "docs/compatibility.md"
 
 _CONV = "convolutions and pooling are outside minigrad's scope (sequence models); use PyTorch for CNNs"
-_BN = "batch statistics are not implemented; use nn.LayerNorm, which the sequence models here use"
+_BN = "2-d batch normalisation is for images, outside minigrad's scope; nn.BatchNorm1d covers (N, C) and (N, C, L)"
 _MATH = "not implemented; compose it from the supported ops or compute it on .numpy()"
 
 # namespace -> {PyTorch name: why it is missing / what to write instead}
@@ -25,10 +25,9 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "sparse": "no sparse tensors; use dense tensors",
         "hub": "no model hub; build the model in code and load a state_dict",
         "einsum": "write the contraction with matmul/bmm, transpose and sum",
-        "cumprod": _MATH, "prod": _MATH, "sort": "use topk(k=n) for sorted values and indices",
-        "argsort": "use topk(k=n, largest=False).indices", "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
+        "cumprod": _MATH, "prod": _MATH, "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
         "sign": _MATH, "floor": _MATH, "round": _MATH, "unique": _MATH, "bernoulli": "use (torch.rand(shape) < p)",
-        "meshgrid": _MATH, "outer": "use a[:, None] * b[None, :]",
+        "outer": "use a[:, None] * b[None, :]",
         "dot": "use (a * b).sum()", "mv": "use matmul", "addmm": "use c + a @ b", "baddbmm": "use c + bmm(a, b)",
         "cdist": _MATH, "isclose": "use (a - b).abs() <= atol + rtol * b.abs()", "inference_mode": "use torch.no_grad()", "set_printoptions": "repr uses 4 decimals; format with .tolist() or numpy",
         "bfloat16": "NumPy has no bfloat16; use float32", "complex64": "no complex tensors", "complex128": "no complex tensors",
@@ -36,7 +35,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
     },
     "minigrad.nn": {
         "Conv1d": _CONV, "Conv2d": _CONV, "ConvTranspose2d": _CONV, "MaxPool1d": _CONV, "MaxPool2d": _CONV,
-        "AvgPool2d": _CONV, "AdaptiveAvgPool2d": _CONV, "BatchNorm1d": _BN, "BatchNorm2d": _BN,
+        "AvgPool2d": _CONV, "AdaptiveAvgPool2d": _CONV, "BatchNorm2d": _BN,
         "Dropout2d": _CONV, "Upsample": _CONV, "BCELoss": "use nn.BCEWithLogitsLoss on logits (stable)",
         "LeakyReLU": "use torch.where(x > 0, x, slope * x)", "ELU": "compose it with torch.where and exp",
         "SiLU": "use x * torch.sigmoid(x)", "Softplus": "use F.softplus(x)",
@@ -47,7 +46,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
     },
     "minigrad.nn.functional": {
         "conv1d": _CONV, "conv2d": _CONV, "max_pool2d": _CONV, "avg_pool2d": _CONV, "interpolate": _CONV,
-        "batch_norm": _BN, "binary_cross_entropy": "use binary_cross_entropy_with_logits on logits (stable)",
+        "binary_cross_entropy": "use binary_cross_entropy_with_logits on logits (stable)",
         "silu": "use x * torch.sigmoid(x)", "leaky_relu": "use torch.where(x > 0, x, slope * x)",
         "elu": "compose it with torch.where and exp",
         "normalize": "use x / x.pow(2).sum(dim, keepdim=True).sqrt().clamp(min=eps)",
@@ -65,8 +64,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "ConcatDataset": "write a Dataset whose __getitem__ picks the part",
     },
     "Tensor": {
-        "cumprod": _MATH, "prod": _MATH, "sort": "use topk(k=n) for sorted values and indices",
-        "argsort": "use topk(k=n, largest=False).indices", "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
+        "cumprod": _MATH, "prod": _MATH, "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
         "sign": _MATH, "floor": _MATH, "ceil": _MATH, "round": _MATH, "scatter": "use scatter_ on a clone (outside autograd)",
         "scatter_add": "use scatter_(..., reduce='add') on a clone", "index_add_": "use scatter_(..., reduce='add')",
         "roll": "use torch.cat of two narrow() slices", "unfold": "use narrow() in a loop, or view() for strided windows",

@@ -95,6 +95,17 @@ def from_numpy(array: numpy.ndarray) -> Tensor:
     return Tensor(array, backend.CPU)
 
 
+def _shape(op: str, args: tuple, size: Any) -> tuple:
+    """The shape of a factory: ``f(2, 3)``, ``f((2, 3))`` or, as in PyTorch, ``f(size=(2, 3))``."""
+    if size is not None:
+        if args:
+            raise TypeError(f"{op}: pass the shape either as arguments or as size=, not both (got {args} and size={size})")
+        if not isinstance(size, (tuple, list)):
+            raise TypeError(f"{op}: size must be a tuple of ints, got {type(size).__name__} {size!r}")
+        args = (size,)
+    return size_args(args, op)
+
+
 def _filled(fill: Any, size: tuple, dtype: DTypeLike, device: DeviceLike, requires_grad: bool, default: Any = None) -> Tensor:
     dev = backend.as_device(device)
     dt = _dtype(dtype, default)
@@ -103,19 +114,19 @@ def _filled(fill: Any, size: tuple, dtype: DTypeLike, device: DeviceLike, requir
     return Tensor(dev.xp.full(size, fill, dtype=dt), dev, requires_grad)
 
 
-def zeros(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def zeros(*args: Any, size: Any = None, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of the given shape."""
-    return _filled(0, size_args(size, "zeros"), dtype, device, requires_grad)
+    return _filled(0, _shape("zeros", args, size), dtype, device, requires_grad)
 
 
-def ones(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def ones(*args: Any, size: Any = None, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of the given shape."""
-    return _filled(1, size_args(size, "ones"), dtype, device, requires_grad)
+    return _filled(1, _shape("ones", args, size), dtype, device, requires_grad)
 
 
-def empty(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def empty(*args: Any, size: Any = None, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """A tensor of the given shape (minigrad fills it with zeros, so it never holds garbage)."""
-    return _filled(0, size_args(size, "empty"), dtype, device, requires_grad)
+    return _filled(0, _shape("empty", args, size), dtype, device, requires_grad)
 
 
 def full(size: Any, fill_value: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
@@ -173,18 +184,18 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike = None, device: DeviceLik
     return Tensor(dev.xp.eye(n, m, dtype=_dtype(dtype)), dev, requires_grad)
 
 
-def rand(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def rand(*args: Any, size: Any = None, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on ``[0, 1)``."""
     dev = backend.as_device(device)
     dt = _dtype(dtype)
-    return Tensor(backend.generator(dev).random(size_args(size, "rand"), dtype=dt), dev, requires_grad)
+    return Tensor(backend.generator(dev).random(_shape("rand", args, size), dtype=dt), dev, requires_grad)
 
 
-def randn(*size: Any, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
+def randn(*args: Any, size: Any = None, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples :math:`\\mathcal N(0, 1)`."""
     dev = backend.as_device(device)
     dt = _dtype(dtype)
-    return Tensor(backend.generator(dev).standard_normal(size_args(size, "randn"), dtype=dt), dev, requires_grad)
+    return Tensor(backend.generator(dev).standard_normal(_shape("randn", args, size), dtype=dt), dev, requires_grad)
 
 
 def _rng(generator: backend.Generator | None, dev: Device) -> Any:

@@ -12,11 +12,37 @@ from typing import Any, Callable, Iterator, Sequence, Union
 
 import numpy
 
-from . import autograd, backend, compat
+from . import autograd, backend, compat, printing
 from .autograd import Function, is_grad_enabled
 from .backend import Device
 
 Scalar = Union[int, float, bool]
+
+
+class Size(tuple):
+    """A shape, as ``torch.Size``: a tuple of ints that prints as ``torch.Size([2, 3])``; slices and sums
+    with tuples stay sizes, and :meth:`numel` is the product."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, index: Any) -> Any:
+        out = tuple.__getitem__(self, index)
+        return Size(out) if isinstance(index, slice) else out
+
+    def __add__(self, other: Any) -> "Size":
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        n = 1
+        for d in self:
+            n *= d
+        return n
 
 
 class Tensor:
@@ -72,9 +98,9 @@ class Tensor:
 
     # ------------------------------------------------------------ attributes
     @property
-    def shape(self) -> tuple:
-        """The size of each dimension (a tuple; PyTorch returns ``torch.Size``, also a tuple)."""
-        return self._data.shape
+    def shape(self) -> "Size":
+        """The size of each dimension: a :class:`Size` (a tuple that prints as ``torch.Size([2, 3])``)."""
+        return Size(self._data.shape)
 
     @property
     def data(self) -> "Tensor":
@@ -174,9 +200,9 @@ class Tensor:
             raise RuntimeError(f"mT: only defined for matrices or batches of matrices, got shape {self.shape}")
         return ops.transpose(self, -2, -1)
 
-    def size(self, dim: int | None = None) -> Union[tuple, int]:
+    def size(self, dim: int | None = None) -> Union["Size", int]:
         """The shape, or the size of dimension ``dim``."""
-        return self.shape if dim is None else self.shape[ops.normalize_dim("size", dim, self.ndim)]
+        return self.shape if dim is None else self._data.shape[ops.normalize_dim("size", dim, self.ndim)]
 
     def dim(self) -> int:
         """The number of dimensions."""
@@ -431,20 +457,9 @@ class Tensor:
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
-        a = backend.to_device(self._data, backend.CPU)
-        body = numpy.array2string(a, separator=", ", prefix="tensor(", precision=4, threshold=1000)
-        extra = []
-        if self.device.type != "cpu":
-            extra.append(f"device='{self.device}'")
-        # as PyTorch: the dtype is shown unless it is the one a plain literal would get
-        implied = backend.get_default_dtype() if a.dtype.kind == "f" else backend.int64 if a.dtype.kind in "iu" else backend.bool_
-        if a.dtype != implied or a.size == 0:
-            extra.append(f"dtype={a.dtype}")
-        if self._ctx is not None:
-            extra.append(f"grad_fn={self._ctx!r}")
-        elif self.requires_grad:
-            extra.append("requires_grad=True")
-        return "tensor(" + body + "".join(", " + e for e in extra) + ")"
+        """As PyTorch prints it (see :mod:`minigrad.printing`)."""
+        grad_fn = printing.grad_fn_name(self._ctx.name) if self._ctx is not None else None
+        return printing.tensor_repr(numpy.asarray(backend.to_device(self._data, backend.CPU)), self.device, grad_fn, self.requires_grad)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -796,6 +811,18 @@ class Tensor:
     def cos(self) -> "Tensor":
         return ops.cos(self)
 
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> "Tensor":
+        return ops.argsort(self, dim, descending, stable)
+
+    def sinh(self) -> "Tensor":
+        return ops.sinh(self)
+
+    def cosh(self) -> "Tensor":
+        return ops.cosh(self)
+
     def abs(self) -> "Tensor":
         return ops.abs(self)
 
@@ -858,12 +885,13 @@ class Tensor:
 
     clip = clamp
 
-    # ``axis`` is PyTorch's NumPy-style alias of ``dim`` (d2l writes ``y_hat.argmax(axis=1)``)
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
-        return ops.sum(self, axis if dim is None else dim, keepdim)
+    # ``axis=``/``keepdims=`` (PyTorch's NumPy-style aliases, d2l's ``y_hat.argmax(axis=1)``) are accepted by
+    # every method with ``dim``/``keepdim``: see ops.common.numpy_names, applied in minigrad/__init__.py
+    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.sum(self, dim, keepdim)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
-        return ops.mean(self, axis if dim is None else dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return ops.mean(self, dim, keepdim)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
@@ -883,11 +911,11 @@ class Tensor:
     def amin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return ops.amin(self, dim, keepdim)
 
-    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> "Tensor":
-        return ops.argmax(self, axis if dim is None else dim, keepdim)
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmax(self, dim, keepdim)
 
-    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> "Tensor":
-        return ops.argmin(self, axis if dim is None else dim, keepdim)
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> "Tensor":
+        return ops.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
         return ops.logsumexp(self, dim, keepdim)

@@ -217,9 +217,9 @@ def test_cross_entropy_bad_targets():
     x = mg.randn(3, 5)
     with pytest.raises(IndexError, match=r"cross_entropy: target class 7 is out of range for 5 classes \(valid: 0..4, or ignore_index=-100\)"):
         nn.CrossEntropyLoss()(x, mg.tensor([0, 7, 1])).item()  # on a GPU reported by the copy to the host
-    with pytest.raises(mg.ShapeError, match=r"target must have shape \(3,\), got \(2,\)"):
+    with pytest.raises(mg.ShapeError, match=r"target must have shape torch\.Size\(\[3\]\), got torch\.Size\(\[2\]\)"):
         nn.CrossEntropyLoss()(x, mg.tensor([0, 1]))
-    with pytest.raises(mg.ShapeError, match="mse_loss: input of shape \\(3, 1\\) and target of shape \\(3,\\) differ"):
+    with pytest.raises(mg.ShapeError, match=r"mse_loss: input of shape torch\.Size\(\[3, 1\]\) and target of shape torch\.Size\(\[3\]\) differ"):
         nn.MSELoss()(mg.ones(3, 1), mg.ones(3))
 
 

@@ -113,7 +113,7 @@ def test_conversions():
     assert np.asarray(mg.ones(2, requires_grad=True)).tolist() == [1, 1]
     with pytest.raises(RuntimeError, match=r"use tensor.detach\(\).numpy\(\)"):
         mg.ones(2, requires_grad=True).numpy()
-    with pytest.raises(RuntimeError, match=r"item: only one-element tensors.*\(1, 2\)"):
+    with pytest.raises(RuntimeError, match=r"item: only one-element tensors.*\[1, 2\]"):
         x.item()
 
 
@@ -199,7 +199,7 @@ def test_inplace_operators_on_plain_tensors():
 
 def test_inplace_errors_name_the_shapes():
     x = mg.zeros(2, 3)
-    with pytest.raises(RuntimeError, match=r"add_: an operand of shape \(4,\) does not broadcast to the tensor's shape \(2, 3\)"):
+    with pytest.raises(RuntimeError, match=r"add_: an operand of shape \(4,\) does not broadcast to the tensor's shape torch\.Size\(\[2, 3\]\)"):
         x += mg.ones(4)
     i = mg.tensor([1, 2])
     with pytest.raises(RuntimeError, match="mul_: .*dtype int64"):
@@ -210,9 +210,9 @@ def test_repr_looks_like_pytorch():
     mg.set_default_device("cpu")  # about host tensors, also when the suite runs on a GPU
     assert repr(mg.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(mg.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
-    assert repr(mg.tensor([1.0], dtype=mg.float64)) == "tensor([1.], dtype=float64)"
+    assert repr(mg.tensor([1.0], dtype=mg.float64)) == "tensor([1.], dtype=torch.float64)"
     assert repr(mg.tensor([1, 2])) == "tensor([1, 2])"
-    assert "grad_fn=<MulBackward>" in repr(mg.tensor([1.0], requires_grad=True) * 2)
+    assert "grad_fn=<MulBackward0>" in repr(mg.tensor([1.0], requires_grad=True) * 2)
 
 
 def test_len_iter_bool():

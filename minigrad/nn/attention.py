@@ -25,12 +25,8 @@ from ..ops.common import ShapeError
 from ..tensor import Tensor
 from . import init
 from .functional import ScaledDotProductAttention, linear
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module, Parameter
-
-
-class NonDynamicallyQuantizableLinear(Linear):
-    """A ``Linear``; the name is PyTorch's for ``MultiheadAttention.out_proj`` (kept so that ``repr`` matches)."""
 
 
 class MultiheadAttention(Module):

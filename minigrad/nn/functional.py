@@ -25,7 +25,7 @@ from ..ops.linalg import matmul_rows
 from ..tensor import Tensor
 
 __all__ = [
-    "linear", "embedding", "layer_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
+    "linear", "embedding", "layer_norm", "batch_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
     "log_softmax", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss",
     "binary_cross_entropy_with_logits", "scaled_dot_product_attention", "pad", "kl_div", "smooth_l1_loss",
     "huber_loss", "softplus",
@@ -228,6 +228,58 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     return LayerNorm(axes, eps, (weight is not None, bias is not None)).apply(input, *params)
 
 
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None, weight: Tensor | None = None,
+               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    r"""Batch normalisation (Ioffe and Szegedy, 2015) of ``(N, C)`` or ``(N, C, L)`` input, per channel :math:`c`:
+
+    .. math:: y = \frac{x - \mu_c}{\sqrt{\sigma_c^2 + \epsilon}}\,\gamma_c + \beta_c
+
+    over the batch (and length) dimensions. With ``training``, :math:`\mu, \sigma^2` are the batch's mean and
+    biased variance, and the running statistics (when given) move in place towards the batch's:
+    :math:`r \leftarrow (1 - m)\,r + m\,s`, with the *unbiased* variance for ``running_var``, as PyTorch.
+    Otherwise the running statistics are used. Composed of ops, so autograd derives the backward.
+    """
+    op = "batch_norm"
+    require_float(op, input)
+    if input.ndim < 2:
+        raise ShapeError(f"{op}: expected input of shape (N, C) or (N, C, L), got {describe(input)}")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"{op}: {name} must have shape ({c},) for input with {c} channels, got {t.shape}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    count = input.numel() // c if c else 0
+    if training:
+        if count == 1:
+            raise ValueError(f"{op}: expected more than 1 value per channel when training, got input size {input.shape}")
+        if count == 0:  # an empty batch: an empty output, and zero gradients for the parameters
+            mean, var = input.new_zeros(shape), input.new_ones(shape)
+        else:
+            mean = input.mean(dims, keepdim=True)
+            var = ((input - mean) ** 2).mean(dims, keepdim=True)
+        if count and running_mean is not None or running_var is not None:
+            with autograd.no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.detach().reshape(c).to(running_mean.dtype) * momentum)
+                if running_var is not None:
+                    unbiased = var.detach().reshape(c) * (count / (count - 1))
+                    running_var.mul_(1 - momentum).add_(unbiased.to(running_var.dtype) * momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{op}: running_mean and running_var are needed when not training")
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    # as PyTorch's kernel: y = x * a + (b - mu * a) with a = gamma / sqrt(var + eps), so that non-finite
+    # parameters give PyTorch's NaN and infinities
+    scale = 1 / (var + eps).sqrt()
+    if weight is not None:
+        scale = scale * weight.reshape(shape)
+    shift = -mean * scale
+    if bias is not None:
+        shift = shift + bias.reshape(shape)
+    return input * scale + shift
+
+
 # ------------------------------------------------------------------ activations
 class Gelu(Function):
     r""":math:`y = x\,\Phi(x)`, :math:`\Phi` the standard normal CDF; :math:`\bar x = \bar y\,(\Phi(x) + x\,\varphi(x))`.
@@ -370,8 +422,10 @@ class NLL(Function):
 
     def _positions(self, x: Any) -> Any:
         r"""Set up, per position as ``(N, 1, K)`` arrays beside the ``(N, C, K)`` view of ``x``: whether it is
-        ignored, its weight :math:`w_i` and the flat index of :math:`x_{i, t_i}` in a C-ordered array of
-        ``x``'s shape (an index in range, 0, where ignored). Returns the flat indices."""
+        ignored, its weight :math:`w_i` and the index of :math:`x_{i, t_i}` in the ``(N, C, K)`` view (a class
+        in range, 0, where ignored). Returns the index: a tuple of three index arrays, so that it reads and
+        writes through any memory layout (a flat index into ``reshape(-1)`` writes into a copy, and is lost,
+        when the array is not C-contiguous: a transposed or permuted input)."""
         xp = array_module(x)
         n, c = (x.shape[0], x.shape[1]) if x.ndim > 1 else (1, x.shape[0])
         k = math.prod(x.shape[2:])
@@ -382,9 +436,9 @@ class NLL(Function):
             self.w = (~self.ignored).astype(x.dtype)
         else:
             self.w = xp.where(self.ignored, 0, self.weight[safe]).astype(x.dtype, copy=False)
-        self.flat = (xp.arange(n).reshape(n, 1, 1) * c + safe) * k + xp.arange(k).reshape(1, 1, k)
+        self.index = (xp.arange(n).reshape(n, 1, 1), safe, xp.arange(k).reshape(1, 1, k))
         self.view_shape, self.x_shape, self.dtype = (n, c, k), x.shape, x.dtype
-        return self.flat
+        return self.index
 
     def _reduce(self, xp: Any, loss: Any) -> Any:
         """The per-position losses (0 where ignored) reduced; ``mean`` keeps its divisor for backward."""
@@ -411,17 +465,17 @@ class NLL(Function):
     @_quiet
     def forward(self, x):
         xp = array_module(x)
-        flat = self._positions(x)
-        picked = x.reshape(-1)[flat] if x.size else xp.zeros(flat.shape, dtype=x.dtype)
+        index = self._positions(x)
+        picked = x.reshape(self.view_shape)[index] if x.size else xp.zeros(self.ignored.shape, dtype=x.dtype)
         return self._reduce(xp, -(picked * self.w))
 
     @_quiet
     def backward(self, gy):
         xp = array_module(gy)
-        gx = xp.zeros(self.x_shape, dtype=self.dtype)
+        gx = xp.zeros(self.view_shape, dtype=self.dtype)
         if gx.size:
-            gx.reshape(-1)[self.flat] = -(self._output_grads(gy) * self.w)
-        return gx
+            gx[self.index] = -(self._output_grads(gy) * self.w)
+        return gx.reshape(self.x_shape)
 
 
 class CrossEntropy(NLL):
@@ -456,16 +510,16 @@ class CrossEntropy(NLL):
     @_quiet
     def forward(self, z):
         xp = array_module(z)
-        flat = self._positions(z)
+        index = self._positions(z)
         n, c, k = self.view_shape
         eps = self.smoothing
         # As log_softmax, the maximum is subtracted even when it is infinite: a +inf logit or an all -inf row
         # gives NaN, as in PyTorch. The shifted logits z - m are read before exp turns them into e in place.
         if z.size:
             e = z.reshape(n, c, k) - xp.amax(z.reshape(n, c, k), axis=1, keepdims=True)
-            shifted_t = e.reshape(-1)[flat]
+            shifted_t = e[index]
         else:
-            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(flat.shape, dtype=z.dtype)
+            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(self.ignored.shape, dtype=z.dtype)
         if eps:
             w_c, total_w = self._smoothing_weights()
             shifted_sum = (e * w_c).sum(axis=1, keepdims=True)  # sum_c w_c (z_c - m)
@@ -491,7 +545,7 @@ class CrossEntropy(NLL):
         else:
             gz = self.e * (target_coef / self.s)
         if gz.size:
-            gz.reshape(-1)[self.flat] -= target_coef
+            gz[self.index] -= target_coef
         return gz.reshape(self.x_shape)
 
 

@@ -1,4 +1,4 @@
-"""``Identity`` and ``Linear``."""
+"""``Identity``, ``Linear``, and ``NonDynamicallyQuantizableLinear`` (at PyTorch's path, ``torch.nn.modules.linear``)."""
 from __future__ import annotations
 
 import math
@@ -52,3 +52,8 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear``; the name is PyTorch's for ``MultiheadAttention.out_proj`` (kept so that ``repr`` and
+    ``torch.serialization.add_safe_globals([torch.nn.modules.linear.NonDynamicallyQuantizableLinear])`` match)."""

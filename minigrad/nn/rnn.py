@@ -195,6 +195,19 @@ class RNNBase(Module):
     def flatten_parameters(self) -> None:
         """Does nothing: PyTorch packs the weights into one buffer for cuDNN; minigrad's layout is already final."""
 
+    @property
+    def _flat_weights_names(self) -> list:
+        """The parameters' names in PyTorch's order: layer by layer, the forward direction before the reverse,
+        ``weight_ih, weight_hh, bias_ih, bias_hh`` in each (d2l's ``xavier_init_weights`` walks them)."""
+        names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])
+        return [n + f"_l{layer}" + ("_reverse" if d else "")
+                for layer in range(self.num_layers) for d in range(self.num_directions) for n in names]
+
+    @property
+    def _flat_weights(self) -> list:
+        """The parameters themselves, in the order of :attr:`_flat_weights_names`."""
+        return [getattr(self, n) for n in self._flat_weights_names]
+
     def _params(self, layer: int, d: int) -> list:
         sfx = f"_l{layer}" + ("_reverse" if d else "")
         names = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias else [])

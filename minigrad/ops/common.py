@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 from typing import Any, Sequence
 
@@ -141,6 +142,29 @@ def normalize_dims(op: str, dim: Any, ndim: int) -> tuple:
     if len(out) != len(dims):
         raise ValueError(f"{op}: dim {dim} names a dimension twice")
     return tuple(d for d in out if d < ndim)
+
+
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def numpy_names(f: Any) -> Any:
+    """``f`` accepting PyTorch's NumPy-style keyword names, ``axis=`` for ``dim=`` and ``keepdims=`` for
+    ``keepdim=`` (``torch.cat(xs, axis=1)``, ``x.sum(axis=0, keepdims=True)``), as PyTorch's own ops do."""
+    params = inspect.signature(f).parameters
+    renames = {alias: name for alias, name in _NUMPY_NAMES.items() if name in params}
+    if not renames:
+        return f
+
+    @functools.wraps(f)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        for alias, name in renames.items():
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{f.__name__}: got both {name}= and its alias {alias}=; pass one")
+                kwargs[name] = kwargs.pop(alias)
+        return f(*args, **kwargs)
+
+    return call
 
 
 def size_args(args: Sequence[Any], op: str | None = None) -> tuple:

@@ -332,6 +332,28 @@ class Cos(Function):
         return -gy * array_module(gy).sin(self.x)
 
 
+class Sinh(Function):
+    r""":math:`y = \sinh x`; :math:`\bar x = \bar y \cosh x`."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).sinh(x)
+
+    def backward(self, gy):
+        return gy * array_module(gy).cosh(self.x)
+
+
+class Cosh(Function):
+    r""":math:`y = \cosh x`; :math:`\bar x = \bar y \sinh x`."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).cosh(x)
+
+    def backward(self, gy):
+        return gy * array_module(gy).sinh(self.x)
+
+
 class Sqrt(Function):
     r""":math:`y = \sqrt x`; :math:`\bar x = \bar y / (2y)`."""
 
@@ -461,6 +483,16 @@ def sin(x: Tensor) -> Tensor:
 def cos(x: Tensor) -> Tensor:
     """:math:`\\cos x` elementwise."""
     return _unary(Cos, "cos", x)
+
+
+def sinh(x: Tensor) -> Tensor:
+    """:math:`\\sinh x = (e^x - e^{-x})/2` elementwise."""
+    return _unary(Sinh, "sinh", x)
+
+
+def cosh(x: Tensor) -> Tensor:
+    """:math:`\\cosh x = (e^x + e^{-x})/2` elementwise."""
+    return _unary(Cosh, "cosh", x)
 
 
 def sqrt(x: Tensor) -> Tensor:

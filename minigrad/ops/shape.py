@@ -205,6 +205,38 @@ def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
         ) from None
 
 
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 0-d or 1-d tensors :math:`t_1, \\ldots, t_n`: output :math:`k` has shape
+    :math:`(|t_1|, \\ldots, |t_n|)` and holds :math:`t_k` along dimension :math:`k` (``indexing="ij"``; with
+    ``"xy"`` the first two dimensions are swapped, as NumPy's default). Broadcast views, so the gradient of
+    :math:`t_k` sums over the other dimensions."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors or not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError("meshgrid: expected one or more tensors")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: expected 0-d or 1-d tensors, got one of shape {tuple(t.shape)}")
+        if t.dtype != tensors[0].dtype or t.device != tensors[0].device:
+            raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype and device, got "
+                               f"{', '.join(describe(u) for u in tensors)}")
+    n = len(tensors)
+    pos = list(range(n))
+    if indexing == "xy" and n >= 2:
+        pos[0], pos[1] = 1, 0
+    shape = [0] * n
+    for t, p in zip(tensors, pos):
+        shape[p] = t.numel()
+    out = []
+    for t, p in zip(tensors, pos):
+        view = [1] * n
+        view[p] = t.numel()
+        out.append(broadcast_to(t.reshape(view), shape))
+    return tuple(out)
+
+
 def expand(x: Tensor, sizes: Sequence[int]) -> Tensor:
     """PyTorch's ``expand``: like :func:`broadcast_to`, where -1 keeps a dimension's size."""
     sizes = tuple(sizes)

@@ -47,6 +47,8 @@ UNARY = {
     "sqrt": lambda m, x: x.sqrt(),
     "sin": lambda m, x: m.sin(x),
     "cos": lambda m, x: x.cos(),
+    "sinh": lambda m, x: m.sinh(x),
+    "cosh": lambda m, x: x.cosh(),
     "tanh": lambda m, x: m.tanh(x),
     "sigmoid": lambda m, x: x.sigmoid(),
     "relu": lambda m, x: m.relu(x),
@@ -403,6 +405,29 @@ def _layer_norm(data, name):
                 sums_products=True)
 
 
+@spec("meshgrid")
+def _meshgrid(data, name):
+    n = data.draw(st.integers(1, 3), label="tensors")
+    xs = [S.tensor(data, shape=data.draw(st.sampled_from([(), (0,), (1,), (3,), (2, 2)]), label="shape")) for _ in range(n)]
+    indexing = data.draw(st.sampled_from(["ij", "xy"]), label="indexing")
+    return Case(lambda m, *ts: m.meshgrid(*ts, indexing=indexing), xs)
+
+
+@spec("batch_norm")
+def _batch_norm(data, name):
+    shape = data.draw(st.sampled_from([(3, 2), (2, 2, 3), (1, 2), (2, 1), (1, 3, 1), (0, 2)]), label="shape")
+    dt = data.draw(st.sampled_from(S.FLOATS))
+    c = shape[1]
+    x, w, b = S.tensor(data, shape, (dt,)), S.tensor(data, (c,), (dt,)), S.tensor(data, (c,), (dt,))
+    if data.draw(st.booleans(), label="training"):  # batch statistics (an error for one value per channel)
+        return Case(lambda m, x, w, b: m.nn.functional.batch_norm(x, None, None, w, b, training=True), [x, w, b],
+                    amplification=2, conditioning=316, sums_products=True)
+    rm = Input(S.array(data, dt, (c,), False, -2, 2))
+    rv = Input(np.abs(S.array(data, dt, (c,), False, -2, 2)) + 0.5)
+    return Case(lambda m, x, w, b, rm, rv: m.nn.functional.batch_norm(x, rm, rv, w, b, training=False), [x, w, b, rm, rv],
+                amplification=2, conditioning=3)
+
+
 @spec("cross_entropy", "cross_entropy_probs", "nll_loss")
 def _class_losses(data, name):
     n, c = data.draw(st.integers(0, 3)), data.draw(st.integers(1, 4))
@@ -562,7 +587,7 @@ def _binary_more(data, name):
     return Case(f, [S.tensor(data, sa), S.tensor(data, sb)])
 
 
-@spec("cumsum", "flip", "narrow", "topk", "index_select", "repeat_interleave")
+@spec("cumsum", "flip", "narrow", "topk", "index_select", "repeat_interleave", "sort", "argsort")
 def _dim_more(data, name):
     # (PyTorch's repeat_interleave of a 0-d tensor checks dim against 1-d: no 0-d there)
     x = S.tensor(data, shape=data.draw(S.shapes(min_dims=1 if name == "repeat_interleave" else 0)))
@@ -580,6 +605,9 @@ def _dim_more(data, name):
         k = data.draw(st.integers(0 if nd else 1, n + 1), label="k")  # (PyTorch's topk(0) of a 0-d tensor is 0-d)
         largest = data.draw(st.booleans(), label="largest")
         return Case(lambda m, t: m.topk(t, k, d, largest=largest), [x])
+    if name in ("sort", "argsort"):
+        descending = data.draw(st.booleans(), label="descending")
+        return Case(lambda m, t: getattr(m, name)(t, dim=d, descending=descending, stable=True), [x])
     if name == "index_select":
         idx = Input(np.array(data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=4), label="idx"), dtype=np.int64))
         return Case(lambda m, t, i: m.index_select(t, d, i), [x, idx])

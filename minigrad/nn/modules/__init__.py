@@ -21,7 +21,7 @@ from ..flatten import Flatten
 from ..linear import Identity, Linear
 from ..loss import *  # noqa: F403
 from ..module import Module, ModuleDict, ModuleList, Sequential
-from ..normalization import LayerNorm
+from ..normalization import BatchNorm1d, LayerNorm
 from ..rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
 from ..transformer import Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer
 
