@@ -14,8 +14,9 @@ once, after every node that consumes its outputs.
 """
 from __future__ import annotations
 
-import contextlib
+import functools
 import gc
+import inspect
 import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -33,10 +34,33 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Sets grad mode to ``mode`` inside a ``with`` block or a decorated function, then restores it."""
+def _in_mode(mode: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with grad mode ``mode``; the mode from before is restored afterwards."""
+    global _grad_enabled
+    prev, _grad_enabled = _grad_enabled, mode
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _grad_enabled = prev
+
+
+class _GradMode:
+    """Sets grad mode to ``mode`` inside a ``with`` block or a decorated function, then restores it.
+
+    As a decorator it works bare (``@no_grad``) or called (``@no_grad()``). A decorated generator
+    function runs each of its steps (``next``, ``send``, ``throw``, ``close``) in the mode and gives the
+    caller back the caller's mode at every ``yield``, as PyTorch does.
+    """
 
     mode = True
+
+    def __new__(cls, func: Any = None) -> Any:
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}: expected no argument, or a function to decorate, got {type(func).__name__}")
+        return self(func)  # bare @no_grad: the decorated function, not a manager
 
     def __enter__(self) -> None:
         global _grad_enabled
@@ -47,19 +71,45 @@ class _GradMode(contextlib.ContextDecorator):
         global _grad_enabled
         _grad_enabled = self.prev
 
-    def _recreate_cm(self) -> "_GradMode":
-        # a decorated function gets a fresh manager per call, so recursive calls restore correctly
-        return type(self)() if type(self) is not set_grad_enabled else set_grad_enabled(self.mode)
+    def __call__(self, func: Any) -> Any:
+        mode = self.mode
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                gen = _in_mode(mode, func, *args, **kwargs)
+                reply = _in_mode(mode, next, gen)  # StopIteration ends this generator too, with its value
+                while True:
+                    try:
+                        sent = yield reply
+                    except GeneratorExit:
+                        _in_mode(mode, gen.close)
+                        raise
+                    except BaseException as exc:  # thrown in by the caller: pass it on inside the mode
+                        try:
+                            reply = _in_mode(mode, gen.throw, exc)
+                        except StopIteration as stop:
+                            return stop.value
+                        continue
+                    try:
+                        reply = _in_mode(mode, gen.send, sent)
+                    except StopIteration as stop:
+                        return stop.value
+            return generator
+
+        @functools.wraps(func)
+        def function(*args: Any, **kwargs: Any) -> Any:
+            return _in_mode(mode, func, *args, **kwargs)
+        return function
 
 
 class no_grad(_GradMode):
-    """Context manager and decorator that stops recording ops (inference, optimizer steps)."""
+    """Context manager and decorator (bare or called) that stops recording ops (inference, optimizer steps)."""
 
     mode = False
 
 
 class enable_grad(_GradMode):
-    """Context manager and decorator that records ops again inside a ``no_grad`` block."""
+    """Context manager and decorator (bare or called) that records ops again inside a ``no_grad`` block."""
 
     mode = True
 
@@ -67,18 +117,29 @@ class enable_grad(_GradMode):
 class set_grad_enabled(_GradMode):
     """Turn graph recording on or off; a context manager and a decorator.
 
-    ``set_grad_enabled(False)`` takes effect immediately (as in PyTorch), and
-    the previous mode is restored when a ``with`` block ends.
+    ``set_grad_enabled(False)`` takes effect immediately (as in PyTorch), and the previous mode is
+    restored when a ``with`` block ends. Used as a decorator (``@set_grad_enabled(False)``), it
+    leaves the mode as it was and sets it only while the decorated function runs.
     """
+
+    def __new__(cls, mode: bool) -> "set_grad_enabled":
+        return super().__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         global _grad_enabled
-        self.mode = bool(mode)
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: expected a bool, got {type(mode).__name__}")
+        self.mode = mode
         self.prev = _grad_enabled
         _grad_enabled = self.mode
 
     def __enter__(self) -> None:
         pass  # already set by __init__; keep the mode from before it
+
+    def __call__(self, func: Any) -> Any:
+        global _grad_enabled
+        _grad_enabled = self.prev  # decorating is not a mode change
+        return super().__call__(func)
 
 
 # ------------------------------------------------------------------ Function
@@ -250,6 +311,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
     node = root._ctx
     order = _topological_order(node)
     grads: dict = {id(node): {root._out_index: gradient}}
+    leaves: dict = {}  # id -> [leaf, summed gradient, whether backward allocated it]
     for node in order:
         gys = grads.pop(id(node), None)
         if gys is None:  # no path from root carries a gradient here
@@ -282,7 +344,13 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
                 continue
             parent = t._ctx
             if parent is None:
-                t._accumulate_grad(gx, owned=node.fresh_grads)
+                # a leaf's gradients are summed over all its uses first: its hooks then run once, on the sum,
+                # and .grad receives one addition (PyTorch's AccumulateGrad)
+                entry = leaves.get(id(t))
+                if entry is None:
+                    leaves[id(t)] = [t, gx, node.fresh_grads]
+                else:
+                    entry[1], entry[2] = entry[1] + gx, True
             else:
                 slot = grads.get(id(parent))
                 if slot is None:
@@ -293,6 +361,8 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
                     slot[t._out_index] = gx if prev is None else prev + gx
         if not retain_graph:
             node.release()
+    for t, g, owned in leaves.values():
+        t._accumulate_grad(g, owned=owned)
 
 
 def retain(node: Function, index: int, t: "Tensor") -> None:

@@ -122,6 +122,19 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: "Tensor | None") -> None:
+        if value is not None:  # as PyTorch: backward adds into this tensor, so it must fit
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("grad: can't assign a tensor as its own gradient")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(f"grad: attempting to assign a gradient of shape {tuple(value.shape)} to a tensor of "
+                                   f"shape {tuple(self.shape)}; the gradient and the tensor must have the same shape")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"grad: attempting to assign a gradient of dtype {value.dtype} to a tensor of dtype "
+                                   f"{self.dtype}; the gradient must have the tensor's dtype")
+            if value.device != self.device:
+                raise RuntimeError(f"grad: attempting to assign a gradient on {value.device} to a tensor on {self.device}")
         self._grad = value
 
     @property
@@ -415,19 +428,26 @@ class Tensor:
             autograd.backward(self, g, retain_graph)
 
     def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
+        """Add gradient array ``g`` (after this tensor's hooks) to ``.grad``, in place when it exists.
+
+        As PyTorch: the ``.grad`` tensor keeps its identity across backward calls (``g = x.grad`` sees
+        later additions, a user-assigned ``x.grad = buf`` receives them).
+        """
         if self._hooks:
             h = autograd.run_hooks(self._hooks, g, self)
             owned, g = owned and h is g, h
         if g.dtype != self.dtype:
             g = g.astype(self.dtype)
-        if self._grad is None:
+        grad = self._grad
+        if grad is None:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
             g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
+            if isinstance(g, numpy.generic):
+                g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
+            self._grad = Tensor(g, self.device)
         else:
-            g = self._grad._data + g
-        if isinstance(g, numpy.generic):
-            g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
-        self._grad = Tensor(g, self.device)
+            grad._data += g.reshape(grad.shape)
+            grad._bump_version()
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
