@@ -156,6 +156,11 @@ class Function:
         saves_inputs: ``False`` for ops whose backward never reads input values
             (add, reshape...): in-place changes of their inputs are then harmless
             and are not reported.
+        saves_input_for_other: each input's value is needed only for the other input's gradient (mul,
+            matmul): as PyTorch, a changed input is an error only when the other one needs a gradient.
+        saves_output: backward reads the output's values (exp, sigmoid, softmax...), as
+            PyTorch's node saves its result: an in-place change of the output (or of a view
+            of it) before backward is an error there.
         is_view: the output may share memory with the first input (reshape,
             transpose, basic indexing), so both share one version counter.
         out_device: where the output lives, when not on the inputs' device.
@@ -164,6 +169,8 @@ class Function:
     """
 
     saves_inputs = True
+    saves_input_for_other = False
+    saves_output = False
     fresh_grads = False
     is_view = False
     out_device: backend.Device | None = None
@@ -173,6 +180,9 @@ class Function:
     _retained: list | None = None
     _hooks: list | None = None
     _released = False
+    _seq = 0  # when the node was recorded (see _clock)
+    _checked: tuple = ()  # (tensor, version) of other tensors backward reads (index tensors)
+    _output_changed: tuple | None = None  # (output index, shape, dtype, version) once an output was changed in place
 
     def forward(self, *xs: Any) -> Any:
         raise NotImplementedError
@@ -217,22 +227,33 @@ class Function:
         if _tracer is not None:
             _tracer._record(self, inputs, outs)
         if requires:
+            global _clock
+            _clock += 1
+            self._seq = _clock
             self.inputs = inputs
             self.needs_input_grad = tuple([t._requires_grad for t in inputs])
             if self.saves_inputs:
                 self._versions = tuple([t._version for t in inputs])
         return outs
 
+    def save_for_check(self, *tensors: "Tensor") -> None:
+        """Record the versions of tensors other than the inputs whose values backward reads (index tensors)."""
+        self._checked = tuple([(t, t._version) for t in tensors])
+
     def _check_versions(self) -> None:
+        if self._output_changed is not None:
+            i, shape, dtype, v = self._output_changed
+            raise _modified_error(self, f"output {i}", shape, dtype, v, 0)
+        for t, v in self._checked:
+            if t._version != v:
+                raise _modified_error(self, "an index tensor", t.shape, t.dtype, t._version, v)
         if not self.saves_inputs:
             return
         for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
             if t._version != v:
-                raise RuntimeError(
-                    f"{self.name}: input {i} (shape {tuple(t.shape)}, {t.dtype}) was modified by an in-place "
-                    f"operation after it was used (version {t._version}, expected {v}); its old value is "
-                    f"needed for backward. Use an out-of-place op (x = x + 1 instead of x += 1) or .clone() it."
-                )
+                if self.saves_input_for_other and not any(n for j, n in enumerate(self.needs_input_grad) if j != i):
+                    continue
+                raise _modified_error(self, f"input {i}", t.shape, t.dtype, t._version, v)
 
     def release(self) -> None:
         """Free the saved arrays; keep the small metadata a second backward of a buffer-free op needs.
@@ -243,22 +264,173 @@ class Function:
         """
         arrays = backend.array_types()
         kept = {k: v for k, v in self.__dict__.items() if not isinstance(v, arrays)}
-        kept["inputs"] = tuple(t if t._ctx is None else _Edge(t._ctx, t._out_index) for t in self.inputs)
+        kept["inputs"] = tuple(_Edge(*edge) if (edge := _edge(t, self._seq))[0] is not None else t for t in self.inputs)
         kept["_released"] = True
         self.__dict__ = kept
+
+
+def _modified_error(node: Function, what: str, shape: tuple, dtype: Any, now: int, expected: int) -> RuntimeError:
+    return RuntimeError(
+        f"backward: one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what} of {node!r} (shape {tuple(shape)}, {dtype}) is at version {now}; expected version "
+        f"{expected} instead. Its old value is needed for backward: use an out-of-place op (x = x * 2 instead "
+        f"of x *= 2), or change a .clone() of it."
+    )
 
 
 class _Edge:
     """What a released node keeps of a non-leaf input: where its gradient goes."""
 
     __slots__ = ("_ctx", "_out_index")
+    _hist = None
+    _base = None
 
     def __init__(self, ctx: Function, index: int) -> None:
         self._ctx, self._out_index = ctx, index
 
 
 _tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)
+_clock = 0  # the sequence number of the last recorded node: orders nodes and in-place changes
 _tracer: Any = None  # the active minigrad.trace, if any
+
+
+# ------------------------------------------------------------------ in-place ops under autograd
+def _edge(t: Any, seq: int) -> tuple:
+    """Where the gradient of ``t`` goes for the node recorded at ``seq``: ``t``'s (node, output index) then.
+
+    A differentiable in-place op gives a tensor a new history (PyTorch's rebase); nodes recorded
+    before it keep the old one, kept in ``t._hist`` as ``(clock at the change, node, index)``.
+    """
+    hist = t._hist
+    if hist is not None:
+        for changed, ctx, index in hist:
+            if seq <= changed:
+                return ctx, index
+    base = t._base
+    if base is not None and base._hist is not None and t._ctx is not None:
+        changed = base._hist[-1][0]
+        made = hist[-1][0] if hist else t._ctx._seq
+        if made < changed < seq:
+            from .compat import UnsupportedError
+            raise UnsupportedError(
+                f"backward: a view (shape {tuple(t.shape)}) of a tensor that a differentiable in-place op changed "
+                f"after the view was made was used after that change; minigrad cannot regenerate the view's history "
+                f"as PyTorch does. Take the view again after the in-place change (v = x[0] after x[...] = ...)."
+            )
+    return t._ctx, t._out_index
+
+
+def _view_positions(view: Any, base: Any) -> Any:
+    """For each element of array ``view`` (a view of array ``base``), its flat C-order position in ``base``."""
+    xp = backend.array_module(base)
+    isz = base.itemsize
+    if any(s % isz for s in view.strides + base.strides) or any(s == 0 and n > 1 for s, n in zip(view.strides, view.shape)):
+        raise RuntimeError(
+            f"unsupported operation: more than one element of the written-to tensor (shape {tuple(view.shape)}) "
+            f"refers to a single memory location; clone() it before the in-place op"
+        )
+
+    def offsets(a: Any, start: int) -> Any:  # memory offset (in elements) of every element of a
+        off = xp.full(a.shape, start, dtype=backend.int64)
+        for d, (n, st) in enumerate(zip(a.shape, a.strides)):
+            off = off + (xp.arange(n, dtype=backend.int64) * (st // isz)).reshape([-1 if k == d else 1 for k in range(a.ndim)])
+        return off
+
+    mem = offsets(view, (backend.data_pointer(view) - backend.data_pointer(base)) // isz)
+    if base.flags.c_contiguous:
+        return mem
+    layout = offsets(base, 0).reshape(-1)  # memory offset of each flat position of base: invert it
+    order = xp.argsort(layout)
+    return order[xp.searchsorted(layout[order], mem)]
+
+
+class PutPositions(Function):
+    """``y = base`` with the elements at flat ``positions`` replaced by ``v`` (PyTorch's CopySlices):
+    :math:`\bar{base} = \bar y` with zeros at the positions, :math:`\bar v = \bar y` at the positions."""
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, positions: Any) -> None:
+        self.positions = positions
+
+    def forward(self, base, v):
+        y = base.copy()
+        y.reshape(-1)[self.positions.reshape(-1)] = v.reshape(-1)
+        return y
+
+    def backward(self, gy):
+        flat = backend.array_module(gy).ascontiguousarray(gy).reshape(-1)
+        gv = flat[self.positions]
+        gb = flat.copy()
+        gb[self.positions.reshape(-1)] = 0
+        return gb.reshape(gy.shape), gv
+
+
+class TakePositions(Function):
+    """``y`` = the elements of ``base`` at flat ``positions`` (the history of a view after an in-place
+    change of its base); :math:`\bar{base}` is :math:`\bar y` scattered to the positions."""
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, positions: Any) -> None:
+        self.positions = positions
+
+    def forward(self, base):
+        self.shape = base.shape
+        return base.reshape(-1)[self.positions]
+
+    def backward(self, gy):
+        g = backend.array_module(gy).zeros(self.shape, dtype=gy.dtype)
+        g.reshape(-1)[self.positions.reshape(-1)] = gy.reshape(-1)
+        return g
+
+
+def _set_history(t: Any, src: Any, changed: int) -> None:
+    """Give ``t`` the history of ``src`` from now on; nodes recorded up to ``changed`` keep the old one."""
+    t._hist = (t._hist or []) + [(changed, t._ctx, t._out_index)]
+    t._ctx, t._out_index, t._requires_grad = src._ctx, src._out_index, src._requires_grad
+
+
+def _snapshot(t: Any) -> Any:
+    """A copy of ``t``'s values with ``t``'s present history: the input of the op an in-place change records."""
+    s = _tensor_cls._from_op(t._data.copy(), t.device, t._ctx, t._out_index)
+    s._requires_grad = t._requires_grad
+    return s
+
+
+def record_inplace(t: Any, compute: Any) -> Any:
+    """Change ``t`` in place to ``compute(old)`` (an out-of-place, differentiable function of a copy of
+    ``t``'s old values), recorded for backward as PyTorch does.
+
+    ``t`` takes the new history; when it is a view of a tensor ``base``, ``base`` also does (the new
+    values put into its old ones at the view's positions) and ``t`` becomes those positions of it.
+    Nodes recorded before keep the old histories (see :func:`_edge`). A node that saved ``t``'s old
+    values (or ``base``'s) then fails at backward, by the version counter.
+    """
+    global _clock
+    base = t._base
+    through_base = base is not None and (t._ctx is not None or not base._requires_grad)
+    if through_base:
+        positions = _view_positions(t._data, base._data)
+        base_old = _snapshot(base)
+    new = compute(_snapshot(t))
+    if new.dtype != t.dtype:
+        new = new.to(t.dtype)
+    if tuple(new.shape) != tuple(t.shape):
+        new = new.expand(t.shape)
+    if through_base:
+        base_new = PutPositions(positions).apply(base_old, new)
+    t.device.xp.copyto(t._data, new._data)
+    t._bump_version()
+    changed = _clock
+    if through_base:
+        _set_history(base, base_new, changed)
+        _set_history(t, TakePositions(positions).apply(base), changed)
+    else:
+        _set_history(t, new, changed)
+    return t
 
 
 # ------------------------------------------------------------------ backward
@@ -274,7 +446,7 @@ def _topological_order(root: Function) -> list[Function]:
     while stack:
         node, it = stack[-1]
         for t in it:
-            parent = t._ctx
+            parent = t._ctx if t._hist is None and (t._base is None or t._base._hist is None) else _edge(t, node._seq)[0]
             if parent is not None and id(parent) not in visited:
                 visited.add(id(parent))
                 stack.append((parent, iter(parent.inputs)))
@@ -342,7 +514,10 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
         for t, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
             if not need or gx is None:
                 continue
-            parent = t._ctx
+            if t._hist is None and (t._base is None or t._base._hist is None):
+                parent, index = t._ctx, t._out_index
+            else:
+                parent, index = _edge(t, node._seq)
             if parent is None:
                 # a leaf's gradients are summed over all its uses first: its hooks then run once, on the sum,
                 # and .grad receives one addition (PyTorch's AccumulateGrad)
@@ -354,11 +529,11 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
             else:
                 slot = grads.get(id(parent))
                 if slot is None:
-                    grads[id(parent)] = {t._out_index: gx}
+                    grads[id(parent)] = {index: gx}
                 else:
-                    prev = slot.get(t._out_index)
+                    prev = slot.get(index)
                     # out of place: backward functions may return views of their inputs
-                    slot[t._out_index] = gx if prev is None else prev + gx
+                    slot[index] = gx if prev is None else prev + gx
         if not retain_graph:
             node.release()
     for t, g, owned in leaves.values():
