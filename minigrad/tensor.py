@@ -820,13 +820,14 @@ class Tensor:
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """``self[index] = value`` with PyTorch's indexing rules (see :func:`minigrad.ops.split_index`);
+        """``self[index] = value`` with PyTorch's indexing rules (see :func:`minigrad.ops.indexing.split_index`);
         recorded for backward as PyTorch's ``index_put_`` when ``self`` or ``value`` requires grad."""
         if self._inplace_recorded("__setitem__", value):
             autograd.record_inplace(self, lambda old: ops.index_put(old, index, value))
             return
-        basic, advanced = ops.split_index("__setitem__", index, self)
-        ops.put_array("__setitem__", self._data, basic, advanced, ops.operand_array("__setitem__", value, self), index)
+        basic, advanced = ops.indexing.split_index("__setitem__", index, self)
+        ops.indexing.check_put_dtype("__setitem__", self, index, advanced, value)
+        ops.indexing.put_array("__setitem__", self._data, basic, advanced, ops.operand_array("__setitem__", value, self), index)
         self._bump_version()
 
     # ------------------------------------------------------------ op methods

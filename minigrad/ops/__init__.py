@@ -14,7 +14,7 @@ from .elementwise import (
 )
 from .indexing import (
     TopK, check_index_range, gather, getitem, index_arrays, index_put, index_select, masked_select, nonzero, one_hot,
-    put_array, repeat, repeat_interleave, split_index, topk,
+    repeat, repeat_interleave, topk,
 )
 from .linalg import bmm, matmul, mm
 from .reduction import (

@@ -242,6 +242,17 @@ def put_array(op: str, a: Any, basic: Any, advanced: Any, v: Any, index: Any) ->
     )
 
 
+def check_put_dtype(op: str, x: Tensor, index: Any, advanced: Any, value: Any) -> None:
+    """As PyTorch: a tensor put at advanced indices must have ``x``'s dtype (a Python number is cast);
+    only ``x[mask] = 0-d tensor`` (PyTorch's ``masked_fill_``) casts a tensor."""
+    if advanced is None or not isinstance(value, Tensor) or value.dtype == x.dtype:
+        return
+    if value.ndim == 0 and isinstance(index, Tensor) and index.dtype == backend.bool_:
+        return
+    raise RuntimeError(f"{op}: Index put requires the source and destination dtypes match, got {x.dtype} for the "
+                       f"destination and {value.dtype} for the source; convert the value with .to({x.dtype})")
+
+
 def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
     """``x`` with ``x[index] = value`` done out of place (PyTorch's ``index_put``), differentiable:
     :math:`\bar x` is :math:`\bar y` with zeros at the indexed places, :math:`\bar v` is :math:`\bar y` there
@@ -253,6 +264,7 @@ def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
         positions = xp.asarray(_select(positions, basic, advanced))
     except IndexError:
         raise index_error("index_put", x, index) from None
+    check_put_dtype("index_put", x, index, advanced, value)
     v = as_operand("index_put", value, x)
     if v.device != x.device:
         raise RuntimeError(f"index_put: the value is on {v.device} but the tensor is on {x.device}")
