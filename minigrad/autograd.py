@@ -264,7 +264,7 @@ class Function:
         """
         arrays = backend.array_types()
         kept = {k: v for k, v in self.__dict__.items() if not isinstance(v, arrays)}
-        kept["inputs"] = tuple(_Edge(*edge) if (edge := _edge(t, self._seq))[0] is not None else t for t in self.inputs)
+        kept["inputs"] = tuple(_Edge(*edge) if (edge := _edge(t, self))[0] is not None else t for t in self.inputs)
         kept["_released"] = True
         self.__dict__ = kept
 
@@ -295,12 +295,15 @@ _tracer: Any = None  # the active minigrad.trace, if any
 
 
 # ------------------------------------------------------------------ in-place ops under autograd
-def _edge(t: Any, seq: int) -> tuple:
-    """Where the gradient of ``t`` goes for the node recorded at ``seq``: ``t``'s (node, output index) then.
+def _edge(t: Any, node: Function) -> tuple:
+    """Where the gradient of input ``t`` of ``node`` goes: ``t``'s (node, output index) when ``node`` was recorded.
 
     A differentiable in-place op gives a tensor a new history (PyTorch's rebase); nodes recorded
-    before it keep the old one, kept in ``t._hist`` as ``(clock at the change, node, index)``.
+    before it keep the old one, kept in ``t._hist`` as ``(clock at the change, node, index)``. A view
+    whose base was changed that way after the view was made, and used after the change, gets (once
+    per using node) the history PyTorch regenerates for it: its positions in the base as it was then.
     """
+    seq = node._seq
     hist = t._hist
     if hist is not None:
         for changed, ctx, index in hist:
@@ -308,15 +311,14 @@ def _edge(t: Any, seq: int) -> tuple:
                 return ctx, index
     base = t._base
     if base is not None and base._hist is not None and t._ctx is not None:
-        changed = base._hist[-1][0]
         made = hist[-1][0] if hist else t._ctx._seq
-        if made < changed < seq:
-            from .compat import UnsupportedError
-            raise UnsupportedError(
-                f"backward: a view (shape {tuple(t.shape)}) of a tensor that a differentiable in-place op changed "
-                f"after the view was made was used after that change; minigrad cannot regenerate the view's history "
-                f"as PyTorch does. Take the view again after the in-place change (v = x[0] after x[...] = ...)."
-            )
+        if any(made < changed < seq for changed, _, _ in base._hist):
+            regenerated = node.__dict__.setdefault("_regenerated", {})
+            if id(t) not in regenerated:
+                take = TakePositions(_view_positions(t._data, base._data))
+                take.shape, take.inputs, take.needs_input_grad, take._seq = base.shape, (base,), (True,), seq
+                regenerated[id(t)] = (take, 0)
+            return regenerated[id(t)]
     return t._ctx, t._out_index
 
 
@@ -446,7 +448,7 @@ def _topological_order(root: Function) -> list[Function]:
     while stack:
         node, it = stack[-1]
         for t in it:
-            parent = t._ctx if t._hist is None and (t._base is None or t._base._hist is None) else _edge(t, node._seq)[0]
+            parent = t._ctx if t._hist is None and (t._base is None or t._base._hist is None) else _edge(t, node)[0]
             if parent is not None and id(parent) not in visited:
                 visited.add(id(parent))
                 stack.append((parent, iter(parent.inputs)))
@@ -517,7 +519,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
             if t._hist is None and (t._base is None or t._base._hist is None):
                 parent, index = t._ctx, t._out_index
             else:
-                parent, index = _edge(t, node._seq)
+                parent, index = _edge(t, node)
             if parent is None:
                 # a leaf's gradients are summed over all its uses first: its hooks then run once, on the sum,
                 # and .grad receives one addition (PyTorch's AccumulateGrad)

@@ -395,7 +395,7 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that does not require grad")
-        if self._ctx is not None:
+        if self._ctx is not None and not self.retains_grad:  # a second call changes nothing, as PyTorch
             autograd.retain(self._ctx, self._out_index, self)
 
     @property

@@ -109,7 +109,7 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
             basic.append(p)
             if p is None or isinstance(p, slice):
                 advanced.append(slice(None))
-            any_basic = any_basic or p is None or p != slice(None)
+            any_basic = any_basic or not isinstance(p, slice) or not (p.start is None and p.stop is None and p.step is None)
         else:  # an integer or bool array: the dimensions it indexes stay for the second step
             k = p.ndim if p.dtype == bool else 1
             basic.extend([slice(None)] * k)
