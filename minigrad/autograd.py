@@ -227,9 +227,10 @@ class Function:
         if _tracer is not None:
             _tracer._record(self, inputs, outs)
         if requires:
-            global _clock
-            _clock += 1
-            self._seq = _clock
+            if _rebased:  # order nodes only once histories can change (until then every _seq is 0)
+                global _clock
+                _clock += 1
+                self._seq = _clock
             self.inputs = inputs
             self.needs_input_grad = tuple([t._requires_grad for t in inputs])
             if self.saves_inputs:
@@ -264,7 +265,10 @@ class Function:
         """
         arrays = backend.array_types()
         kept = {k: v for k, v in self.__dict__.items() if not isinstance(v, arrays)}
-        kept["inputs"] = tuple(_Edge(*edge) if (edge := _edge(t, self))[0] is not None else t for t in self.inputs)
+        if _rebased:  # the edges as they were when this node was recorded
+            kept["inputs"] = tuple(_Edge(*edge) if (edge := _edge(t, self))[0] is not None else t for t in self.inputs)
+        else:
+            kept["inputs"] = tuple(t if t._ctx is None else _Edge(t._ctx, t._out_index) for t in self.inputs)
         kept["_released"] = True
         self.__dict__ = kept
 
@@ -291,6 +295,7 @@ class _Edge:
 
 _tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)
 _clock = 0  # the sequence number of the last recorded node: orders nodes and in-place changes
+_rebased = False  # whether a recorded in-place op has changed a tensor's history yet (until then edges are plain)
 _tracer: Any = None  # the active minigrad.trace, if any
 
 
@@ -411,7 +416,8 @@ def record_inplace(t: Any, compute: Any) -> Any:
     Nodes recorded before keep the old histories (see :func:`_edge`). A node that saved ``t``'s old
     values (or ``base``'s) then fails at backward, by the version counter.
     """
-    global _clock
+    global _rebased
+    _rebased = True
     base = t._base
     through_base = base is not None and (t._ctx is not None or not base._requires_grad)
     if through_base:
@@ -445,10 +451,11 @@ def _topological_order(root: Function) -> list[Function]:
     order: list[Function] = []
     visited = {id(root)}
     stack: list = [(root, iter(root.inputs))]
+    plain = not _rebased
     while stack:
         node, it = stack[-1]
         for t in it:
-            parent = t._ctx if t._hist is None and (t._base is None or t._base._hist is None) else _edge(t, node)[0]
+            parent = t._ctx if plain or (t._hist is None and (t._base is None or t._base._hist is None)) else _edge(t, node)[0]
             if parent is not None and id(parent) not in visited:
                 visited.add(id(parent))
                 stack.append((parent, iter(parent.inputs)))
@@ -486,6 +493,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
     order = _topological_order(node)
     grads: dict = {id(node): {root._out_index: gradient}}
     leaves: dict = {}  # id -> [leaf, summed gradient, whether backward allocated it]
+    plain = not _rebased
     for node in order:
         gys = grads.pop(id(node), None)
         if gys is None:  # no path from root carries a gradient here
@@ -516,7 +524,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
         for t, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
             if not need or gx is None:
                 continue
-            if t._hist is None and (t._base is None or t._base._hist is None):
+            if plain or (t._hist is None and (t._base is None or t._base._hist is None)):
                 parent, index = t._ctx, t._out_index
             else:
                 parent, index = _edge(t, node)

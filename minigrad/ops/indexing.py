@@ -82,6 +82,11 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
     Returns ``(basic, advanced)``: NumPy index tuples, either of them None when that step is not
     needed (``advanced`` None: the result is a view of ``x``).
     """
+    for p in index if type(index) is tuple else (index,):  # the common case first: only ints, slices, None, ...
+        if type(p) is not int and type(p) is not slice and p is not None and p is not Ellipsis:
+            break
+    else:
+        return (index if type(index) is tuple else (index,)), None
     parts = []
     for p in _as_tuple(index):
         if isinstance(p, (list, tuple)):
