@@ -812,7 +812,7 @@ class Tensor:
         if recorded:
             def graph(old: "Tensor") -> "Tensor":
                 flat = old if old.ndim else old.reshape(1)
-                return ops.index_put(flat, (slice(None),) * d + (index.reshape(-1),), value).reshape(old.shape)
+                return ops.indexing.index_put(flat, (slice(None),) * d + (index.reshape(-1),), value).reshape(old.shape)
             return autograd.record_inplace(self, graph)
         target = self._data if self.ndim else self._data.reshape(1)
         target[(slice(None),) * d + (idx,)] = ops.operand_array("index_fill_", value, self)
@@ -823,7 +823,7 @@ class Tensor:
         """``self[index] = value`` with PyTorch's indexing rules (see :func:`minigrad.ops.indexing.split_index`);
         recorded for backward as PyTorch's ``index_put_`` when ``self`` or ``value`` requires grad."""
         if self._inplace_recorded("__setitem__", value):
-            autograd.record_inplace(self, lambda old: ops.index_put(old, index, value))
+            autograd.record_inplace(self, lambda old: ops.indexing.index_put(old, index, value))
             return
         basic, advanced = ops.indexing.split_index("__setitem__", index, self)
         ops.indexing.check_put_dtype("__setitem__", self, index, advanced, value)

@@ -13,8 +13,8 @@ from .elementwise import (
     sigmoid, sin, sqrt, sub, tanh, where,
 )
 from .indexing import (
-    TopK, check_index_range, gather, getitem, index_arrays, index_put, index_select, masked_select, nonzero, one_hot,
-    repeat, repeat_interleave, topk,
+    TopK, check_index_range, gather, getitem, index_arrays, index_select, masked_select, nonzero, one_hot, repeat,
+    repeat_interleave, topk,
 )
 from .linalg import bmm, matmul, mm
 from .reduction import (
