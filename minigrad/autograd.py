@@ -352,7 +352,7 @@ def _view_positions(view: Any, base: Any) -> Any:
 
 
 class PutPositions(Function):
-    """``y = base`` with the elements at flat ``positions`` replaced by ``v`` (PyTorch's CopySlices):
+    r"""``y = base`` with the elements at flat ``positions`` replaced by ``v`` (PyTorch's CopySlices):
     :math:`\bar{base} = \bar y` with zeros at the positions, :math:`\bar v = \bar y` at the positions."""
 
     saves_inputs = False
@@ -375,7 +375,7 @@ class PutPositions(Function):
 
 
 class TakePositions(Function):
-    """``y`` = the elements of ``base`` at flat ``positions`` (the history of a view after an in-place
+    r"""``y`` = the elements of ``base`` at flat ``positions`` (the history of a view after an in-place
     change of its base); :math:`\bar{base}` is :math:`\bar y` scattered to the positions."""
 
     saves_inputs = False

@@ -99,13 +99,12 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
                else 1 for p in parts)
     if sum(p is Ellipsis for p in parts) > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis ('...'), got {index!r}")
-    basic, advanced, d, any_basic = [], [], 0, False
+    basic, advanced, any_basic = [], [], False
     for p in parts:
         if p is Ellipsis:
             n = max(x.ndim - used, 0)
             basic.extend([slice(None)] * n)
             advanced.extend([slice(None)] * n)
-            d += n
         elif isinstance(p, bool):
             basic.append(None)
             advanced.append(x.device.xp.zeros(int(p), dtype=backend.int64))
@@ -127,7 +126,7 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
 
 
 class GetItem(Function):
-    """``y = x[index]``; :math:`\bar x` is zero except at the indexed places, where the gradients add up.
+    r"""``y = x[index]``; :math:`\bar x` is zero except at the indexed places, where the gradients add up.
 
     ``index`` is the pair of :func:`split_index`: ``y = x[basic][advanced]``. The index tensors are
     saved for backward (their versions are checked there, as PyTorch does).
@@ -259,7 +258,7 @@ def check_put_dtype(op: str, x: Tensor, index: Any, advanced: Any, value: Any) -
 
 
 def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
-    """``x`` with ``x[index] = value`` done out of place (PyTorch's ``index_put``), differentiable:
+    r"""``x`` with ``x[index] = value`` done out of place (PyTorch's ``index_put``), differentiable:
     :math:`\bar x` is :math:`\bar y` with zeros at the indexed places, :math:`\bar v` is :math:`\bar y` there
     (summed over the places ``value`` was broadcast to). ``x[i] = v`` under autograd records this."""
     basic, advanced = split_index("index_put", index, x)
