@@ -235,6 +235,17 @@ def test_changing_an_index_tensor_fails_at_backward():
     j[0, 0] = 0
     with pytest.raises(RuntimeError, match="an index tensor of <GatherBackward>"):
         y2.backward()
+    emb = mg.nn.Embedding(5, 2)
+    k = mg.tensor([1, 2])
+    y3 = emb(k).sum()
+    k.fill_(0)
+    with pytest.raises(RuntimeError, match="an index tensor of <EmbeddingBackward>"):
+        y3.backward()
+    k2 = mg.tensor([0, 1])
+    y4 = w.index_select(0, k2).sum()
+    k2.fill_(0)
+    with pytest.raises(RuntimeError, match="an index tensor of <GetItemBackward>"):
+        y4.backward()
 
 
 def test_d2l_sequence_mask_on_a_tensor_computed_from_parameters():

@@ -155,7 +155,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     ops.check_index_range(input._data, n, f"embedding: index {{}} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
-    return Embedding(padding_idx).apply(weight, input.detach())
+    y = Embedding(padding_idx).apply(weight, input.detach())
+    if y._ctx is not None:
+        y._ctx.save_for_check(input)  # backward reads the indices: changing them in place is an error there
+    return y
 
 
 # ------------------------------------------------------------------ layer norm
