@@ -304,27 +304,33 @@ def _edge(t: Any, node: Function) -> tuple:
     """Where the gradient of input ``t`` of ``node`` goes: ``t``'s (node, output index) when ``node`` was recorded.
 
     A differentiable in-place op gives a tensor a new history (PyTorch's rebase); nodes recorded
-    before it keep the old one, kept in ``t._hist`` as ``(clock at the change, node, index)``. A view
-    whose base was changed that way after the view was made, and used after the change, gets (once
-    per using node) the history PyTorch regenerates for it: its positions in the base as it was then.
+    before it keep the old one, kept in ``t._hist`` as ``(clock at the change, node, index)``.
     """
-    seq = node._seq
+    base = t._base
+    if base is not None and base._hist is not None and t._ctx is not None:
+        made = t._hist[-1][0] if t._hist else t._ctx._seq
+        if base._hist[-1][0] > made:
+            _regenerate(t, made)
     hist = t._hist
     if hist is not None:
+        seq = node._seq
         for changed, ctx, index in hist:
             if seq <= changed:
                 return ctx, index
-    base = t._base
-    if base is not None and base._hist is not None and t._ctx is not None:
-        made = hist[-1][0] if hist else t._ctx._seq
-        if any(made < changed < seq for changed, _, _ in base._hist):
-            regenerated = node.__dict__.setdefault("_regenerated", {})
-            if id(t) not in regenerated:
-                take = TakePositions(_view_positions(t._data, base._data))
-                take.shape, take.inputs, take.needs_input_grad, take._seq = base.shape, (base,), (True,), seq
-                regenerated[id(t)] = (take, 0)
-            return regenerated[id(t)]
     return t._ctx, t._out_index
+
+
+def _regenerate(t: Any, made: float) -> None:
+    """Give view ``t`` the history PyTorch regenerates for a view whose base a recorded in-place op changed
+    after the view was made: from each such change on, ``t`` is its positions in the base as it was then."""
+    base = t._base
+    positions = _view_positions(t._data, base._data)
+    for changed, _, _ in list(base._hist):
+        if changed > made:
+            take = TakePositions(positions)
+            # recorded just after the change: its input, the base, resolves to the base's history from then on
+            take.shape, take.inputs, take.needs_input_grad, take._seq = base.shape, (base,), (True,), changed + 0.5
+            _set_history(t, take, 0, True, changed)
 
 
 def _view_positions(view: Any, base: Any) -> Any:
@@ -394,10 +400,14 @@ class TakePositions(Function):
         return g
 
 
-def _set_history(t: Any, src: Any, changed: int) -> None:
-    """Give ``t`` the history of ``src`` from now on; nodes recorded up to ``changed`` keep the old one."""
-    t._hist = (t._hist or []) + [(changed, t._ctx, t._out_index)]
-    t._ctx, t._out_index, t._requires_grad = src._ctx, src._out_index, src._requires_grad
+def _set_history(t: Any, ctx: Function | None, index: int, requires_grad: bool, changed: float) -> None:
+    """Give ``t`` the history (``ctx``, ``index``) from now on; nodes recorded up to ``changed`` keep the old one."""
+    old = t._ctx
+    t._hist = (t._hist or []) + [(changed, old, t._out_index)]
+    t._ctx, t._out_index, t._requires_grad = ctx, index, requires_grad
+    if old is not None and old._retained and any(r() is t for _, r in old._retained):
+        old._retained = [(i, r) for i, r in old._retained if r() is not t]  # .grad follows the new value, as PyTorch
+        retain(t._ctx, t._out_index, t)
 
 
 def _snapshot(t: Any) -> Any:
@@ -434,10 +444,11 @@ def record_inplace(t: Any, compute: Any) -> Any:
     t._bump_version()
     changed = _clock
     if through_base:
-        _set_history(base, base_new, changed)
-        _set_history(t, TakePositions(positions).apply(base), changed)
+        _set_history(base, base_new._ctx, base_new._out_index, base_new._requires_grad, changed)
+        view = TakePositions(positions).apply(base)
+        _set_history(t, view._ctx, 0, True, changed)
     else:
-        _set_history(t, new, changed)
+        _set_history(t, new._ctx, new._out_index, new._requires_grad, changed)
     return t
 
 

@@ -300,6 +300,7 @@ INPLACE_CASES = {
     "masked_fill_ after relu": lambda lib: _masked_relu(lib),
     "add_ with a tensor that requires grad": lambda lib: _add_grad(lib),
     "saved input changed by recorded op": lambda lib: _saved_input(lib),
+    "retain_grad before a recorded change": lambda lib: _retained_then_changed(lib),
 }
 
 
@@ -356,6 +357,15 @@ def _add_grad(lib):
     y.div_(h)
     (y * y).sum().backward()
     return x.grad, h.grad, y
+
+
+def _retained_then_changed(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()  # follows y to its new value
+    y.mul_(3)
+    (y * y).sum().backward()
+    return x.grad, y.grad
 
 
 def _saved_input(lib):

@@ -254,6 +254,7 @@ def _inplace_program(rng):
     target = "output" if rng.random() < 0.6 else "input"
     w0 = rng.uniform(0.2, 1.5, size=(2, 3))
     g0 = rng.standard_normal(3)
+    retain = rng.random() < 0.3  # retain_grad on the output before the change: .grad follows the tensor
 
     def program(lib):
         w = lib.tensor(w0, requires_grad=True)
@@ -265,6 +266,8 @@ def _inplace_program(rng):
         else:
             y = FORWARD[op](z)
             t = z if target == "input" else y
+        if retain:
+            y.retain_grad()
         if change == "none":
             pass
         elif change == "no_grad mul_":
@@ -283,9 +286,9 @@ def _inplace_program(rng):
         else:
             t.reshape(-1)[0] = 0
         (y * lib.tensor(g0[: y.shape[-1]] if y.ndim else g0[0])).sum().backward()
-        return w.grad, y
+        return w.grad, y, y.grad if retain else None
 
-    return program, f"{op}, change {change} of the {target}"
+    return program, f"{op}, change {change} of the {target}{', retain_grad' if retain else ''}"
 
 
 def _check_inplace(seed, n):
