@@ -685,7 +685,8 @@ class Tensor:
         return self.div_(o)
 
     def add_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
-        """In place :math:`x \\leftarrow x + \\alpha\\,y` (not on tensors that require grad, outside ``no_grad``)."""
+        """In place :math:`x \\leftarrow x + \\alpha\\,y` (refused on a leaf that requires grad outside ``no_grad``;
+        recorded for backward on a non-leaf, as every in-place op, see ``_inplace_recorded``)."""
         return self._inplace("add_", self.device.xp.add, other if alpha == 1 else self._times_alpha("add_", other, alpha),
                              graph=lambda old: ops.add(old, other, alpha=alpha))
 
