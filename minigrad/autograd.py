@@ -201,6 +201,10 @@ class Function:
         """Run forward on the inputs' arrays and record the node when a gradient is needed."""
         dev = inputs[0].device
         arrays, requires = [], False
+        if _rebased:
+            for t in inputs:
+                if t._ctx is None and t._hist is None and t._base is not None and t._base._hist is not None:
+                    refresh_view(t)
         for t in inputs:
             if t.device is not dev and t.device != dev:
                 raise RuntimeError(
@@ -331,6 +335,15 @@ def _regenerate(t: Any, made: float) -> None:
             # recorded just after the change: its input, the base, resolves to the base's history from then on
             take.shape, take.inputs, take.needs_input_grad, take._seq = base.shape, (base,), (True,), changed + 0.5
             _set_history(t, take, 0, True, changed)
+
+
+def refresh_view(t: Any) -> None:
+    """A view made while its base required no grad, of a base that a recorded in-place op has since given
+    a history (``out[0] = h`` into a buffer of zeros): from that change on the view is part of the graph,
+    as in PyTorch. A ``detach()``ed alias (its base had a history already) stays out of it."""
+    first = next((changed for changed, ctx, _ in t._base._hist if ctx is None), None)
+    if first is not None:
+        _regenerate(t, first - 1)
 
 
 def _view_positions(view: Any, base: Any) -> Any:

@@ -50,7 +50,7 @@ class Tensor:
         self._out_index = 0
         self._base: Tensor | None = None  # the tensor whose memory this one views (as PyTorch's ._base)
         self._v = 0  # in-place change count; views count on their base
-        self._hist: list | None = None  # histories before differentiable in-place changes (autograd.record_inplace)
+        self._hist: Any = None  # histories before recorded in-place changes (autograd.record_inplace); () if detached
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -142,6 +142,8 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
+        if autograd._rebased and self._ctx is None and self._hist is None and self._base is not None and self._base._hist is not None:
+            autograd.refresh_view(self)  # a view of a buffer that an in-place op put into the graph
         return self._requires_grad
 
     @requires_grad.setter
@@ -267,7 +269,8 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut off from the graph."""
         t = Tensor(self._data, self.device)
-        t._base = self._base if self._base is not None else self
+        t._base = self._base if self._base is not None else self  # one version counter, but never its base's graph:
+        t._hist = ()  # unlike a view, it does not join the graph when its base does (autograd.refresh_view)
         return t
 
     def detach_(self) -> "Tensor":
@@ -620,7 +623,7 @@ class Tensor:
         """
         if not is_grad_enabled():
             return False
-        if self._requires_grad:
+        if self.requires_grad:  # (the property: a view of a buffer put into the graph joins it)
             base = self._base
             if self._ctx is None:
                 raise RuntimeError(

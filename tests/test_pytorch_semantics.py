@@ -301,6 +301,7 @@ INPLACE_CASES = {
     "add_ with a tensor that requires grad": lambda lib: _add_grad(lib),
     "saved input changed by recorded op": lambda lib: _saved_input(lib),
     "retain_grad before a recorded change": lambda lib: _retained_then_changed(lib),
+    "views of a buffer that joins the graph": lambda lib: _buffer_view(lib),
 }
 
 
@@ -366,6 +367,17 @@ def _retained_then_changed(lib):
     y.mul_(3)
     (y * y).sum().backward()
     return x.grad, y.grad
+
+
+def _buffer_view(lib):
+    h = lib.tensor([1.0, 2.0], requires_grad=True)
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    out = lib.zeros(3, 2)
+    row, other = out[0], out[2]  # views made while out requires no grad
+    out[0] = h * 2  # out joins the graph, and so do its views
+    d = out.detach()  # a detached alias stays out of the graph
+    (row * w).sum().backward()
+    return h.grad, w.grad, lib.tensor([row.requires_grad, other.requires_grad, d.requires_grad])
 
 
 def _saved_input(lib):
