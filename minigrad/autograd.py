@@ -183,6 +183,7 @@ class Function:
     _seq = 0  # when the node was recorded (see _clock)
     _checked: tuple = ()  # (tensor, version) of other tensors backward reads (index tensors)
     _output_changed: tuple | None = None  # (output index, shape, dtype, version) once an output was changed in place
+    _extra_checks = False  # whether either of the two above is set (one test on the common path)
 
     def forward(self, *xs: Any) -> Any:
         raise NotImplementedError
@@ -201,7 +202,8 @@ class Function:
         """Run forward on the inputs' arrays and record the node when a gradient is needed."""
         dev = inputs[0].device
         arrays, requires = [], False
-        if _rebased:
+        rebased = _rebased
+        if rebased:
             for t in inputs:
                 if t._ctx is None and t._hist is None and t._base is not None and t._base._hist is not None:
                     refresh_view(t)
@@ -231,7 +233,7 @@ class Function:
         if _tracer is not None:
             _tracer._record(self, inputs, outs)
         if requires:
-            if _rebased:  # order nodes only once histories can change (until then every _seq is 0)
+            if rebased:  # order nodes only once histories can change (until then every _seq is 0)
                 global _clock
                 _clock += 1
                 self._seq = _clock
@@ -244,14 +246,16 @@ class Function:
     def save_for_check(self, *tensors: "Tensor") -> None:
         """Record the versions of tensors other than the inputs whose values backward reads (index tensors)."""
         self._checked = tuple([(t, t._version) for t in tensors])
+        self._extra_checks = True
 
     def _check_versions(self) -> None:
-        if self._output_changed is not None:
-            i, shape, dtype, v = self._output_changed
-            raise _modified_error(self, f"output {i}", shape, dtype, v, 0)
-        for t, v in self._checked:
-            if t._version != v:
-                raise _modified_error(self, "an index tensor", t.shape, t.dtype, t._version, v)
+        if self._extra_checks:
+            if self._output_changed is not None:
+                i, shape, dtype, v = self._output_changed
+                raise _modified_error(self, f"output {i}", shape, dtype, v, 0)
+            for t, v in self._checked:
+                if t._version != v:
+                    raise _modified_error(self, "an index tensor", t.shape, t.dtype, t._version, v)
         if not self.saves_inputs:
             return
         for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
@@ -516,7 +520,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
     node = root._ctx
     order = _topological_order(node)
     grads: dict = {id(node): {root._out_index: gradient}}
-    leaves: dict = {}  # id -> [leaf, summed gradient, whether backward allocated it]
+    leaves: dict | None = None  # id -> [hooked leaf, summed gradient, whether backward allocated it]
     plain = not _rebased
     for node in order:
         gys = grads.pop(id(node), None)
@@ -553,8 +557,13 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
             else:
                 parent, index = _edge(t, node)
             if parent is None:
-                # a leaf's gradients are summed over all its uses first: its hooks then run once, on the sum,
-                # and .grad receives one addition (PyTorch's AccumulateGrad)
+                if not t._hooks:
+                    t._accumulate_grad(gx, owned=node.fresh_grads)
+                    continue
+                # a hooked leaf's gradients are summed over all its uses first: its hooks then run once, on
+                # the sum, before .grad receives it (PyTorch's AccumulateGrad)
+                if leaves is None:
+                    leaves = {}
                 entry = leaves.get(id(t))
                 if entry is None:
                     leaves[id(t)] = [t, gx, node.fresh_grads]
@@ -570,8 +579,9 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
                     slot[index] = gx if prev is None else prev + gx
         if not retain_graph:
             node.release()
-    for t, g, owned in leaves.values():
-        t._accumulate_grad(g, owned=owned)
+    if leaves:
+        for t, g, owned in leaves.values():
+            t._accumulate_grad(g, owned=owned)
 
 
 def retain(node: Function, index: int, t: "Tensor") -> None:

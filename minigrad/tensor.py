@@ -142,7 +142,7 @@ class Tensor:
 
     @property
     def requires_grad(self) -> bool:
-        if autograd._rebased and self._ctx is None and self._hist is None and self._base is not None and self._base._hist is not None:
+        if self._base is not None and self._ctx is None and self._hist is None and self._base._hist is not None:
             autograd.refresh_view(self)  # a view of a buffer that an in-place op put into the graph
         return self._requires_grad
 
@@ -170,6 +170,7 @@ class Tensor:
         ctx = b._ctx
         if ctx is not None and ctx.saves_output:  # the node that made b kept b's values for backward
             ctx._output_changed = (b._out_index, b.shape, b.dtype, b._v)
+            ctx._extra_checks = True
 
     @property
     def is_leaf(self) -> bool:
