@@ -378,7 +378,7 @@ class Tensor:
         return self
 
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> autograd.RemovableHandle:
-        """Call ``hook(grad)`` each time the gradient of this tensor is computed in backward.
+        """Call ``hook(grad)`` once per backward, on the gradient of this tensor summed over all its uses.
 
         The hook may return a tensor to use instead of ``grad`` (for a leaf: before it is added to
         ``.grad``; for a non-leaf: before it flows on to the inputs). Returns a handle whose

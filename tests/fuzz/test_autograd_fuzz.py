@@ -2,7 +2,7 @@
 
 Four generators, each drawing whole programs from a NumPy generator seeded by ``--fuzz-seed``:
 
-- mixed advanced indexing, getting and setting (ints, slices, None, ``...``, lists, lists of lists,
+- mixed advanced indexing, getting, setting and ``y[i] += v`` (ints, slices, None, ``...``, lists, lists of lists,
   integer and bool tensors, Python bools, 0-d tensors), values and gradients;
 - hooks on leaves and non-leaves of random graphs with fan-out (nonlinear hooks show whether a hook
   runs once on the summed gradient), with ``retain_grad``;
@@ -133,13 +133,13 @@ def _indexing_program(rng):
     parts = _index_spec(rng, shape)
     as_list = rng.random() < 0.15
     x0 = rng.standard_normal(shape)
-    setting = rng.random() < 0.5
+    mode = ["get", "set", "augment"][int(rng.integers(0, 3))]  # augment: y[idx] += v (a get, an add_, a set)
     cut = rng.random()  # how many leading dimensions of the indexed shape the value leaves to broadcasting
 
     def program(lib):
         x = lib.tensor(x0, requires_grad=True)
         idx = _build(lib, parts, as_list)
-        if not setting:
+        if mode == "get":
             y = x[idx]
             g = np.random.default_rng(0).standard_normal(tuple(y.shape))
             (y * lib.tensor(g)).sum().backward()
@@ -152,12 +152,15 @@ def _indexing_program(rng):
         vshape = target[int(cut * (len(target) + 1)):]
         v = lib.tensor(np.random.default_rng(1).standard_normal(vshape), requires_grad=True)
         y = x * 2
-        y[idx] = v * 3
+        if mode == "set":
+            y[idx] = v * 3
+        else:
+            y[idx] += v * 3
         w = np.random.default_rng(2).standard_normal(shape)
         (y * lib.tensor(w)).sum().backward()
         return y, x.grad, v.grad
 
-    return program, f"shape {shape}, index {parts}, {'set' if setting else 'get'}{' as a list' if as_list else ''}"
+    return program, f"shape {shape}, index {parts}, {mode}{' as a list' if as_list else ''}"
 
 
 def _check_indexing(seed, n):
