@@ -333,6 +333,9 @@ def _regenerate(t: Any, made: float) -> None:
     after the view was made: from each such change on, ``t`` is its positions in the base as it was then."""
     base = t._base
     positions = _view_positions(t._data, base._data)
+    if positions is None:  # a copy, not a view: the base's changes do not reach it, its history stays
+        t._hist = (t._hist or []) + [(base._hist[-1][0], t._ctx, t._out_index)]
+        return
     for changed, _, _ in list(base._hist):
         if changed > made:
             take = TakePositions(positions)
@@ -351,7 +354,8 @@ def refresh_view(t: Any) -> None:
 
 
 def _view_positions(view: Any, base: Any) -> Any:
-    """For each element of array ``view`` (a view of array ``base``), its flat C-order position in ``base``."""
+    """For each element of array ``view`` (a view of array ``base``), its flat C-order position in ``base``;
+    None when ``view`` is not inside ``base``'s memory (a reshape that had to copy)."""
     xp = backend.array_module(base)
     isz = base.itemsize
     if any(s % isz for s in view.strides + base.strides) or any(s == 0 and n > 1 for s, n in zip(view.strides, view.shape)):
@@ -366,12 +370,16 @@ def _view_positions(view: Any, base: Any) -> Any:
             off = off + (xp.arange(n, dtype=backend.int64) * (st // isz)).reshape([-1 if k == d else 1 for k in range(a.ndim)])
         return off
 
-    mem = offsets(view, (backend.data_pointer(view) - backend.data_pointer(base)) // isz)
+    start = backend.data_pointer(view) - backend.data_pointer(base)
+    if start % isz:
+        return None
+    mem = offsets(view, start // isz)
     if base.flags.c_contiguous:
-        return mem
+        return mem if not mem.size or (int(mem.min()) >= 0 and int(mem.max()) < base.size) else None
     layout = offsets(base, 0).reshape(-1)  # memory offset of each flat position of base: invert it
     order = xp.argsort(layout)
-    return order[xp.searchsorted(layout[order], mem)]
+    found = xp.minimum(xp.searchsorted(layout[order], mem), base.size - 1)
+    return order[found] if bool((layout[order][found] == mem).all()) else None
 
 
 class PutPositions(Function):
@@ -449,6 +457,8 @@ def record_inplace(t: Any, compute: Any) -> Any:
     through_base = base is not None and (t._ctx is not None or not base._requires_grad)
     if through_base:
         positions = _view_positions(t._data, base._data)
+        through_base = positions is not None  # else a copy (reshape of a non-contiguous array): base is not changed
+    if through_base:
         base_old = _snapshot(base)
     new = compute(_snapshot(t))
     if new.dtype != t.dtype:

@@ -10,7 +10,7 @@ import minigrad as mg
 
 
 def _np(t):
-    return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t, dtype=float)
+    return np.asarray(t.detach().cpu().numpy() if hasattr(t, "detach") else t, dtype=float)
 
 
 def _both(fn):
@@ -302,6 +302,7 @@ INPLACE_CASES = {
     "saved input changed by recorded op": lambda lib: _saved_input(lib),
     "retain_grad before a recorded change": lambda lib: _retained_then_changed(lib),
     "views of a buffer that joins the graph": lambda lib: _buffer_view(lib),
+    "a reshape of an advanced-indexing result": lambda lib: _reshaped_gather(lib),
 }
 
 
@@ -378,6 +379,14 @@ def _buffer_view(lib):
     d = out.detach()  # a detached alias stays out of the graph
     (row * w).sum().backward()
     return h.grad, w.grad, lib.tensor([row.requires_grad, other.requires_grad, d.requires_grad])
+
+
+def _reshaped_gather(lib):
+    w = lib.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    y = (w * 1)[:, lib.tensor([0, 2, 1])]  # C-ordered as in PyTorch, so its reshape is a view that writes into y
+    y.reshape(-1)[0] = 0.0
+    (y * lib.tensor([1.0, 10.0, 100.0])).sum().backward()
+    return w.grad, y
 
 
 def _saved_input(lib):

@@ -151,7 +151,8 @@ class GetItem(Function):
         if self.basic is not None:
             x = x[self.basic]
             self.mid_shape = x.shape
-        return x[self.advanced]
+        # C-ordered, as PyTorch's result: a reshape of it is then a view in both libraries
+        return array_module(x).ascontiguousarray(x[self.advanced])
 
     def backward(self, gy):
         xp = array_module(gy)

@@ -264,7 +264,7 @@ def _inplace_program(rng):
         z = w * 1
         if op == "index" or op == "gather":
             i = lib.tensor([[0, 2, 1], [1, 1, 0]])
-            y = z[i[0]] if op == "index" else z.gather(1, i)
+            y = z[:, i[0]] if op == "index" else z.gather(1, i)
             t = i if target == "input" else y
         else:
             y = FORWARD[op](z)
