@@ -536,7 +536,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
         gys = grads.pop(id(node), None)
         if gys is None:  # no path from root carries a gradient here
             continue
-        if not node._released:
+        if (node.saves_inputs or node._extra_checks) and not node._released:
             node._check_versions()
         if node._hooks:  # before retain_grad, which sees the hooked gradient (as PyTorch)
             for idx, hook in node._hooks:
@@ -563,11 +563,12 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
             if not need or gx is None:
                 continue
             if plain or (t._hist is None and (t._base is None or t._base._hist is None)):
-                parent, index = t._ctx, t._out_index
+                parent = t._ctx
+                index = t._out_index
             else:
                 parent, index = _edge(t, node)
             if parent is None:
-                if not t._hooks:
+                if t._hooks is None:
                     t._accumulate_grad(gx, owned=node.fresh_grads)
                     continue
                 # a hooked leaf's gradients are summed over all its uses first: its hooks then run once, on
