@@ -213,6 +213,24 @@ def test_changing_a_saved_output_as_pytorch(op):
     assert _outcome(fn, mg) == _outcome(fn, torch) == ("error", "RuntimeError")
 
 
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_changing_an_input_of_layer_norm_fails_at_backward_as_pytorch(which):
+    """The backward reads the weight's array: changing it (as an early optimizer step would) must not
+    give a silently wrong gradient."""
+    def fn(lib):
+        x = lib.tensor([[0.1, 0.5, 0.9], [1.0, -1.0, 0.3]], requires_grad=True)
+        w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = lib.tensor([0.0, 0.5, 1.0], requires_grad=True)
+        ins = [x * 1, w * 1, b * 1]
+        y = lib.nn.functional.layer_norm(ins[0], (3,), ins[1], ins[2])
+        with lib.no_grad():
+            ins[which].mul_(2)
+        (y * lib.tensor([1.0, 2.0, 3.0])).sum().backward()
+        return (x.grad,)
+    torch = pytest.importorskip("torch")
+    assert _outcome(fn, mg) == _outcome(fn, torch) == ("error", "RuntimeError")
+
+
 def test_the_issue_repro_exp_gives_an_error_not_twice_the_gradient():
     w = mg.tensor([0.0, 1.0], requires_grad=True)
     z = w.exp()

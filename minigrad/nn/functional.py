@@ -171,7 +171,7 @@ class LayerNorm(Function):
     :math:`\bar\gamma = \sum \bar y \odot \hat x`, :math:`\bar\beta = \sum \bar y` (sums over the other dimensions).
     """
 
-    saves_inputs = False
+    saves_inputs = True  # backward reads the weight's array, and as PyTorch any changed input is an error there
 
     def __init__(self, axes: tuple, eps: float, affine: tuple) -> None:
         self.axes, self.eps, self.affine = axes, eps, affine
