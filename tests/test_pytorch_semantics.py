@@ -213,6 +213,19 @@ def test_changing_a_saved_output_as_pytorch(op):
     assert _outcome(fn, mg) == _outcome(fn, torch) == ("error", "RuntimeError")
 
 
+@pytest.mark.parametrize("op", ["where", "masked_fill"])
+def test_changing_the_condition_of_where_fails_at_backward_as_pytorch(op):
+    def fn(lib):
+        a = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        m = lib.tensor([True, False, True])
+        y = lib.where(m, a * 1, a * 2) if op == "where" else (a * 1).masked_fill(m, 0.0)
+        m.fill_(False)  # backward reads the mask: it would send the gradient to the wrong elements
+        y.sum().backward()
+        return (a.grad,)
+    torch = pytest.importorskip("torch")
+    assert _outcome(fn, mg) == _outcome(fn, torch) == ("error", "RuntimeError")
+
+
 @pytest.mark.parametrize("which", [0, 1, 2])
 def test_changing_an_input_of_layer_norm_fails_at_backward_as_pytorch(which):
     """The backward reads the weight's array: changing it (as an early optimizer step would) must not

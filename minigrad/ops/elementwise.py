@@ -517,6 +517,12 @@ class Where(Function):
 
     saves_inputs = False
 
+    def apply(self, c: Tensor, a: Tensor, b: Tensor) -> Tensor:  # type: ignore[override]
+        y = super().apply(c, a, b)
+        if y._ctx is self:
+            self.save_for_check(c)  # backward reads the condition: as PyTorch, changing it in place is an error there
+        return y
+
     def forward(self, c, a, b):
         self.c, self.shapes = c, (a.shape, b.shape)
         return array_module(a).where(c, a, b)
