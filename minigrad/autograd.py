@@ -14,8 +14,9 @@ once, after every node that consumes its outputs.
 """
 from __future__ import annotations
 
-import contextlib
+import functools
 import gc
+import inspect
 import weakref
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -33,10 +34,33 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Sets grad mode to ``mode`` inside a ``with`` block or a decorated function, then restores it."""
+def _in_mode(mode: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with grad mode ``mode``; the mode from before is restored afterwards."""
+    global _grad_enabled
+    prev, _grad_enabled = _grad_enabled, mode
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _grad_enabled = prev
+
+
+class _GradMode:
+    """Sets grad mode to ``mode`` inside a ``with`` block or a decorated function, then restores it.
+
+    As a decorator it works bare (``@no_grad``) or called (``@no_grad()``). A decorated generator
+    function runs each of its steps (``next``, ``send``, ``throw``, ``close``) in the mode and gives the
+    caller back the caller's mode at every ``yield``, as PyTorch does.
+    """
 
     mode = True
+
+    def __new__(cls, func: Any = None) -> Any:
+        self = super().__new__(cls)
+        if func is None:
+            return self
+        if not callable(func):
+            raise TypeError(f"{cls.__name__}: expected no argument, or a function to decorate, got {type(func).__name__}")
+        return self(func)  # bare @no_grad: the decorated function, not a manager
 
     def __enter__(self) -> None:
         global _grad_enabled
@@ -47,19 +71,45 @@ class _GradMode(contextlib.ContextDecorator):
         global _grad_enabled
         _grad_enabled = self.prev
 
-    def _recreate_cm(self) -> "_GradMode":
-        # a decorated function gets a fresh manager per call, so recursive calls restore correctly
-        return type(self)() if type(self) is not set_grad_enabled else set_grad_enabled(self.mode)
+    def __call__(self, func: Any) -> Any:
+        mode = self.mode
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                gen = _in_mode(mode, func, *args, **kwargs)
+                reply = _in_mode(mode, next, gen)  # StopIteration ends this generator too, with its value
+                while True:
+                    try:
+                        sent = yield reply
+                    except GeneratorExit:
+                        _in_mode(mode, gen.close)
+                        raise
+                    except BaseException as exc:  # thrown in by the caller: pass it on inside the mode
+                        try:
+                            reply = _in_mode(mode, gen.throw, exc)
+                        except StopIteration as stop:
+                            return stop.value
+                        continue
+                    try:
+                        reply = _in_mode(mode, gen.send, sent)
+                    except StopIteration as stop:
+                        return stop.value
+            return generator
+
+        @functools.wraps(func)
+        def function(*args: Any, **kwargs: Any) -> Any:
+            return _in_mode(mode, func, *args, **kwargs)
+        return function
 
 
 class no_grad(_GradMode):
-    """Context manager and decorator that stops recording ops (inference, optimizer steps)."""
+    """Context manager and decorator (bare or called) that stops recording ops (inference, optimizer steps)."""
 
     mode = False
 
 
 class enable_grad(_GradMode):
-    """Context manager and decorator that records ops again inside a ``no_grad`` block."""
+    """Context manager and decorator (bare or called) that records ops again inside a ``no_grad`` block."""
 
     mode = True
 
@@ -67,18 +117,29 @@ class enable_grad(_GradMode):
 class set_grad_enabled(_GradMode):
     """Turn graph recording on or off; a context manager and a decorator.
 
-    ``set_grad_enabled(False)`` takes effect immediately (as in PyTorch), and
-    the previous mode is restored when a ``with`` block ends.
+    ``set_grad_enabled(False)`` takes effect immediately (as in PyTorch), and the previous mode is
+    restored when a ``with`` block ends. Used as a decorator (``@set_grad_enabled(False)``), it
+    leaves the mode as it was and sets it only while the decorated function runs.
     """
+
+    def __new__(cls, mode: bool) -> "set_grad_enabled":
+        return super().__new__(cls)
 
     def __init__(self, mode: bool) -> None:
         global _grad_enabled
-        self.mode = bool(mode)
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled: expected a bool, got {type(mode).__name__}")
+        self.mode = mode
         self.prev = _grad_enabled
         _grad_enabled = self.mode
 
     def __enter__(self) -> None:
         pass  # already set by __init__; keep the mode from before it
+
+    def __call__(self, func: Any) -> Any:
+        global _grad_enabled
+        _grad_enabled = self.prev  # decorating is not a mode change
+        return super().__call__(func)
 
 
 # ------------------------------------------------------------------ Function
@@ -95,6 +156,11 @@ class Function:
         saves_inputs: ``False`` for ops whose backward never reads input values
             (add, reshape...): in-place changes of their inputs are then harmless
             and are not reported.
+        saves_input_for_other: each input's value is needed only for the other input's gradient (mul,
+            matmul): as PyTorch, a changed input is an error only when the other one needs a gradient.
+        saves_output: backward reads the output's values (exp, sigmoid, softmax...), as
+            PyTorch's node saves its result: an in-place change of the output (or of a view
+            of it) before backward is an error there.
         is_view: the output may share memory with the first input (reshape,
             transpose, basic indexing), so both share one version counter.
         out_device: where the output lives, when not on the inputs' device.
@@ -103,6 +169,8 @@ class Function:
     """
 
     saves_inputs = True
+    saves_input_for_other = False
+    saves_output = False
     fresh_grads = False
     is_view = False
     out_device: backend.Device | None = None
@@ -112,6 +180,10 @@ class Function:
     _retained: list | None = None
     _hooks: list | None = None
     _released = False
+    _seq = 0  # when the node was recorded (see _clock)
+    _checked: tuple = ()  # (tensor, version) of other tensors backward reads (index tensors)
+    _output_changed: tuple | None = None  # (output index, shape, dtype, version) once an output was changed in place
+    _extra_checks = False  # whether either of the two above is set (one test on the common path)
 
     def forward(self, *xs: Any) -> Any:
         raise NotImplementedError
@@ -130,6 +202,11 @@ class Function:
         """Run forward on the inputs' arrays and record the node when a gradient is needed."""
         dev = inputs[0].device
         arrays, requires = [], False
+        rebased = _rebased
+        if rebased:
+            for t in inputs:
+                if t._ctx is None and t._hist is None and t._base is not None and t._base._hist is not None:
+                    refresh_view(t)
         for t in inputs:
             if t.device is not dev and t.device != dev:
                 raise RuntimeError(
@@ -156,22 +233,36 @@ class Function:
         if _tracer is not None:
             _tracer._record(self, inputs, outs)
         if requires:
+            if rebased:  # order nodes only once histories can change (until then every _seq is 0)
+                global _clock
+                _clock += 1
+                self._seq = _clock
             self.inputs = inputs
             self.needs_input_grad = tuple([t._requires_grad for t in inputs])
             if self.saves_inputs:
                 self._versions = tuple([t._version for t in inputs])
         return outs
 
+    def save_for_check(self, *tensors: "Tensor") -> None:
+        """Record the versions of tensors other than the inputs whose values backward reads (index tensors)."""
+        self._checked = tuple([(t, t._version) for t in tensors])
+        self._extra_checks = True
+
     def _check_versions(self) -> None:
+        if self._extra_checks:
+            if self._output_changed is not None:
+                i, shape, dtype, v = self._output_changed
+                raise _modified_error(self, f"output {i}", shape, dtype, v, 0)
+            for t, v in self._checked:
+                if t._version != v:
+                    raise _modified_error(self, "an index tensor", t.shape, t.dtype, t._version, v)
         if not self.saves_inputs:
             return
         for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
             if t._version != v:
-                raise RuntimeError(
-                    f"{self.name}: input {i} (shape {tuple(t.shape)}, {t.dtype}) was modified by an in-place "
-                    f"operation after it was used (version {t._version}, expected {v}); its old value is "
-                    f"needed for backward. Use an out-of-place op (x = x + 1 instead of x += 1) or .clone() it."
-                )
+                if self.saves_input_for_other and not any(n for j, n in enumerate(self.needs_input_grad) if j != i):
+                    continue
+                raise _modified_error(self, f"input {i}", t.shape, t.dtype, t._version, v)
 
     def release(self) -> None:
         """Free the saved arrays; keep the small metadata a second backward of a buffer-free op needs.
@@ -182,22 +273,210 @@ class Function:
         """
         arrays = backend.array_types()
         kept = {k: v for k, v in self.__dict__.items() if not isinstance(v, arrays)}
-        kept["inputs"] = tuple(t if t._ctx is None else _Edge(t._ctx, t._out_index) for t in self.inputs)
+        if _rebased:  # the edges as they were when this node was recorded
+            kept["inputs"] = tuple(_Edge(*edge) if (edge := _edge(t, self))[0] is not None else t for t in self.inputs)
+        else:
+            kept["inputs"] = tuple(t if t._ctx is None else _Edge(t._ctx, t._out_index) for t in self.inputs)
         kept["_released"] = True
         self.__dict__ = kept
+
+
+def _modified_error(node: Function, what: str, shape: tuple, dtype: Any, now: int, expected: int) -> RuntimeError:
+    return RuntimeError(
+        f"backward: one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: {what} of {node!r} (shape {tuple(shape)}, {dtype}) is at version {now}; expected version "
+        f"{expected} instead. Its old value is needed for backward: use an out-of-place op (x = x * 2 instead "
+        f"of x *= 2), or change a .clone() of it."
+    )
 
 
 class _Edge:
     """What a released node keeps of a non-leaf input: where its gradient goes."""
 
     __slots__ = ("_ctx", "_out_index")
+    _hist = None
+    _base = None
 
     def __init__(self, ctx: Function, index: int) -> None:
         self._ctx, self._out_index = ctx, index
 
 
 _tensor_cls: Any = None  # set by minigrad.tensor once Tensor exists (breaks the import cycle)
+_clock = 0  # the sequence number of the last recorded node: orders nodes and in-place changes
+_rebased = False  # whether a recorded in-place op has changed a tensor's history yet (until then edges are plain)
 _tracer: Any = None  # the active minigrad.trace, if any
+
+
+# ------------------------------------------------------------------ in-place ops under autograd
+def _edge(t: Any, node: Function) -> tuple:
+    """Where the gradient of input ``t`` of ``node`` goes: ``t``'s (node, output index) when ``node`` was recorded.
+
+    A differentiable in-place op gives a tensor a new history (PyTorch's rebase); nodes recorded
+    before it keep the old one, kept in ``t._hist`` as ``(clock at the change, node, index)``.
+    """
+    base = t._base
+    if base is not None and base._hist is not None and t._ctx is not None:
+        made = t._hist[-1][0] if t._hist else t._ctx._seq
+        if base._hist[-1][0] > made:
+            _regenerate(t, made)
+    hist = t._hist
+    if hist is not None:
+        seq = node._seq
+        for changed, ctx, index in hist:
+            if seq <= changed:
+                return ctx, index
+    return t._ctx, t._out_index
+
+
+def _regenerate(t: Any, made: float) -> None:
+    """Give view ``t`` the history PyTorch regenerates for a view whose base a recorded in-place op changed
+    after the view was made: from each such change on, ``t`` is its positions in the base as it was then."""
+    base = t._base
+    positions = _view_positions(t._data, base._data)
+    if positions is None:  # a copy, not a view: the base's changes do not reach it, its history stays
+        t._hist = (t._hist or []) + [(base._hist[-1][0], t._ctx, t._out_index)]
+        return
+    for changed, _, _ in list(base._hist):
+        if changed > made:
+            take = TakePositions(positions)
+            # recorded just after the change: its input, the base, resolves to the base's history from then on
+            take.shape, take.inputs, take.needs_input_grad, take._seq = base.shape, (base,), (True,), changed + 0.5
+            _set_history(t, take, 0, True, changed)
+
+
+def refresh_view(t: Any) -> None:
+    """A view made while its base required no grad, of a base that a recorded in-place op has since given
+    a history (``out[0] = h`` into a buffer of zeros): from that change on the view is part of the graph,
+    as in PyTorch. A ``detach()``ed alias (its base had a history already) stays out of it."""
+    first = next((changed for changed, ctx, _ in t._base._hist if ctx is None), None)
+    if first is not None:
+        _regenerate(t, first - 1)
+
+
+def _view_positions(view: Any, base: Any) -> Any:
+    """For each element of array ``view`` (a view of array ``base``), its flat C-order position in ``base``;
+    None when ``view`` is not inside ``base``'s memory (a reshape that had to copy)."""
+    xp = backend.array_module(base)
+    isz = base.itemsize
+    if any(s % isz for s in view.strides + base.strides) or any(s == 0 and n > 1 for s, n in zip(view.strides, view.shape)):
+        raise RuntimeError(
+            f"unsupported operation: more than one element of the written-to tensor (shape {tuple(view.shape)}) "
+            f"refers to a single memory location; clone() it before the in-place op"
+        )
+
+    def offsets(a: Any, start: int) -> Any:  # memory offset (in elements) of every element of a
+        off = xp.full(a.shape, start, dtype=backend.int64)
+        for d, (n, st) in enumerate(zip(a.shape, a.strides)):
+            off = off + (xp.arange(n, dtype=backend.int64) * (st // isz)).reshape([-1 if k == d else 1 for k in range(a.ndim)])
+        return off
+
+    start = backend.data_pointer(view) - backend.data_pointer(base)
+    if start % isz:
+        return None
+    mem = offsets(view, start // isz)
+    if base.flags.c_contiguous:
+        return mem if not mem.size or (int(mem.min()) >= 0 and int(mem.max()) < base.size) else None
+    layout = offsets(base, 0).reshape(-1)  # memory offset of each flat position of base: invert it
+    order = xp.argsort(layout)
+    found = xp.minimum(xp.searchsorted(layout[order], mem), base.size - 1)
+    return order[found] if bool((layout[order][found] == mem).all()) else None
+
+
+class PutPositions(Function):
+    r"""``y = base`` with the elements at flat ``positions`` replaced by ``v`` (PyTorch's CopySlices):
+    :math:`\bar{base} = \bar y` with zeros at the positions, :math:`\bar v = \bar y` at the positions."""
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, positions: Any) -> None:
+        self.positions = positions
+
+    def forward(self, base, v):
+        y = base.copy()
+        y.reshape(-1)[self.positions.reshape(-1)] = v.reshape(-1)
+        return y
+
+    def backward(self, gy):
+        flat = backend.array_module(gy).ascontiguousarray(gy).reshape(-1)
+        gv = flat[self.positions]
+        gb = flat.copy()
+        gb[self.positions.reshape(-1)] = 0
+        return gb.reshape(gy.shape), gv
+
+
+class TakePositions(Function):
+    r"""``y`` = the elements of ``base`` at flat ``positions`` (the history of a view after an in-place
+    change of its base); :math:`\bar{base}` is :math:`\bar y` scattered to the positions."""
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, positions: Any) -> None:
+        self.positions = positions
+
+    def forward(self, base):
+        self.shape = base.shape
+        return base.reshape(-1)[self.positions]
+
+    def backward(self, gy):
+        g = backend.array_module(gy).zeros(self.shape, dtype=gy.dtype)
+        g.reshape(-1)[self.positions.reshape(-1)] = gy.reshape(-1)
+        return g
+
+
+def _set_history(t: Any, ctx: Function | None, index: int, requires_grad: bool, changed: float) -> None:
+    """Give ``t`` the history (``ctx``, ``index``) from now on; nodes recorded up to ``changed`` keep the old one."""
+    old = t._ctx
+    t._hist = (t._hist or []) + [(changed, old, t._out_index)]
+    t._ctx, t._out_index, t._requires_grad = ctx, index, requires_grad
+    if old is not None and old._retained and any(r() is t for _, r in old._retained):
+        old._retained = [(i, r) for i, r in old._retained if r() is not t]  # .grad follows the new value, as PyTorch
+        retain(t._ctx, t._out_index, t)
+
+
+def _snapshot(t: Any) -> Any:
+    """A copy of ``t``'s values with ``t``'s present history: the input of the op an in-place change records."""
+    s = _tensor_cls._from_op(t._data.copy(), t.device, t._ctx, t._out_index)
+    s._requires_grad = t._requires_grad
+    return s
+
+
+def record_inplace(t: Any, compute: Any) -> Any:
+    """Change ``t`` in place to ``compute(old)`` (an out-of-place, differentiable function of a copy of
+    ``t``'s old values), recorded for backward as PyTorch does.
+
+    ``t`` takes the new history; when it is a view of a tensor ``base``, ``base`` also does (the new
+    values put into its old ones at the view's positions) and ``t`` becomes those positions of it.
+    Nodes recorded before keep the old histories (see :func:`_edge`). A node that saved ``t``'s old
+    values (or ``base``'s) then fails at backward, by the version counter.
+    """
+    global _rebased
+    _rebased = True
+    base = t._base
+    through_base = base is not None and (t._ctx is not None or not base._requires_grad)
+    if through_base:
+        positions = _view_positions(t._data, base._data)
+        through_base = positions is not None  # else a copy (reshape of a non-contiguous array): base is not changed
+    if through_base:
+        base_old = _snapshot(base)
+    new = compute(_snapshot(t))
+    if new.dtype != t.dtype:
+        new = new.to(t.dtype)
+    if tuple(new.shape) != tuple(t.shape):
+        new = new.expand(t.shape)
+    if through_base:
+        base_new = PutPositions(positions).apply(base_old, new)
+    t.device.xp.copyto(t._data, new._data)
+    t._bump_version()
+    changed = _clock
+    if through_base:
+        _set_history(base, base_new._ctx, base_new._out_index, base_new._requires_grad, changed)
+        view = TakePositions(positions).apply(base)
+        _set_history(t, view._ctx, 0, True, changed)
+    else:
+        _set_history(t, new._ctx, new._out_index, new._requires_grad, changed)
+    return t
 
 
 # ------------------------------------------------------------------ backward
@@ -210,10 +489,11 @@ def _topological_order(root: Function) -> list[Function]:
     order: list[Function] = []
     visited = {id(root)}
     stack: list = [(root, iter(root.inputs))]
+    plain = not _rebased
     while stack:
         node, it = stack[-1]
         for t in it:
-            parent = t._ctx
+            parent = t._ctx if plain or (t._hist is None and (t._base is None or t._base._hist is None)) else _edge(t, node)[0]
             if parent is not None and id(parent) not in visited:
                 visited.add(id(parent))
                 stack.append((parent, iter(parent.inputs)))
@@ -250,11 +530,13 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
     node = root._ctx
     order = _topological_order(node)
     grads: dict = {id(node): {root._out_index: gradient}}
+    leaves: dict | None = None  # id -> [hooked leaf, summed gradient, whether backward allocated it]
+    plain = not _rebased
     for node in order:
         gys = grads.pop(id(node), None)
         if gys is None:  # no path from root carries a gradient here
             continue
-        if not node._released:
+        if (node.saves_inputs or node._extra_checks) and not node._released:
             node._check_versions()
         if node._hooks:  # before retain_grad, which sees the hooked gradient (as PyTorch)
             for idx, hook in node._hooks:
@@ -280,19 +562,37 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
         for t, gx, need in zip(node.inputs, gxs, node.needs_input_grad):
             if not need or gx is None:
                 continue
-            parent = t._ctx
+            if plain or (t._hist is None and (t._base is None or t._base._hist is None)):
+                parent = t._ctx
+                index = t._out_index
+            else:
+                parent, index = _edge(t, node)
             if parent is None:
-                t._accumulate_grad(gx, owned=node.fresh_grads)
+                if t._hooks is None:
+                    t._accumulate_grad(gx, owned=node.fresh_grads)
+                    continue
+                # a hooked leaf's gradients are summed over all its uses first: its hooks then run once, on
+                # the sum, before .grad receives it (PyTorch's AccumulateGrad)
+                if leaves is None:
+                    leaves = {}
+                entry = leaves.get(id(t))
+                if entry is None:
+                    leaves[id(t)] = [t, gx, node.fresh_grads]
+                else:
+                    entry[1], entry[2] = entry[1] + gx, True
             else:
                 slot = grads.get(id(parent))
                 if slot is None:
-                    grads[id(parent)] = {t._out_index: gx}
+                    grads[id(parent)] = {index: gx}
                 else:
-                    prev = slot.get(t._out_index)
+                    prev = slot.get(index)
                     # out of place: backward functions may return views of their inputs
-                    slot[t._out_index] = gx if prev is None else prev + gx
+                    slot[index] = gx if prev is None else prev + gx
         if not retain_graph:
             node.release()
+    if leaves:
+        for t, g, owned in leaves.values():
+            t._accumulate_grad(g, owned=owned)
 
 
 def retain(node: Function, index: int, t: "Tensor") -> None:

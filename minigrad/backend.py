@@ -411,6 +411,16 @@ def erf(x: Any) -> Any:
 _erf_libm = numpy.vectorize(math.erf, otypes=[numpy.float64])
 
 
+def data_pointer(array: Any) -> int:
+    """The address of ``array``'s first element (views of one array differ by their offsets)."""
+    if isinstance(array, numpy.ndarray):
+        return array.__array_interface__["data"][0]
+    inner = getattr(array, "_a", None)  # minigrad.simcupy's device array wraps a NumPy array
+    if isinstance(inner, numpy.ndarray):
+        return inner.__array_interface__["data"][0]
+    return array.data.ptr  # CuPy
+
+
 def device_of(array: Any) -> Device:
     """The device that holds ``array``."""
     if isinstance(array, numpy.ndarray):

@@ -55,7 +55,8 @@ class Tensor:
     the accumulated gradient.
     """
 
-    __slots__ = ("_data", "device", "_grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "_hooks", "__weakref__")
+    __slots__ = ("_data", "device", "_grad", "_requires_grad", "_ctx", "_out_index", "_base", "_v", "_hooks", "_hist",
+                 "__weakref__")
     # NumPy defers to Tensor's reflected operators (ndarray + tensor -> Tensor.__radd__).
     __array_ufunc__ = None
 
@@ -75,6 +76,7 @@ class Tensor:
         self._out_index = 0
         self._base: Tensor | None = None  # the tensor whose memory this one views (as PyTorch's ._base)
         self._v = 0  # in-place change count; views count on their base
+        self._hist: Any = None  # histories before recorded in-place changes (autograd.record_inplace); () if detached
         self._requires_grad = False
         if requires_grad:
             self.requires_grad = True
@@ -94,6 +96,7 @@ class Tensor:
         t._requires_grad = ctx is not None
         t._base = None
         t._v = 0
+        t._hist = None
         return t
 
     # ------------------------------------------------------------ attributes
@@ -148,10 +151,25 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: "Tensor | None") -> None:
+        if value is not None:  # as PyTorch: backward adds into this tensor, so it must fit
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("grad: can't assign a tensor as its own gradient")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError(f"grad: attempting to assign a gradient of shape {tuple(value.shape)} to a tensor of "
+                                   f"shape {tuple(self.shape)}; the gradient and the tensor must have the same shape")
+            if value.dtype != self.dtype:
+                raise RuntimeError(f"grad: attempting to assign a gradient of dtype {value.dtype} to a tensor of dtype "
+                                   f"{self.dtype}; the gradient must have the tensor's dtype")
+            if value.device != self.device:
+                raise RuntimeError(f"grad: attempting to assign a gradient on {value.device} to a tensor on {self.device}")
         self._grad = value
 
     @property
     def requires_grad(self) -> bool:
+        if self._base is not None and self._ctx is None and self._hist is None and self._base._hist is not None:
+            autograd.refresh_view(self)  # a view of a buffer that an in-place op put into the graph
         return self._requires_grad
 
     @requires_grad.setter
@@ -173,10 +191,12 @@ class Tensor:
         return self._v if self._base is None else self._base._v
 
     def _bump_version(self) -> None:
-        if self._base is None:
-            self._v += 1
-        else:
-            self._base._v += 1
+        b = self if self._base is None else self._base
+        b._v += 1
+        ctx = b._ctx
+        if ctx is not None and ctx.saves_output:  # the node that made b kept b's values for backward
+            ctx._output_changed = (b._out_index, b.shape, b.dtype, b._v)
+            ctx._extra_checks = True
 
     @property
     def is_leaf(self) -> bool:
@@ -276,7 +296,8 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data, cut off from the graph."""
         t = Tensor(self._data, self.device)
-        t._base = self._base if self._base is not None else self
+        t._base = self._base if self._base is not None else self  # one version counter, but never its base's graph:
+        t._hist = ()  # unlike a view, it does not join the graph when its base does (autograd.refresh_view)
         return t
 
     def detach_(self) -> "Tensor":
@@ -383,7 +404,7 @@ class Tensor:
         return self
 
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> autograd.RemovableHandle:
-        """Call ``hook(grad)`` each time the gradient of this tensor is computed in backward.
+        """Call ``hook(grad)`` once per backward, on the gradient of this tensor summed over all its uses.
 
         The hook may return a tensor to use instead of ``grad`` (for a leaf: before it is added to
         ``.grad``; for a non-leaf: before it flows on to the inputs). Returns a handle whose
@@ -404,7 +425,7 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that does not require grad")
-        if self._ctx is not None:
+        if self._ctx is not None and not self.retains_grad:  # a second call changes nothing, as PyTorch
             autograd.retain(self._ctx, self._out_index, self)
 
     @property
@@ -441,19 +462,26 @@ class Tensor:
             autograd.backward(self, g, retain_graph)
 
     def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
+        """Add gradient array ``g`` (after this tensor's hooks) to ``.grad``, in place when it exists.
+
+        As PyTorch: the ``.grad`` tensor keeps its identity across backward calls (``g = x.grad`` sees
+        later additions, a user-assigned ``x.grad = buf`` receives them).
+        """
         if self._hooks:
             h = autograd.run_hooks(self._hooks, g, self)
             owned, g = owned and h is g, h
         if g.dtype != self.dtype:
             g = g.astype(self.dtype)
-        if self._grad is None:
+        grad = self._grad
+        if grad is None:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
             g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
+            if isinstance(g, numpy.generic):
+                g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
+            self._grad = Tensor(g, self.device)
         else:
-            g = self._grad._data + g
-        if isinstance(g, numpy.generic):
-            g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
-        self._grad = Tensor(g, self.device)
+            grad._data += g.reshape(grad.shape)
+            grad._bump_version()
 
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
@@ -602,19 +630,38 @@ class Tensor:
         return ops.getitem(self, index)
 
     # ------------------------------------------------------------ in place
-    def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and is_grad_enabled():
-            kind = "a leaf tensor" if self._ctx is None else "a tensor produced by an op"
-            raise RuntimeError(
-                f"{op}: in-place change of {kind} that requires grad would make its gradient wrong; "
-                f"write x = x + y instead, or wrap the update in minigrad.no_grad() (as an optimizer does)"
-            )
+    def _inplace_recorded(self, op: str, *operands: Any) -> bool:
+        """Whether an in-place op must be recorded for backward (PyTorch's rule), after refusing what PyTorch refuses.
 
-    def _inplace(self, op: str, ufunc: Any, other: Any, result_dtype: Any = None) -> "Tensor":
+        Under grad mode, a change of a leaf that requires grad (or of a view of one) is an error; a change
+        of a non-leaf that requires grad, or with an operand that requires grad, is recorded
+        (:func:`minigrad.autograd.record_inplace`). Anything else only counts in the version counter.
+        """
+        if not is_grad_enabled():
+            return False
+        if self.requires_grad:  # (the property: a view of a buffer put into the graph joins it)
+            base = self._base
+            if self._ctx is None:
+                raise RuntimeError(
+                    f"{op}: a leaf Variable that requires grad is being used in an in-place operation: changing it "
+                    f"in place would make its gradient wrong; write x = x + y instead, or wrap the update in "
+                    f"minigrad.no_grad() (as an optimizer does)"
+                )
+            if base is not None and base._ctx is None and base._requires_grad:
+                raise RuntimeError(
+                    f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation; "
+                    f"change a .clone() of it, or wrap the update in minigrad.no_grad()"
+                )
+            return True
+        return self.dtype.kind == "f" and any(isinstance(o, Tensor) and o._requires_grad for o in operands)
+
+    def _inplace(self, op: str, ufunc: Any, other: Any, result_dtype: Any = None,
+                 graph: Callable[["Tensor"], "Tensor"] | None = None) -> "Tensor":
         """``self = ufunc(self, other)`` in place, with PyTorch's rules: ``other`` broadcasts to this
         tensor's shape (never beyond it), and the result's dtype (``result_dtype``, else the promotion of
-        both) must cast to this tensor's within its kind (float to int, or int to bool, is refused)."""
-        self._check_inplace(op)
+        both) must cast to this tensor's within its kind (float to int, or int to bool, is refused).
+        When autograd must record the change, ``graph(old)`` computes the new value out of place."""
+        recorded = self._inplace_recorded(op, other)
         o = ops.operand_array(op, other, self)
         oshape = tuple(o.shape)
         rt = result_dtype or ops.common.result_type(self._data, o)
@@ -628,32 +675,45 @@ class Tensor:
         if not fits:
             raise RuntimeError(f"{op}: an operand of shape {oshape} does not broadcast to the tensor's shape "
                                f"{self.shape} (an in-place result keeps the tensor's shape)")
+        if recorded:
+            return autograd.record_inplace(self, graph)
         if o.dtype.kind == "f" and o.dtype != rt:  # in the result's precision, as PyTorch (float32 /= a float64 0-d: float32)
             o = o.astype(rt)
         ufunc(self._data, o, out=self._data, casting="unsafe")
         self._bump_version()
         return self
 
+    def _overwrite(self, value: Any, mask: "Tensor | None" = None) -> Callable[["Tensor"], "Tensor"]:
+        """``graph`` of an in-place op that writes ``value`` (where ``mask``): no gradient to the old values there."""
+        def graph(old: "Tensor") -> "Tensor":
+            keep = mask if mask is not None else Tensor(self.device.xp.ones((), dtype=backend.bool_), self.device)
+            v = value.to(self.dtype) if isinstance(value, Tensor) else value
+            return ops.where(keep, v, old)
+        return graph
+
     def __iadd__(self, o: Any) -> "Tensor":
-        return self._inplace("add_", self.device.xp.add, o)
+        return self._inplace("add_", self.device.xp.add, o, graph=lambda old: ops.add(old, o))
 
     def __isub__(self, o: Any) -> "Tensor":
         return self.sub_(o)
 
     def __imul__(self, o: Any) -> "Tensor":
-        return self._inplace("mul_", self.device.xp.multiply, o)
+        return self._inplace("mul_", self.device.xp.multiply, o, graph=lambda old: ops.mul(old, o))
 
     def __itruediv__(self, o: Any) -> "Tensor":
         return self.div_(o)
 
     def add_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
-        """In place :math:`x \\leftarrow x + \\alpha\\,y` (not on tensors that require grad, outside ``no_grad``)."""
-        return self._inplace("add_", self.device.xp.add, other if alpha == 1 else self._times_alpha("add_", other, alpha))
+        """In place :math:`x \\leftarrow x + \\alpha\\,y` (refused on a leaf that requires grad outside ``no_grad``;
+        recorded for backward on a non-leaf, as every in-place op, see ``_inplace_recorded``)."""
+        return self._inplace("add_", self.device.xp.add, other if alpha == 1 else self._times_alpha("add_", other, alpha),
+                             graph=lambda old: ops.add(old, other, alpha=alpha))
 
     def sub_(self, other: Any, *, alpha: Scalar = 1) -> "Tensor":
         """In place :math:`x \\leftarrow x - \\alpha\\,y` (not with bool tensors, as PyTorch)."""
         ops.common.refuse_bool("sub_", self, other)
-        return self._inplace("sub_", self.device.xp.subtract, other if alpha == 1 else self._times_alpha("sub_", other, alpha))
+        return self._inplace("sub_", self.device.xp.subtract, other if alpha == 1 else self._times_alpha("sub_", other, alpha),
+                             graph=lambda old: ops.sub(old, other, alpha=alpha))
 
     def _times_alpha(self, op: str, other: Any, alpha: Scalar) -> Any:
         # in the result's dtype, as PyTorch: an int32 operand times alpha must not wrap around for a float tensor
@@ -662,24 +722,25 @@ class Tensor:
 
     def mul_(self, other: Any) -> "Tensor":
         """In place :math:`x \\leftarrow x\\,y`."""
-        return self._inplace("mul_", self.device.xp.multiply, other)
+        return self._inplace("mul_", self.device.xp.multiply, other, graph=lambda old: ops.mul(old, other))
 
     def div_(self, other: Any) -> "Tensor":
         """In place :math:`x \\leftarrow x / y` (true division: refused on integer tensors, as PyTorch)."""
         o = ops.operand_array("div_", other, self)
         rt = ops.common.result_type(self._data, o)
-        return self._inplace("div_", self.device.xp.divide, o, rt if rt.kind == "f" else backend.get_default_dtype())
+        return self._inplace("div_", self.device.xp.divide, o, rt if rt.kind == "f" else backend.get_default_dtype(),
+                             graph=lambda old: ops.div(old, other))
 
     def copy_(self, src: Any) -> "Tensor":
         """Overwrite the data with ``src`` (broadcast, cast and moved to this tensor's device)."""
         if isinstance(src, Tensor) and src.device != self.device:
             src = Tensor(backend.to_device(src._data, self.device), self.device)
         return self._inplace("copy_", lambda a, b, out, casting: self.device.xp.copyto(out, b, casting="unsafe"), src,
-                             self.dtype)
+                             self.dtype, graph=self._overwrite(src))
 
     def fill_(self, value: Scalar) -> "Tensor":
         """Set every element to ``value``, in place."""
-        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value, self.dtype)
+        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value, self.dtype, graph=self._overwrite(value))
 
     def zero_(self) -> "Tensor":
         """Set every element to 0, in place."""
@@ -687,7 +748,8 @@ class Tensor:
 
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
         """Clip every element to ``[min, max]``, in place."""
-        self._check_inplace("clamp_")
+        if self._inplace_recorded("clamp_"):
+            return autograd.record_inplace(self, lambda old: ops.clamp(old, min, max))
         self.device.xp.clip(self._data, min, max, out=self._data)
         self._bump_version()
         return self
@@ -696,6 +758,9 @@ class Tensor:
         """Set the elements where ``mask`` is true to ``value``, in place (``mask`` broadcasts)."""
         if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
             raise RuntimeError(f"masked_fill_: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
+        if self._inplace_recorded("masked_fill_", value):
+            ops.masked_fill(self.detach(), mask, value)  # the checks of the op (broadcasting, value), without a graph
+            return autograd.record_inplace(self, lambda old: ops.masked_fill(old, mask, value))
         return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, ops.operand_array("masked_fill_", value, self), where=m), mask)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
@@ -713,7 +778,10 @@ class Tensor:
     def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
         """Write ``src`` (a tensor, or a number) at ``index`` along ``dim``, in place: for ``dim=1``,
         ``self[i][index[i][j]] = src[i][j]``; ``reduce='add'``/``'multiply'`` combines instead of overwriting."""
-        self._check_inplace("scatter_")
+        if self._inplace_recorded("scatter_", src, value):
+            raise compat.UnsupportedError(
+                "scatter_: recording an in-place scatter for backward is not supported; scatter into a tensor that "
+                "does not require grad, or build the result out of place (e.g. with where or index arithmetic)")
         src = value if src is None else src
         if src is None:
             raise TypeError("scatter_: expected a src tensor or a value")
@@ -752,7 +820,7 @@ class Tensor:
 
     def index_fill_(self, dim: int, index: "Tensor", value: Scalar) -> "Tensor":
         """Set every element whose position along ``dim`` is in ``index`` (an int64 tensor of at most 1 dimension) to ``value``, in place."""
-        self._check_inplace("index_fill_")
+        recorded = self._inplace_recorded("index_fill_", value)
         d = ops.normalize_dim("index_fill_", dim, self.ndim)
         if not isinstance(index, Tensor) or index.dtype != backend.int64 or index.ndim > 1:
             raise RuntimeError(f"index_fill_: expected an int64 index tensor of at most 1 dimension, got "
@@ -761,35 +829,25 @@ class Tensor:
         idx = index._data.reshape(-1)
         if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
             raise IndexError(f"index_fill_: index out of range for dimension {dim} of size {n}")
+        if recorded:
+            def graph(old: "Tensor") -> "Tensor":
+                flat = old if old.ndim else old.reshape(1)
+                return ops.indexing.index_put(flat, (slice(None),) * d + (index.reshape(-1),), value).reshape(old.shape)
+            return autograd.record_inplace(self, graph)
         target = self._data if self.ndim else self._data.reshape(1)
         target[(slice(None),) * d + (idx,)] = ops.operand_array("index_fill_", value, self)
         self._bump_version()
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("__setitem__")
-        idx = ops.index_arrays("__setitem__", index, self)
-        v = ops.operand_array("__setitem__", value, self)
-        try:
-            self._data[idx] = v
-        except (ValueError, TypeError, IndexError):
-            try:
-                target = numpy.shape(self._data[idx])
-            except IndexError:
-                raise IndexError(f"__setitem__: index {index!r} is out of range for a tensor of shape {self.shape}") from None
-            vshape = tuple(getattr(v, "shape", ()))
-            lead = len(vshape) - len(target)
-            if lead > 0 and all(n == 1 for n in vshape[:lead]):  # as PyTorch: extra leading 1s are dropped
-                try:
-                    self._data[idx] = v.reshape(vshape[lead:])
-                    self._bump_version()
-                    return
-                except (ValueError, TypeError):
-                    pass
-            raise RuntimeError(
-                f"__setitem__: cannot assign a value of shape {tuple(getattr(v, 'shape', ()))} to "
-                f"tensor{list(self.shape)}[{index!r}] of shape {tuple(target)}: the value must broadcast to it"
-            ) from None
+        """``self[index] = value`` with PyTorch's indexing rules (see :func:`minigrad.ops.indexing.split_index`);
+        recorded for backward as PyTorch's ``index_put_`` when ``self`` or ``value`` requires grad."""
+        if self._inplace_recorded("__setitem__", value):
+            autograd.record_inplace(self, lambda old: ops.indexing.index_put(old, index, value))
+            return
+        basic, advanced = ops.indexing.split_index("__setitem__", index, self)
+        ops.indexing.check_put_dtype("__setitem__", self, index, advanced, value)
+        ops.indexing.put_array("__setitem__", self._data, basic, advanced, ops.operand_array("__setitem__", value, self), index)
         self._bump_version()
 
     # ------------------------------------------------------------ op methods

@@ -2,8 +2,10 @@
 
 ``pytest --simulated-cuda`` runs the suite on :func:`minigrad.testing.simulated_cuda`: the default
 device is ``cuda`` (a stand-in for CuPy on NumPy) and the ``gpu`` tests run on it.
+``pytest --fuzz-seed random`` (or an int) reseeds the randomized generators that take ``fuzz_seed``.
 """
 import re
+import secrets
 from collections import Counter
 
 import numpy as np
@@ -18,9 +20,20 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
 def pytest_addoption(parser):
     parser.addoption("--simulated-cuda", action="store_true",
                      help="run every test with the default device on a simulated CUDA device (minigrad.simcupy)")
+    parser.addoption("--fuzz-seed", default="0",
+                     help="seed of the randomized fuzz generators (the fuzz_seed fixture): an int (default 0, as in CI), "
+                          "or 'random' for a fresh one, shown in the report header to rerun a failure")
 
 
 def pytest_configure(config):
+    seed = config.getoption("--fuzz-seed")
+    if seed == "random":
+        config._fuzz_seed = secrets.randbelow(2**32)
+    else:
+        try:
+            config._fuzz_seed = int(seed)
+        except ValueError:
+            raise pytest.UsageError(f"--fuzz-seed: expected an int or 'random', got {seed!r}") from None
     if config.getoption("--simulated-cuda"):
         config._simulated_cuda = simulated_cuda()
         config._simulated_cuda.__enter__()  # for the whole session: test modules see CUDA at import
@@ -34,9 +47,16 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
+    lines = [f"minigrad: --fuzz-seed {config._fuzz_seed}"]
     if config.getoption("--simulated-cuda"):
-        return "minigrad: default device cuda, simulated on NumPy (minigrad.simcupy)"
-    return None
+        lines.append("minigrad: default device cuda, simulated on NumPy (minigrad.simcupy)")
+    return lines
+
+
+@pytest.fixture
+def fuzz_seed(request):
+    """The seed of a randomized generator (``--fuzz-seed``; fixed unless 'random', so CI is reproducible)."""
+    return request.config._fuzz_seed
 
 
 def pytest_collection_modifyitems(config, items):

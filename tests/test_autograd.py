@@ -194,7 +194,7 @@ def test_only_float_tensors_can_require_grad():
 
 def test_inplace_on_a_tensor_that_requires_grad_is_refused_outside_no_grad():
     w = mg.ones(3, requires_grad=True)
-    with pytest.raises(RuntimeError, match="add_: in-place change of a leaf tensor that requires grad"):
+    with pytest.raises(RuntimeError, match="add_: a leaf Variable that requires grad is being used in an in-place operation"):
         w += 1
     with mg.no_grad():
         w -= 0.5  # how an optimizer updates parameters
@@ -207,7 +207,7 @@ def test_inplace_change_of_a_saved_input_is_detected_at_backward():
     w = mg.tensor([3.0, 4.0], requires_grad=True)
     y = (x * w).sum()  # backward needs x
     x += 1
-    with pytest.raises(RuntimeError, match=r"Mul: input 0 \(shape \(2,\), float32\) was modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: input 0 of <MulBackward> \(shape \(2,\), float32\) is at version 1; expected version 0"):
         y.backward()
 
 
@@ -216,7 +216,7 @@ def test_inplace_change_through_a_view_is_detected():
     w = mg.tensor([1.0, 1.0], requires_grad=True)
     y = (x[0] * w).sum()
     x[0, 1] = 10.0  # writes the memory the view x[0] shares
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
 
 

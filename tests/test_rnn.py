@@ -314,7 +314,7 @@ def test_weight_changed_in_place_before_backward_is_an_error(kind, bptt):
     out = m(mg.randn(5, 2, 3))[0].sum()
     with mg.no_grad():
         m.weight_hh_l0.mul_(2)
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.backward()
 
 

@@ -155,7 +155,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     ops.check_index_range(input._data, n, f"embedding: index {{}} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
-    return Embedding(padding_idx).apply(weight, input.detach())
+    y = Embedding(padding_idx).apply(weight, input.detach())
+    if y._ctx is not None:
+        y._ctx.save_for_check(input)  # backward reads the indices: changing them in place is an error there
+    return y
 
 
 # ------------------------------------------------------------------ layer norm
@@ -168,7 +171,7 @@ class LayerNorm(Function):
     :math:`\bar\gamma = \sum \bar y \odot \hat x`, :math:`\bar\beta = \sum \bar y` (sums over the other dimensions).
     """
 
-    saves_inputs = False
+    saves_inputs = True  # backward reads the weight's array, and as PyTorch any changed input is an error there
 
     def __init__(self, axes: tuple, eps: float, affine: tuple) -> None:
         self.axes, self.eps, self.affine = axes, eps, affine

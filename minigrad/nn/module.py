@@ -210,8 +210,8 @@ class Module:
             if p.grad is not None:
                 if set_to_none:
                     p.grad = None
-                else:
-                    p.grad = Tensor(p.device.xp.zeros_like(p.grad._data), p.device)
+                else:  # in place, as PyTorch: the same .grad tensor
+                    p.grad.detach_().zero_()
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every sub-module (children first) and then on this module."""

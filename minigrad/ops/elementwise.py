@@ -67,6 +67,8 @@ class Sub(_Binary):
 class Mul(_Binary):
     r""":math:`y = a b`; :math:`\bar a = \bar y\, b,\ \bar b = \bar y\, a`."""
 
+    saves_input_for_other = True
+
     def forward(self, a, b):
         self.a, self.b = a, b
         return a * b
@@ -100,6 +102,10 @@ class Pow(_Binary):
     :math:`a = 0` where :math:`0 \cdot 0^{-1}` would be NaN), and :math:`\bar b` is 0 where
     :math:`a = 0` and :math:`b \ge 0` (the limit of :math:`a^b \ln a`), instead of NaN.
     """
+
+    @property
+    def saves_output(self) -> bool:  # type: ignore[override]
+        return self.needs_input_grad[1]  # as PyTorch: the result is saved for the exponent's gradient
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -279,6 +285,7 @@ class Exp(Function):
     r""":math:`y = e^x`; :math:`\bar x = \bar y\, y`."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def forward(self, x):
         self.y = array_module(x).exp(x)
@@ -358,6 +365,7 @@ class Sqrt(Function):
     r""":math:`y = \sqrt x`; :math:`\bar x = \bar y / (2y)`."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def forward(self, x):
         self.y = array_module(x).sqrt(x)
@@ -383,6 +391,7 @@ class Tanh(Function):
     r""":math:`y = \tanh x`; :math:`\bar x = \bar y\,(1 - y^2)`."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def forward(self, x):
         self.y = array_module(x).tanh(x)
@@ -404,6 +413,7 @@ class Sigmoid(Function):
     r""":math:`y = \sigma(x) = 1/(1+e^{-x})`; :math:`\bar x = \bar y\, y (1-y)`."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def forward(self, x):
         self.y = sigmoid_array(x)
@@ -417,6 +427,7 @@ class Relu(Function):
     r""":math:`y = \max(x, 0)`; :math:`\bar x = \bar y\,[\lnot(x \le 0)]`: as PyTorch, a NaN input passes its gradient."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def forward(self, x):
         self.mask = ~(x <= 0)
@@ -429,7 +440,7 @@ class Relu(Function):
 class Clamp(Function):
     r""":math:`y = \min(\max(x, lo), hi)`; :math:`\bar x = \bar y\,[lo \le x \le hi]` (as PyTorch, bounds included)."""
 
-    saves_inputs = False
+    saves_inputs = True  # backward reads a mask only, but as PyTorch a changed input fails at backward
 
     def __init__(self, lo: Any, hi: Any) -> None:
         self.lo, self.hi = lo, hi
@@ -537,6 +548,12 @@ class Where(Function):
     r""":math:`y = c\,?\,a : b`; :math:`\bar a = \bar y\,[c]`, :math:`\bar b = \bar y\,[\lnot c]` (no gradient to :math:`c`)."""
 
     saves_inputs = False
+
+    def apply(self, c: Tensor, a: Tensor, b: Tensor) -> Tensor:  # type: ignore[override]
+        y = super().apply(c, a, b)
+        if y._ctx is self:
+            self.save_for_check(c)  # backward reads the condition: as PyTorch, changing it in place is an error there
+        return y
 
     def forward(self, c, a, b):
         self.c, self.shapes = c, (a.shape, b.shape)

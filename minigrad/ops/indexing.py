@@ -12,10 +12,10 @@ from typing import Any
 import numpy
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, PutPositions
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import DTypeError, ShapeError, describe, normalize_dim
+from .common import DTypeError, ShapeError, as_operand, describe, normalize_dim
 
 
 def _index_array(op: str, a: Any, x: Tensor) -> Any:
@@ -53,38 +53,118 @@ def index_arrays(op: str, index: Any, x: Tensor) -> Any:
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
-def _is_advanced(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(hasattr(p, "dtype") for p in parts)
+def _as_tuple(index: Any) -> tuple:
+    """PyTorch's reading of ``x[index]`` as a tuple of per-dimension indices.
+
+    A list holding a list, tensor, slice, ``...`` or None (and shorter than 32) means a tuple of
+    indices, as in old NumPy: ``t[[[0, 1], [1, 0]]]`` is ``t[[0, 1], [1, 0]]`` (PyTorch 2.13 still
+    reads it so, with a deprecation warning); any other list is one integer or bool index.
+    """
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list) and len(index) < 32 and any(
+            isinstance(p, (list, tuple, Tensor, slice, numpy.ndarray)) or p is None or p is Ellipsis for p in index):
+        return tuple(index)
+    return (index,)
+
+
+def split_index(op: str, index: Any, x: Tensor) -> tuple:
+    """``x[index]`` with PyTorch's semantics as two NumPy steps: ``x[basic][advanced]``.
+
+    PyTorch applies ints, slices, None and ``...`` first (an int, or a 0-d integer tensor, selects and
+    removes its dimension: it is *not* an advanced index, unlike in NumPy), then the integer and bool
+    tensors (and lists) together, on the dimensions that remain. Those advanced indices broadcast
+    together; their dimensions replace theirs in place when they are adjacent, else they go first.
+    On what remains after the basic step NumPy's rule is the same, so the second step is plain NumPy.
+    A Python bool (or 0-d bool tensor) adds a dimension of size 1 and indexes it with ``[0]`` (True)
+    or ``[]`` (False), as in PyTorch.
+
+    Returns ``(basic, advanced)``: NumPy index tuples, either of them None when that step is not
+    needed (``advanced`` None: the result is a view of ``x``).
+    """
+    for p in index if type(index) is tuple else (index,):  # the common case first: only ints, slices, None, ...
+        if type(p) is not int and type(p) is not slice and p is not None and p is not Ellipsis:
+            break
+    else:
+        return (index if type(index) is tuple else (index,)), None
+    parts = []
+    for p in _as_tuple(index):
+        if isinstance(p, (list, tuple)):
+            p = list(p)
+        p = index_arrays(op, p, x) if not isinstance(p, bool) else p
+        if hasattr(p, "dtype") and p.ndim == 0:  # a 0-d tensor: an int selects, a bool adds a dimension
+            p = bool(p) if p.dtype == bool else int(p)
+        parts.append(p)
+    used = sum(p.ndim if hasattr(p, "dtype") and p.dtype == bool else 0 if p is None or p is Ellipsis or isinstance(p, bool)
+               else 1 for p in parts)
+    if sum(p is Ellipsis for p in parts) > 1:
+        raise IndexError(f"{op}: an index can only have a single ellipsis ('...'), got {index!r}")
+    basic, advanced, any_basic = [], [], False
+    for p in parts:
+        if p is Ellipsis:
+            n = max(x.ndim - used, 0)
+            basic.extend([slice(None)] * n)
+            advanced.extend([slice(None)] * n)
+        elif isinstance(p, bool):
+            basic.append(None)
+            advanced.append(x.device.xp.zeros(int(p), dtype=backend.int64))
+            any_basic = True
+        elif p is None or isinstance(p, (int, numpy.integer, slice)):
+            basic.append(p)
+            if p is None or isinstance(p, slice):
+                advanced.append(slice(None))
+            any_basic = any_basic or not isinstance(p, slice) or not (p.start is None and p.stop is None and p.step is None)
+        else:  # an integer or bool array: the dimensions it indexes stay for the second step
+            k = p.ndim if p.dtype == bool else 1
+            basic.extend([slice(None)] * k)
+            advanced.append(p)
+    if not any(hasattr(p, "dtype") for p in advanced):
+        return tuple(basic), None
+    if not any_basic:
+        return None, tuple(advanced)
+    return tuple(basic), tuple(advanced)
 
 
 class GetItem(Function):
-    """``y = x[index]``; :math:`\\bar x` is zero except at the indexed places, where the gradients add up."""
+    r"""``y = x[index]``; :math:`\bar x` is zero except at the indexed places, where the gradients add up.
+
+    ``index`` is the pair of :func:`split_index`: ``y = x[basic][advanced]``. The index tensors are
+    saved for backward (their versions are checked there, as PyTorch does).
+    """
 
     fresh_grads = True
 
     saves_inputs = False
 
-    def __init__(self, index: Any) -> None:
-        self.index = index
-        self.advanced = _is_advanced(index)
-        self.is_view = not self.advanced  # basic indexing returns a view of x
+    def __init__(self, basic: Any, advanced: Any) -> None:
+        self.basic, self.advanced = basic, advanced
+        self.is_view = advanced is None  # basic indexing returns a view of x
 
     def forward(self, x):
         self.shape, self.dtype = x.shape, x.dtype
-        y = x[self.index]
-        if not self.advanced and not isinstance(y, type(x)):
-            # NumPy gives a scalar copy for x[i] of a 1-d array; x[i, ...] is a 0-d view, so x[0].add_(1) writes into x
-            parts = self.index if isinstance(self.index, tuple) else (self.index,)
-            y = x[parts + (Ellipsis,)]
-        return y
+        if self.advanced is None:
+            y = x[self.basic]
+            if not isinstance(y, type(x)):
+                # NumPy gives a scalar copy for x[i] of a 1-d array; x[i, ...] is a 0-d view, so x[0].add_(1) writes into x
+                y = x[self.basic + (Ellipsis,)]
+            return y
+        if self.basic is not None:
+            x = x[self.basic]
+            self.mid_shape = x.shape
+        # C-ordered, as PyTorch's result: a reshape of it is then a view in both libraries
+        return array_module(x).ascontiguousarray(x[self.advanced])
 
     def backward(self, gy):
-        gx = array_module(gy).zeros(self.shape, dtype=self.dtype)
-        if self.advanced:
-            backend.index_add(gx, self.index, gy)
+        xp = array_module(gy)
+        gx = xp.zeros(self.shape, dtype=self.dtype)
+        if self.advanced is None:
+            gx[self.basic] = gy
+        elif self.basic is None:
+            backend.index_add(gx, self.advanced, gy)
         else:
-            gx[self.index] = gy
+            gm = xp.zeros(self.mid_shape, dtype=self.dtype)
+            backend.index_add(gm, self.advanced, gy)
+            gx[self.basic] = gm
         return gx
 
 
@@ -102,18 +182,112 @@ def _out_of_range(parts: tuple, shape: tuple) -> str | None:
     return None
 
 
-def getitem(x: Tensor, index: Any) -> Tensor:
-    """NumPy/PyTorch indexing: ints, slices, None, ``...``, integer and bool tensors or lists."""
-    idx = index_arrays("getitem", index, x)
+def index_error(op: str, x: Tensor, index: Any) -> IndexError:
+    """The error for an index that does not fit ``x`` (too many indices, out of range, a mask of another shape)."""
     try:
-        return GetItem(idx).apply(x)
+        parts = _as_tuple(index_arrays(op, index, x)) if not isinstance(index, list) else _as_tuple(index)
+    except IndexError as e:
+        return e
+    used = sum(1 if getattr(p, "dtype", None) != bool else p.ndim for p in parts
+               if p is not None and p is not Ellipsis and not isinstance(p, bool))
+    why = (f"too many indices: {used} for {x.ndim} dimensions" if used > x.ndim else _out_of_range(parts, x.shape) or
+           "an index is out of range: an integer index must lie in [-size, size) of its dimension, a bool "
+           "mask must have the shape of the dimensions it indexes")
+    return IndexError(f"{op}: {why} (indexing a tensor of shape {x.shape} with {index!r})")
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """PyTorch indexing: ints, slices, None, ``...``, integer and bool tensors or lists (see :func:`split_index`)."""
+    basic, advanced = split_index("getitem", index, x)
+    node = GetItem(basic, advanced)
+    try:
+        y = node.apply(x)
     except IndexError:
-        parts = idx if isinstance(idx, tuple) else (idx,)
-        used = sum(1 if getattr(p, "dtype", None) != bool else p.ndim for p in parts if p is not None and p is not Ellipsis)
-        why = (f"too many indices: {used} for {x.ndim} dimensions" if used > x.ndim else _out_of_range(parts, x.shape) or
-               "an index is out of range: an integer index must lie in [-size, size) of its dimension, a bool "
-               "mask must have the shape of the dimensions it indexes")
-        raise IndexError(f"getitem: {why} (indexing a tensor of shape {x.shape} with {index!r})") from None
+        raise index_error("getitem", x, index) from None
+    if advanced is not None and node is y._ctx:
+        node.save_for_check(*[p for p in _as_tuple(index) if isinstance(p, Tensor)])
+    return y
+
+
+def _select(a: Any, basic: Any, advanced: Any) -> Any:
+    """``a[basic][advanced]`` (the two steps of :func:`split_index`)."""
+    if basic is not None:
+        a = a[basic]
+    return a if advanced is None else a[advanced]
+
+
+def put_array(op: str, a: Any, basic: Any, advanced: Any, v: Any, index: Any) -> None:
+    """``a[basic][advanced] = v`` in place; ``v`` must broadcast to the indexed shape (extra leading 1s are
+    dropped, as PyTorch does)."""
+    def put(v: Any) -> None:
+        if advanced is None:
+            a[basic] = v
+        else:
+            (a if basic is None else a[basic])[advanced] = v
+
+    try:
+        put(v)
+        return
+    except (ValueError, TypeError, IndexError):
+        try:
+            target = numpy.shape(_select(a, basic, advanced))
+        except IndexError:
+            raise IndexError(f"{op}: index {index!r} is out of range for a tensor of shape {a.shape}") from None
+    vshape = tuple(getattr(v, "shape", ()))
+    lead = len(vshape) - len(target)
+    if lead > 0 and all(n == 1 for n in vshape[:lead]):
+        try:
+            put(v.reshape(vshape[lead:]))
+            return
+        except (ValueError, TypeError):
+            pass
+    raise RuntimeError(
+        f"{op}: cannot assign a value of shape {vshape} to tensor{list(a.shape)}[{index!r}] of shape "
+        f"{tuple(target)}: the value must broadcast to it"
+    )
+
+
+def check_put_dtype(op: str, x: Tensor, index: Any, advanced: Any, value: Any) -> None:
+    """As PyTorch: a tensor put at advanced indices must have ``x``'s dtype (a Python number is cast);
+    only ``x[mask] = 0-d tensor`` (PyTorch's ``masked_fill_``) casts a tensor."""
+    if advanced is None or not isinstance(value, Tensor) or value.dtype == x.dtype:
+        return
+    if value.ndim == 0 and isinstance(index, Tensor) and index.dtype == backend.bool_:
+        return
+    raise RuntimeError(f"{op}: Index put requires the source and destination dtypes match, got {x.dtype} for the "
+                       f"destination and {value.dtype} for the source; convert the value with .to({x.dtype})")
+
+
+def index_put(x: Tensor, index: Any, value: Any) -> Tensor:
+    r"""``x`` with ``x[index] = value`` done out of place (PyTorch's ``index_put``), differentiable:
+    :math:`\bar x` is :math:`\bar y` with zeros at the indexed places, :math:`\bar v` is :math:`\bar y` there
+    (summed over the places ``value`` was broadcast to). ``x[i] = v`` under autograd records this."""
+    basic, advanced = split_index("index_put", index, x)
+    xp = x.device.xp
+    positions = xp.arange(x._data.size, dtype=backend.int64).reshape(x.shape)  # flat position of each element
+    try:
+        positions = xp.asarray(_select(positions, basic, advanced))
+    except IndexError:
+        raise index_error("index_put", x, index) from None
+    check_put_dtype("index_put", x, index, advanced, value)
+    v = as_operand("index_put", value, x)
+    if v.device != x.device:
+        raise RuntimeError(f"index_put: the value is on {v.device} but the tensor is on {x.device}")
+    if v.dtype != x.dtype:
+        v = v.to(x.dtype)
+    if v.shape != positions.shape:
+        lead = v.ndim - positions.ndim
+        if lead > 0 and all(n == 1 for n in v.shape[:lead]):  # as PyTorch: extra leading 1s are dropped
+            v = v.reshape(v.shape[lead:])
+        try:
+            fits = numpy.broadcast_shapes(v.shape, positions.shape) == positions.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"index_put: cannot assign a value of shape {tuple(v.shape)} to tensor{list(x.shape)}"
+                               f"[{index!r}] of shape {tuple(positions.shape)}: the value must broadcast to it")
+        v = v.expand(positions.shape)
+    return PutPositions(positions).apply(x, v)
 
 
 class Gather(Function):
@@ -156,7 +330,10 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
         )
     n = x.shape[d]
     check_index_range(index._data, n, f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, got {{}}")
-    return Gather(d).apply(x, index.detach())
+    y = Gather(d).apply(x, index.detach())
+    if y._ctx is not None:
+        y._ctx.save_for_check(index)  # backward reads the index: changing it in place is an error there
+    return y
 
 
 def check_index_range(index: Any, n: int, message: str, ignore: int | None = None, error: type = IndexError) -> None:

@@ -32,6 +32,7 @@ class MatMul(Function):
     r""":math:`Y = A B`; :math:`\bar A = \bar Y B^\top,\ \bar B = A^\top \bar Y`, summed over broadcast batch dims."""
 
     fresh_grads = True
+    saves_input_for_other = True
 
     def forward(self, a, b):
         self.a, self.b = a, b

@@ -52,7 +52,7 @@ class Var(Function):
     the variance is :math:`+\infty` (NaN when every :math:`x_i` is equal, or :math:`N = 0`).
     """
 
-    saves_inputs = False
+    saves_inputs = True  # as PyTorch: changing the input in place fails at backward
 
     def __init__(self, axes: tuple, keepdim: bool, correction: float) -> None:
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
@@ -81,6 +81,8 @@ class Std(Var):
     r""":math:`s = \sqrt{\operatorname{var}(x)}`; :math:`\bar x_i = \frac{\bar s}{2 s}\,\frac{2 (x_i - \bar x)}{N - c}`,
     and 0 where :math:`s = 0` (as PyTorch: every :math:`x_i` equal, so every :math:`x_i - \bar x` is 0 too)."""
 
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
+
     def forward(self, x):
         self.s = array_module(x).sqrt(super().forward(x))
         return self.s
@@ -100,7 +102,7 @@ class _Extreme(Function):
     and the gradient is NaN.
     """
 
-    saves_inputs = False
+    saves_output = True  # as PyTorch, which saves input and result: changing either in place fails at backward
     kind = "max"
 
     def __init__(self, axes: tuple, keepdim: bool, nan_is_extreme: bool = False) -> None:
@@ -136,6 +138,8 @@ class Amin(_Extreme):
 class Logsumexp(Function):
     r""":math:`y = m + \ln\sum_i e^{x_i - m}` with :math:`m = \max_i x_i`; :math:`\bar x_i = \bar y\, e^{x_i - y}`."""
 
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
+
     def __init__(self, axes: tuple, keepdim: bool) -> None:
         self.axes, self.keepdim = axes, keepdim
 
@@ -161,6 +165,7 @@ class Softmax(Function):
     r""":math:`y_i = e^{x_i - m} / \sum_j e^{x_j - m}`; :math:`\bar x = y \odot (\bar y - \sum_j \bar y_j y_j)`."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def __init__(self, axis: int) -> None:
         self.axis = axis
@@ -184,6 +189,7 @@ class LogSoftmax(Function):
     r""":math:`y_i = x_i - \operatorname{logsumexp}_j x_j`; :math:`\bar x = \bar y - e^{y} \sum_j \bar y_j`."""
 
     saves_inputs = False
+    saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
     fresh_grads = True
 
     def __init__(self, axis: int) -> None:

@@ -70,11 +70,15 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset every parameter's gradient: to None (the default, as PyTorch), or to zeros."""
+        """Reset every parameter's gradient: to None (the default, as PyTorch), or to zeros in place
+        (the same ``.grad`` tensor, as PyTorch)."""
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor(p.device.xp.zeros_like(p.grad._data), p.device)
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        p.grad.detach_().zero_()
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:
