@@ -132,11 +132,18 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
     return int(dim) % n
 
 
-def normalize_dims(op: str, dim: Any, ndim: int) -> tuple:
-    """``dim`` (None, int or sequence) as a sorted tuple of distinct axes; None means all."""
+def normalize_dims(op: str, dim: Any, ndim: int, empty_is_all: bool = True) -> tuple:
+    """``dim`` (None, int or sequence) as a sorted tuple of distinct axes; None means all.
+
+    An empty sequence (``dim=()`` or ``dim=[]``) also means all for PyTorch's arithmetic reductions
+    (``sum``, ``mean``, ``amax``, ``var``...); ``all`` and ``any`` pass ``empty_is_all=False``, since
+    PyTorch 2.13 reduces nothing there.
+    """
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+    if not dims and empty_is_all:
+        return tuple(range(ndim))
     out = tuple(sorted({normalize_dim(op, d, ndim) for d in dims}))
     if len(out) != len(dims):
         raise ValueError(f"{op}: dim {dim} names a dimension twice")

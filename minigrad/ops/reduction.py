@@ -22,6 +22,40 @@ MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "The result of ``max(dim)`` / ``min(dim)``: the values and the index where each was found."
 
 
+_PAIRWISE_BLOCK = 128  # NumPy's pairwise summation adds blocks of up to this many elements one by one
+
+
+def _accumulator(x: Any, axes: tuple) -> Any:
+    r"""The wider dtype a sum of ``x`` over ``axes`` accumulates in (None: ``x``'s own), to be as accurate as PyTorch.
+
+    PyTorch sums float16 in float32 and float32 by cascades of partial sums (error :math:`O(\log n)`
+    roundings). NumPy sums pairwise only along the trailing axes of a C-contiguous array (there float32
+    stays float32, so the benchmarks' losses cost nothing more); over a strided axis it adds one row at
+    a time (error :math:`O(n)`: a float32 mean of a million 0.1s is 0.101), so there a float32 sum of
+    more than one block accumulates in float64. CuPy reduces by trees on the device: only float16
+    widens.
+    """
+    if x.dtype == backend.float16:
+        return backend.float32
+    if x.dtype != backend.float32 or array_module(x) is not numpy:
+        return None
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    if n <= _PAIRWISE_BLOCK or (axes == tuple(range(x.ndim - len(axes), x.ndim)) and x.flags.c_contiguous):
+        return None
+    return backend.float64
+
+
+def _sum(x: Any, axes: tuple, keepdim: bool) -> Any:
+    """``x.sum`` over ``axes`` with :func:`_accumulator`'s accuracy, in ``x``'s dtype."""
+    acc = _accumulator(x, axes)
+    if acc is None:
+        return x.sum(axis=axes, keepdims=keepdim)
+    with numpy.errstate(over="ignore"):  # a sum beyond the dtype's range is inf, as PyTorch's
+        return x.sum(axis=axes, dtype=acc, keepdims=keepdim).astype(x.dtype)
+
+
 def _expand_back(gy: Any, axes: tuple, keepdim: bool, shape: tuple) -> Any:
     xp = array_module(gy)
     if not keepdim and axes:
@@ -39,7 +73,7 @@ class Sum(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        return x.sum(axis=self.axes, keepdims=self.keepdim)
+        return _sum(x, self.axes, self.keepdim)
 
     def backward(self, gy):
         return _expand_back(gy, self.axes, self.keepdim, self.shape)
@@ -58,11 +92,20 @@ class Var(Function):
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
 
     def forward(self, x):
+        v = self._var(x)
+        with numpy.errstate(over="ignore"):  # a variance beyond the dtype's range is inf, as PyTorch's
+            return v.astype(x.dtype, copy=False)
+
+    def _var(self, x):
+        """The variance in the accumulation dtype: float64 for float16 and float32 inputs, as PyTorch's
+        CPU kernel (so the squares of values near 1e30 do not overflow float32)."""
         n = 1
         for a in self.axes:
             n *= x.shape[a]
         self.denom = builtins.max(n - self.correction, 0)
-        with numpy.errstate(divide="ignore", invalid="ignore"):  # N = 0 or N <= c: NaN or inf, as PyTorch
+        if x.dtype in (backend.float16, backend.float32):
+            x = x.astype(backend.float64)
+        with numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):  # N = 0 or N <= c: NaN or inf, as PyTorch
             # shifted by one (finite) element first, so equal elements give exactly 0 (and a zero std gradient)
             xp = array_module(x)
             shift = x[tuple(slice(0, 1) if i in self.axes else slice(None) for i in range(x.ndim))] if n else x.dtype.type(0)
@@ -72,8 +115,13 @@ class Var(Function):
             return sq / x.dtype.type(self.denom)
 
     def backward(self, gy):
+        g = self._grad(gy.astype(self.centered.dtype, copy=False))
+        with numpy.errstate(over="ignore"):
+            return g.astype(gy.dtype, copy=False)
+
+    def _grad(self, gy):
         g = _expand_back(gy, self.axes, self.keepdim, self.centered.shape)
-        with numpy.errstate(divide="ignore", invalid="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return g * self.centered * (2 / gy.dtype.type(self.denom))
 
 
@@ -82,11 +130,12 @@ class Std(Var):
     and 0 where :math:`s = 0` (as PyTorch: every :math:`x_i` equal, so every :math:`x_i - \bar x` is 0 too)."""
 
     def forward(self, x):
-        self.s = array_module(x).sqrt(super().forward(x))
-        return self.s
+        self.s = array_module(x).sqrt(self._var(x))
+        return self.s.astype(x.dtype, copy=False)
 
     def backward(self, gy):
         xp = array_module(gy)
+        gy = gy.astype(self.s.dtype, copy=False)
         with numpy.errstate(divide="ignore", invalid="ignore"):
             gvar = xp.where(self.s == 0, 0, gy / (2 * self.s)).astype(gy.dtype, copy=False)
         return super().backward(gvar)
@@ -225,6 +274,8 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     if x.dtype.kind != "f":
         raise DTypeError(f"mean: expected a floating-point tensor, got {describe(x)}; convert it with .float() first")
     axes = normalize_dims("mean", dim, x.ndim)
+    if x.dtype == backend.float16:  # as PyTorch: summed and divided in float32 (the mean of [60000, 60000] is 60000)
+        return mean(x.to(backend.float32), axes, keepdim).to(backend.float16)
     n = 1
     for a in axes:
         n *= x.shape[a]
@@ -364,13 +415,13 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element along ``dim`` is nonzero (not differentiable)."""
-    axes = normalize_dims("all", dim, x.ndim)
+    axes = normalize_dims("all", dim, x.ndim, empty_is_all=False)
     return Tensor(array_module(x._data).asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)), x.device)
 
 
 def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element along ``dim`` is nonzero (not differentiable)."""
-    axes = normalize_dims("any", dim, x.ndim)
+    axes = normalize_dims("any", dim, x.ndim, empty_is_all=False)
     return Tensor(array_module(x._data).asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)), x.device)
 
 
@@ -383,11 +434,22 @@ class CumSum(Function):
         self.axis = axis
 
     def forward(self, x):
-        return array_module(x).cumsum(x, axis=self.axis)
+        return _cumsum(x, self.axis)
 
     def backward(self, gy):
         xp = array_module(gy)
-        return xp.flip(xp.cumsum(xp.flip(gy, axis=self.axis), axis=self.axis), axis=self.axis)
+        return xp.flip(_cumsum(xp.flip(gy, axis=self.axis), self.axis), axis=self.axis)
+
+
+def _cumsum(x: Any, axis: int) -> Any:
+    """Running sums in PyTorch's CPU accumulation dtype (float32 for float16, float64 for float32), so a
+    float32 running sum of a million elements is off by float32's rounding, not by 1%."""
+    acc = {backend.float16: backend.float32, backend.float32: backend.float64}.get(x.dtype)
+    xp = array_module(x)
+    if acc is None:
+        return xp.cumsum(x, axis=axis)
+    with numpy.errstate(over="ignore"):
+        return xp.cumsum(x, axis=axis, dtype=acc).astype(x.dtype)
 
 
 def cumsum(x: Tensor, dim: int) -> Tensor:
