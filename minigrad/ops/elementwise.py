@@ -101,9 +101,21 @@ class Pow(_Binary):
     :math:`a = 0` and :math:`b \ge 0` (the limit of :math:`a^b \ln a`), instead of NaN.
     """
 
+    def __init__(self, exponent: float | None = None) -> None:
+        self.exponent = exponent  # a Python number given as the exponent, else None
+
+    def _power(self, a, b, exponent):
+        r"""``a ** b``; a Python-number exponent of :math:`\pm 1/2` is ``sqrt``/``1 / sqrt``, as PyTorch computes
+        it: :math:`(-0)^{1/2} = -0` and :math:`(-\infty)^{1/2}` is NaN (C's ``pow`` gives 0 and inf)."""
+        if exponent in (0.5, -0.5):
+            with numpy.errstate(divide="ignore", invalid="ignore"):  # NaN below 0 and inf at 0 are the answers
+                r = array_module(a).sqrt(a)
+                return r if exponent > 0 else 1 / r
+        return a**b
+
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = a**b
+        self.y = self._power(a, b, self.exponent)
         return self.y
 
     def backward(self, gy):
@@ -111,7 +123,8 @@ class Pow(_Binary):
         ga = gb = None
         if self.needs_input_grad[0]:
             with numpy.errstate(divide="ignore", invalid="ignore"):
-                ga = xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype, copy=False)
+                e = None if self.exponent is None else self.exponent - 1
+                ga = xp.where(b == 0, 0, gy * b * self._power(a, b - 1, e)).astype(gy.dtype, copy=False)
             ga = sum_to_shape(ga, a.shape)
         if self.needs_input_grad[1]:
             safe = xp.where((a == 0) & (b >= 0), 1, a)
@@ -213,12 +226,13 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
     """Elementwise :math:`a^b`; an integer tensor to a bool or integer power stays integer."""
     if isinstance(a, Tensor) and a.dtype == backend.bool_ and isinstance(b, bool):
         return a.detach() if b else Tensor(a.device.xp.ones(a.shape, dtype=bool), a.device)  # x**True, x**False
+    exponent = b if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor) else None
     a, b = binary_operands("pow", a, b)
     if a.dtype == backend.bool_:
         raise DTypeError(f"pow: not supported for two bool operands ({describe(a)}); convert one with .long() or .float()")
     if a.dtype.kind in "iu" and b._data.size and bool((b._data < 0).any()):
         raise DTypeError(f"pow: integers to negative integer powers are not allowed ({describe(a)}); use a float base")
-    return Pow().apply(a, b)
+    return Pow(exponent if a.dtype.kind == "f" else None).apply(a, b)
 
 
 def _check_divisor(op: str, a: Tensor, b: Tensor) -> None:

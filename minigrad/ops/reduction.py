@@ -167,7 +167,9 @@ class _Extreme(Function):
         count = self.mask.sum(axis=self.axes, keepdims=True)
         g = _expand_back(gy, self.axes, self.keepdim, self.mask.shape)
         with numpy.errstate(divide="ignore", invalid="ignore"):  # a NaN extreme: no element attains it
-            return g * self.mask / count
+            if self.nan_is_extreme:  # max()/min(): the others get an exact 0, even from a NaN or inf gradient
+                return array_module(gy).where(self.mask, g / count, 0).astype(gy.dtype, copy=False)
+            return g * self.mask / count  # amax/amin: PyTorch's product, NaN everywhere from a NaN gradient
 
 
 class Amax(_Extreme):
