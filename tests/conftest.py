@@ -2,7 +2,12 @@
 
 ``pytest --simulated-cuda`` runs the suite on :func:`minigrad.testing.simulated_cuda`: the default
 device is ``cuda`` (a stand-in for CuPy on NumPy) and the ``gpu`` tests run on it.
+
+``pytest --fuzz-seed N`` (default 0, what CI runs) or ``--fuzz-seed random`` seeds the seeded fuzz
+generators of ``tests/fuzz`` (the ``fuzz_seed`` fixture); the header prints the seed used.
 """
+import random
+
 import numpy as np
 import pytest
 
@@ -15,6 +20,9 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
 def pytest_addoption(parser):
     parser.addoption("--simulated-cuda", action="store_true",
                      help="run every test with the default device on a simulated CUDA device (minigrad.simcupy)")
+    parser.addoption("--fuzz-seed", default="0",
+                     help="seed of the seeded fuzz generators (tests/fuzz): an integer (default 0, as CI runs them), "
+                          "or 'random' for a new seed each run, printed in the header to replay a failure")
 
 
 def pytest_configure(config):
@@ -30,10 +38,31 @@ def pytest_unconfigure(config):
         sim.__exit__(None, None, None)
 
 
+def _fuzz_seed(config) -> int:
+    """``--fuzz-seed`` as an int, drawn once per run when it is 'random'."""
+    if not hasattr(config, "_fuzz_seed"):
+        value = config.getoption("--fuzz-seed")
+        if value == "random":
+            config._fuzz_seed = random.SystemRandom().randrange(2**32)
+        else:
+            try:
+                config._fuzz_seed = int(value)
+            except ValueError:
+                raise pytest.UsageError(f"--fuzz-seed: expected an integer or 'random', got {value!r}") from None
+    return config._fuzz_seed
+
+
 def pytest_report_header(config):
+    lines = [f"fuzz seed: {_fuzz_seed(config)} (replay with --fuzz-seed {_fuzz_seed(config)})"]
     if config.getoption("--simulated-cuda"):
-        return "minigrad: default device cuda, simulated on NumPy (minigrad.simcupy)"
-    return None
+        lines.append("minigrad: default device cuda, simulated on NumPy (minigrad.simcupy)")
+    return lines
+
+
+@pytest.fixture
+def fuzz_seed(request) -> int:
+    """The seed of this run's fuzz generators (``--fuzz-seed``)."""
+    return _fuzz_seed(request.config)
 
 
 def pytest_collection_modifyitems(config, items):

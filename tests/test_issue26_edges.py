@@ -131,3 +131,38 @@ def test_pow_with_a_python_exponent_at_signed_zero_and_infinity_like_pytorch(exp
 def test_pow_with_a_half_integer_exponent_passes_gradcheck(exponent):
     x = mg.tensor([0.3, 1.7, 4.0], dtype=mg.float64, requires_grad=True)
     assert gradcheck(lambda a: a**exponent, [x])
+
+
+# ------------------------------------------------------------------ LBFGS state from PyTorch
+def _lbfgs(L, w0, A, b):
+    w = L.nn.Parameter(L.tensor(w0.copy()))
+    opt = L.optim.LBFGS([w], lr=0.5, max_iter=3, history_size=2)
+    At, bt = L.tensor(A), L.tensor(b)
+
+    def closure():
+        opt.zero_grad()
+        loss = ((At @ w - bt) ** 2).sum()
+        loss.backward()
+        return loss
+
+    return w, opt, closure
+
+
+@pytest.mark.parametrize("through_file", [False, True])
+def test_lbfgs_continues_from_pytorchs_state_like_pytorch(through_file, tmp_path):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    A, b = rng.standard_normal((6, 3)), rng.standard_normal(6)
+    tw, topt, tclosure = _lbfgs(torch, np.zeros(3), A, b)
+    topt.step(tclosure)
+    state = topt.state_dict()  # holds torch tensors, lists of them, and 0-d tensors for H_diag and ro
+    if through_file:  # as arrays, the way a converted checkpoint carries it
+        convert = lambda v: v.numpy() if isinstance(v, torch.Tensor) else [convert(x) for x in v] if isinstance(v, list) else v  # noqa: E731
+        state = {"state": {0: {k: convert(v) for k, v in state["state"][0].items()}}, "param_groups": state["param_groups"]}
+        mg.save(state, tmp_path / "lbfgs.ckpt")
+        state = mg.load(tmp_path / "lbfgs.ckpt")
+    mw, mopt, mclosure = _lbfgs(mg, tw.detach().numpy(), A, b)
+    mopt.load_state_dict(state)
+    for _ in range(2):
+        assert_close(mopt.step(mclosure), topt.step(tclosure), rtol=1e-10, atol=1e-12)
+        assert_close(mw, tw, rtol=1e-10, atol=1e-12)
