@@ -587,7 +587,16 @@ class Tensor:
         return ops.getitem(self, index)
 
     # ------------------------------------------------------------ in place
+    def _check_writable(self, op: str) -> None:
+        """An expand()ed view repeats memory: PyTorch refuses in-place writes to it (NumPy's view is read-only)."""
+        a = self._data
+        if a.size and (any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)) or not getattr(a.flags, "writeable", True)):
+            raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
+                               f"{self.shape}, an expand()ed or broadcast view) refers to a single memory location; "
+                               f"clone() the tensor before writing to it")
+
     def _check_inplace(self, op: str) -> None:
+        self._check_writable(op)
         if self.requires_grad and is_grad_enabled():
             kind = "a leaf tensor" if self._ctx is None else "a tensor produced by an op"
             raise RuntimeError(
@@ -663,17 +672,21 @@ class Tensor:
                              self.dtype)
 
     def fill_(self, value: Scalar) -> "Tensor":
-        """Set every element to ``value``, in place."""
-        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value, self.dtype)
+        """Set every element to ``value`` (a number or a 0-d tensor; RuntimeError if the dtype cannot hold it), in place."""
+        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), ops.elementwise.fill_value("fill_", value, self), self.dtype)
 
     def zero_(self) -> "Tensor":
         """Set every element to 0, in place."""
         return self.fill_(0)
 
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
-        """Clip every element to ``[min, max]``, in place."""
+        """Clip every element to ``[min, max]`` (numbers, or tensors that broadcast to this one's shape), in place."""
         self._check_inplace("clamp_")
-        self.device.xp.clip(self._data, min, max, out=self._data)
+        lo, hi = (ops.operand_array("clamp_", b, self) if isinstance(b, Tensor) else b for b in (min, max))
+        for b in (lo, hi):
+            if b is not None and not isinstance(b, (int, float)) and numpy.broadcast_shapes(b.shape, self.shape) != self.shape:
+                raise RuntimeError(f"clamp_: a bound of shape {tuple(b.shape)} does not broadcast to the tensor's shape {self.shape}")
+        self.device.xp.clip(self._data, lo, hi, out=self._data)
         self._bump_version()
         return self
 
@@ -681,7 +694,8 @@ class Tensor:
         """Set the elements where ``mask`` is true to ``value``, in place (``mask`` broadcasts)."""
         if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
             raise RuntimeError(f"masked_fill_: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-        return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, ops.operand_array("masked_fill_", value, self), where=m), mask)
+        v = ops.elementwise.fill_value("masked_fill_", value, self)
+        return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, v, where=m), mask)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
         """Fill with samples of the uniform distribution on ``[a, b)``, in place (floating-point tensors)."""
@@ -754,7 +768,8 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
         idx = ops.index_arrays("__setitem__", index, self)
-        v = ops.operand_array("__setitem__", value, self)
+        # a number is range-checked as PyTorch's (an int8 tensor cannot hold 300), where arithmetic wraps
+        v = ops.elementwise.fill_value("__setitem__", value, self) if isinstance(value, (bool, int, float)) else ops.operand_array("__setitem__", value, self)
         try:
             self._data[idx] = v
         except (ValueError, TypeError, IndexError):

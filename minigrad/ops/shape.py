@@ -299,6 +299,8 @@ class Split(Function):
 
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
+    if x.ndim == 0:
+        raise RuntimeError("split: expects at least a 1-dimensional tensor, got a 0-d one (reshape(1) it first)")
     d = normalize_dim("split", dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -323,6 +325,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     a size-0 dimension gives ``chunks`` empty pieces."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    if x.ndim == 0:
+        raise RuntimeError("chunk: expects at least a 1-dimensional tensor, got a 0-d one (reshape(1) it first)")
     d = normalize_dim("chunk", dim, x.ndim)
     n = x.shape[d]
     if n == 0:
