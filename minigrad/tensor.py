@@ -386,14 +386,25 @@ class Tensor:
         ctx = self._ctx
         return bool(ctx is not None and ctx._retained and any(r() is self for _, r in ctx._retained))
 
-    def backward(self, gradient: Union["Tensor", None] = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Union["Tensor", None] = None, retain_graph: bool | None = False, create_graph: bool = False,
+                 inputs: Any = None) -> None:
         r"""Accumulate :math:`\partial\,\mathrm{self} / \partial\,\mathrm{leaf}` into every leaf's ``.grad``.
 
         Args:
             gradient: :math:`\partial L / \partial\,\mathrm{self}`, of this tensor's shape;
                 may be omitted only for a one-element tensor (then it is 1).
             retain_graph: keep the graph's saved buffers so backward can run again.
+            create_graph: not supported (first-order gradients only; an UnsupportedError).
+            inputs: accumulate only into these tensors' ``.grad`` (leaves, or non-leaves as if
+                ``retain_grad()``); every other ``.grad`` stays as it was.
         """
+        if create_graph:
+            raise compat.UnsupportedError("backward(create_graph=True): minigrad computes first-order gradients only; "
+                                          "see docs/compatibility.md")
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs or not all(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+                raise RuntimeError("backward: inputs must be a non-empty sequence of tensors that require grad")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad: none of the tensors it was computed from "
@@ -410,9 +421,12 @@ class Tensor:
             g = gradient._data if isinstance(gradient, Tensor) else gradient
             g = autograd.grad_ready(g, self, "backward")
         if self._ctx is None:
-            self._accumulate_grad(g)
+            if inputs is None or any(t is self for t in inputs):
+                self._accumulate_grad(g)
+        elif inputs is not None:
+            autograd.backward_into(self, g, bool(retain_graph), inputs, fresh=False)
         else:
-            autograd.backward(self, g, retain_graph)
+            autograd.backward(self, g, bool(retain_graph))
 
     def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
         if self._hooks:
@@ -874,11 +888,11 @@ class Tensor:
     clip = clamp
 
     # ``axis`` is PyTorch's NumPy-style alias of ``dim`` (d2l writes ``y_hat.argmax(axis=1)``)
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
-        return ops.sum(self, axis if dim is None else dim, keepdim)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, dtype: Any = None) -> "Tensor":
+        return ops.sum(self, axis if dim is None else dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
-        return ops.mean(self, axis if dim is None else dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, dtype: Any = None) -> "Tensor":
+        return ops.mean(self, axis if dim is None else dim, keepdim, dtype=dtype)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
@@ -907,11 +921,11 @@ class Tensor:
     def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
         return ops.logsumexp(self, dim, keepdim)
 
-    def softmax(self, dim: int) -> "Tensor":
-        return ops.softmax(self, dim)
+    def softmax(self, dim: int, dtype: Any = None) -> "Tensor":
+        return ops.softmax(self, dim, dtype)
 
-    def log_softmax(self, dim: int) -> "Tensor":
-        return ops.log_softmax(self, dim)
+    def log_softmax(self, dim: int, dtype: Any = None) -> "Tensor":
+        return ops.log_softmax(self, dim, dtype)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return ops.all(self, dim, keepdim)
@@ -985,8 +999,8 @@ class Tensor:
         """``x`` tiled ``sizes[i]`` times along each dimension (leading sizes add dimensions)."""
         return ops.repeat(self, ops.size_args(sizes))
 
-    def cumsum(self, dim: int) -> "Tensor":
-        return ops.cumsum(self, dim)
+    def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        return ops.cumsum(self, dim, dtype=dtype)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
         return ops.topk(self, k, dim, largest, sorted)

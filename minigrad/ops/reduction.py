@@ -16,7 +16,7 @@ from .. import backend
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import DTypeError, describe, float_or_promote, normalize_dim, normalize_dims, require_float
+from .common import DTypeError, cast, describe, float_or_promote, normalize_dim, normalize_dims, require_float
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "The result of ``max(dim)`` / ``min(dim)``: the values and the index where each was found."
@@ -263,16 +263,24 @@ class LogSoftmax(Function):
 
 
 # ------------------------------------------------------------------ public functions
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
-    r""":math:`\sum` over ``dim`` (all dimensions when None). Bool and int tensors sum to int64."""
+def _as_dtype(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` cast to ``dtype`` first: PyTorch's ``dtype=`` argument (sum ints as floats, or accumulate wider)."""
+    return x if dtype is None or numpy.dtype(dtype) == x.dtype else cast(x, numpy.dtype(dtype))
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001 (PyTorch's name)
+    r""":math:`\sum` over ``dim`` (all dimensions when None). Bool and int tensors sum to int64; ``dtype``
+    casts the input first, as PyTorch."""
+    x = _as_dtype(x, dtype)
     axes = normalize_dims("sum", dim, x.ndim)
     if x.dtype.kind in "bui":
         x = x.to(backend.int64) if x.dtype != backend.int64 else x
     return Sum(axes, keepdim).apply(x)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    r"""Arithmetic mean :math:`\frac1N\sum_i x_i` over ``dim``."""
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    r"""Arithmetic mean :math:`\frac1N\sum_i x_i` over ``dim`` (``dtype``: cast the input first, as PyTorch)."""
+    x = _as_dtype(x, dtype)
     if x.dtype.kind != "f":
         raise DTypeError(f"mean: expected a floating-point tensor, got {describe(x)}; convert it with .float() first")
     axes = normalize_dims("mean", dim, x.ndim)
@@ -397,8 +405,10 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     return Logsumexp(axes, keepdim).apply(float_or_promote(x))
 
 
-def softmax(x: Tensor, dim: int) -> Tensor:
-    r""":math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted, so it never overflows)."""
+def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    r""":math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted, so it never overflows);
+    ``dtype`` casts the input first, as PyTorch."""
+    x = _as_dtype(x, dtype)
     d = normalize_dim("softmax", dim, x.ndim)
     require_float("softmax", x)
     if x.ndim == 0:  # one element: softmax 1
@@ -406,8 +416,10 @@ def softmax(x: Tensor, dim: int) -> Tensor:
     return Softmax(d).apply(x)
 
 
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    r""":math:`x_i - \ln\sum_j e^{x_j}` along ``dim``; stays finite where ``log(softmax(x))`` underflows to ``-inf``."""
+def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    r""":math:`x_i - \ln\sum_j e^{x_j}` along ``dim``; stays finite where ``log(softmax(x))`` underflows to ``-inf``
+    (``dtype``: cast the input first)."""
+    x = _as_dtype(x, dtype)
     d = normalize_dim("log_softmax", dim, x.ndim)
     require_float("log_softmax", x)
     if x.ndim == 0:  # one element: log-probability 0
@@ -454,8 +466,9 @@ def _cumsum(x: Any, axis: int) -> Any:
         return xp.cumsum(x, axis=axis, dtype=acc).astype(x.dtype)
 
 
-def cumsum(x: Tensor, dim: int) -> Tensor:
-    """Running sums along ``dim`` (integer and bool inputs sum in int64, as in PyTorch)."""
+def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim`` (integer and bool inputs sum in int64, as in PyTorch; ``dtype`` casts first)."""
+    x = _as_dtype(x, dtype)
     d = normalize_dim("cumsum", dim, x.ndim)
     if x.dtype.kind in "biu":
         x = x.to(backend.int64)

@@ -64,7 +64,7 @@ class LBFGS(Optimizer):
         if closure is None:
             raise RuntimeError("LBFGS.step: needs a closure that recomputes the loss (it evaluates the loss several times)")
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change, history = group["tolerance_grad"], group["tolerance_change"], group["history_size"]
         dev = self._params[0].device
         xp = dev.xp
