@@ -61,6 +61,9 @@ CASES = {
     "clamp lo > hi": "L.tensor([-2., 0.5, 3.]).clamp(L.tensor(2.), L.tensor(1.))",
     "clamp shapes": "L.tensor([-2., 0.5, 3.]).clamp(L.tensor([0., 1.]))",
     "clip tensors": "L.clip(L.tensor([-2., 0.5, 3.]), L.tensor(0.), L.tensor(1.))",
+    "ignore_index with probability targets": "L.nn.functional.cross_entropy(L.zeros(2, 3), L.ones(2, 3) / 3, ignore_index=0)",
+    "CrossEntropyLoss ignore_index probabilities": "L.nn.CrossEntropyLoss(ignore_index=1)(L.zeros(2, 3), L.ones(2, 3) / 3)",
+    "default ignore_index with probability targets": "L.nn.functional.cross_entropy(L.zeros(2, 3), L.ones(2, 3) / 3).reshape(1)",
 }
 
 

@@ -581,6 +581,9 @@ def cross_entropy(
         return CrossEntropy(target._data, w, ignore_index, reduction, label_smoothing).apply(input)
     if target.dtype.kind != "f":
         raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
+    if ignore_index != -100:  # PyTorch refuses it: no class of a probability target can be ignored
+        raise RuntimeError(f"cross_entropy: ignore_index={ignore_index} is not supported for class-probability (float) "
+                           f"targets, as in PyTorch; leave it at -100, or zero those rows' weight")
     _same_shape("cross_entropy", input, target)
     cdim = 1 if input.ndim > 1 else 0
     n = input.shape[cdim]
