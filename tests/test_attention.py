@@ -393,7 +393,7 @@ def _check_pair(torch, t, m, run_t, run_m, finite=True):
     tp = dict(t.named_parameters())
     for name, p in m.named_parameters():
         if finite:
-            assert np.isfinite(p.grad.numpy()).all(), name
+            assert np.isfinite(p.grad.cpu().numpy()).all(), name
         assert_close(p.grad, tp[name].grad, rtol=1e-9, atol=1e-11, equal_nan=True, msg=name)
 
 
@@ -426,7 +426,7 @@ def test_multihead_attention_fully_masked_query_with_weights_is_nan_everywhere_l
     tx, mx = torch.tensor(x), mg.tensor(x)
     to, tw = t(tx, tx, tx, key_padding_mask=torch.tensor(PADDED))
     mo, mw = m(mx, mx, mx, key_padding_mask=mg.tensor(PADDED))
-    assert np.isnan(mw[1].detach().numpy()).all() and np.isnan(tw[1].detach().numpy()).all()
+    assert np.isnan(mw[1].detach().cpu().numpy()).all() and np.isnan(tw[1].detach().cpu().numpy()).all()
     assert_close(mo, to, rtol=1e-10, atol=1e-12, equal_nan=True)
     (mo.sum() + mw[0].sum()).backward()
     (to.sum() + tw[0].sum()).backward()

@@ -59,7 +59,7 @@ def test_autograd_grad_errors_like_pytorch():
 def test_autograd_grad_is_the_hand_derivative_and_the_function_passes_gradcheck():
     a = mg.tensor(RNG.standard_normal(4), requires_grad=True)
     (g,) = mg.autograd.grad((a.sin() * a).sum(), a)
-    assert_close(g, np.sin(a.detach().numpy()) + a.detach().numpy() * np.cos(a.detach().numpy()), rtol=1e-12, atol=1e-12)
+    assert_close(g, np.sin(a.detach().cpu().numpy()) + a.detach().cpu().numpy() * np.cos(a.detach().cpu().numpy()), rtol=1e-12, atol=1e-12)
     assert gradcheck(lambda b: (b.sin() * b).sum(), [mg.tensor(RNG.standard_normal(4), requires_grad=True)])
 
 
@@ -117,7 +117,7 @@ def _schedule(L, make_opt, make_sched, epochs=None, n=14):
             sched.step() if epochs is None else sched.step(epochs[i])
             g = opt.param_groups[0]
             out.append((g["lr"], g["momentum"] if "momentum" in g else g["betas"][0]))
-    return out, [float(v) for v in p.detach().numpy()]
+    return out, [float(v) for v in p.detach().cpu().numpy()]
 
 
 SGD = lambda L, ps: L.optim.SGD(ps, lr=0.1, momentum=0.9)  # noqa: E731

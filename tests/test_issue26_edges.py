@@ -109,7 +109,7 @@ def test_whole_tensor_extremes_with_a_nan_or_inf_upstream_gradient_like_pytorch(
 # ------------------------------------------------------------------ x ** 0.5 at -0.0
 def _signs(t):
     """The sign bits of a tensor's numbers (a NaN's sign means nothing)."""
-    a = t.detach().numpy()
+    a = t.detach().cpu().numpy()
     return [None if np.isnan(v) else bool(np.signbit(v)) for v in a.ravel()]
 
 
@@ -161,7 +161,7 @@ def test_lbfgs_continues_from_pytorchs_state_like_pytorch(through_file, tmp_path
         state = {"state": {0: {k: convert(v) for k, v in state["state"][0].items()}}, "param_groups": state["param_groups"]}
         mg.save(state, tmp_path / "lbfgs.ckpt")
         state = mg.load(tmp_path / "lbfgs.ckpt")
-    mw, mopt, mclosure = _lbfgs(mg, tw.detach().numpy(), A, b)
+    mw, mopt, mclosure = _lbfgs(mg, tw.detach().cpu().numpy(), A, b)
     mopt.load_state_dict(state)
     for _ in range(2):
         assert_close(mopt.step(mclosure), topt.step(tclosure), rtol=1e-10, atol=1e-12)

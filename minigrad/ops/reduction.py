@@ -32,12 +32,12 @@ def _accumulator(x: Any, axes: tuple) -> Any:
     roundings). NumPy sums pairwise only along the trailing axes of a C-contiguous array (there float32
     stays float32, so the benchmarks' losses cost nothing more); over a strided axis it adds one row at
     a time (error :math:`O(n)`: a float32 mean of a million 0.1s is 0.101), so there a float32 sum of
-    more than one block accumulates in float64. CuPy reduces by trees on the device: only float16
-    widens.
+    more than one block accumulates in float64. The rule is the same on CuPy (one code path; its sums
+    are trees, so there the widening is only extra accuracy).
     """
     if x.dtype == backend.float16:
         return backend.float32
-    if x.dtype != backend.float32 or array_module(x) is not numpy:
+    if x.dtype != backend.float32:
         return None
     n = 1
     for a in axes:

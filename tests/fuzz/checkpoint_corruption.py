@@ -72,7 +72,7 @@ def same(a, b) -> bool:
     if isinstance(a, mg.Tensor) or isinstance(b, mg.Tensor):
         return (isinstance(a, mg.Tensor) and isinstance(b, mg.Tensor) and a.dtype == b.dtype
                 and a.shape == b.shape and a.requires_grad == b.requires_grad
-                and np.array_equal(a.detach().numpy(), b.detach().numpy(), equal_nan=a.dtype.kind == "f"))
+                and np.array_equal(a.detach().cpu().numpy(), b.detach().cpu().numpy(), equal_nan=a.dtype.kind == "f"))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
     if isinstance(a, dict):

@@ -67,8 +67,8 @@ def truth(case) -> np.ndarray:
 def errors(mg, torch, case) -> tuple:
     """(minigrad's, PyTorch's) largest error where the float64 result fits the dtype, and whether the
     two agree on which results overflow."""
-    m = np.asarray(_apply(mg, mg.tensor(case.data), case).numpy(), dtype=np.float64)
-    t = np.asarray(_apply(torch, torch.tensor(case.data), case).numpy(), dtype=np.float64)
+    m = np.asarray(_apply(mg, mg.tensor(case.data), case).cpu().numpy(), dtype=np.float64)
+    t = np.asarray(_apply(torch, torch.tensor(case.data), case).cpu().numpy(), dtype=np.float64)
     exact = truth(case)
     fits = np.abs(exact) <= np.finfo(case.data.dtype).max * (1 - 2 ** -8)
     overflow_agrees = bool(np.array_equal(np.isinf(m) & ~fits, np.isinf(t) & ~fits))
