@@ -46,13 +46,13 @@ def as_operand(op: str, x: Any, like: Tensor) -> Tensor:
     """``x`` as a tensor usable with ``like``: Python numbers and arrays become constants."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, numpy.generic):
-        x = x.item()
     if isinstance(x, (bool, int, float)):
         dtype = backend.scalar_dtype(like.dtype, x)
         if type(x) is int and dtype.kind in "iu":
             x = wrap_int(op, x, dtype)
         return constant(x, dtype, like.device)
+    if isinstance(x, numpy.generic):
+        return as_operand(op, x.item(), like)
     if isinstance(x, numpy.ndarray) or hasattr(x, "__cuda_array_interface__"):
         return Tensor(backend.to_device(x, like.device), like.device)
     raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}; expected a Tensor or a number")

@@ -35,16 +35,15 @@ def _accumulator(x: Any, axes: tuple) -> Any:
     more than one block accumulates in float64. The rule is the same on CuPy (one code path; its sums
     are trees, so there the widening is only extra accuracy).
     """
-    if x.dtype == backend.float16:
+    kind = x.dtype.char  # a character test first: this runs on every sum
+    if kind == "e":
         return backend.float32
-    if x.dtype != backend.float32:
+    if kind != "f" or (x.flags.c_contiguous and (len(axes) == x.ndim or axes == tuple(range(x.ndim - len(axes), x.ndim)))):
         return None
     n = 1
     for a in axes:
         n *= x.shape[a]
-    if n <= _PAIRWISE_BLOCK or (axes == tuple(range(x.ndim - len(axes), x.ndim)) and x.flags.c_contiguous):
-        return None
-    return backend.float64
+    return backend.float64 if n > _PAIRWISE_BLOCK else None
 
 
 def _sum(x: Any, axes: tuple, keepdim: bool) -> Any:
