@@ -602,12 +602,17 @@ class Tensor:
 
     # ------------------------------------------------------------ in place
     def _check_writable(self, op: str) -> None:
-        """An expand()ed view repeats memory: PyTorch refuses in-place writes to it (NumPy's view is read-only)."""
+        """An expand()ed view repeats memory: as PyTorch, only a single value may be written into it (``fill_``,
+        ``zero_``, ``masked_fill_``, item assignment); other in-place ops raise, never with NumPy's message."""
         a = self._data
-        if a.size and (any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)) or not getattr(a.flags, "writeable", True)):
+        if not a.size:
+            return
+        overlap = any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
+        if (overlap and op not in ("fill_", "masked_fill_", "__setitem__")) or not getattr(a.flags, "writeable", True):
             raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
                                f"{self.shape}, an expand()ed or broadcast view) refers to a single memory location; "
-                               f"clone() the tensor before writing to it")
+                               f"clone() the tensor before writing to it" if overlap else
+                               f"{op}: the tensor's memory is read-only (shape {self.shape}); clone() it first")
 
     def _check_inplace(self, op: str) -> None:
         self._check_writable(op)

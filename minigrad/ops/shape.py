@@ -187,14 +187,21 @@ class BroadcastTo(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return array_module(x).broadcast_to(x, self.shape)
+        xp = array_module(x)
+        y = xp.broadcast_to(x, self.shape)
+        if xp is numpy and x.flags.writeable:
+            # writable, as PyTorch's expand() (and CuPy's broadcast_to): fill_, masked_fill_ and item assignment
+            # write one value through it; other in-place ops refuse it (Tensor._check_writable)
+            y = numpy.lib.stride_tricks.as_strided(x, y.shape, y.strides, writeable=True)
+        return y
 
     def backward(self, gy):
         return sum_to_shape(gy, self.in_shape)
 
 
 def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
-    """``x`` broadcast to ``shape`` (a view in NumPy's sense; read-only)."""
+    """``x`` broadcast to ``shape``: a view, repeating memory along the broadcast dimensions (as PyTorch's, only
+    ``fill_``, ``masked_fill_`` and item assignment may write into it)."""
     shape = tuple(shape)
     try:
         return BroadcastTo(shape).apply(x)
