@@ -973,7 +973,7 @@ class Tensor:
         return ops.expand(self, ops.size_args(sizes, "expand"))
 
     def expand_as(self, other: "Tensor") -> "Tensor":
-        """Broadcast to the shape of ``other`` (a read-only view)."""
+        """Broadcast to the shape of ``other`` (a view; as PyTorch, only a single value may be written into it)."""
         return ops.expand(self, other.shape)
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
