@@ -659,6 +659,115 @@ def functions_in(roots: Sequence["Tensor"]) -> list[Function]:
 
 
 
+def backward_into(root: "Tensor", gradient: Any, retain_graph: bool, inputs: Sequence["Tensor"], fresh: bool) -> list:
+    """Backward from ``root`` whose gradients reach only ``inputs`` (leaves or not): the ``.grad`` of every
+    other leaf is left as it was. With ``fresh`` (``autograd.grad``) the inputs' own ``.grad`` are left
+    as they were too, and their gradients from this pass are returned (None where none arrived); without
+    it (``backward(inputs=...)``) the gradients accumulate into the inputs' ``.grad``, as PyTorch."""
+    targets = {id(t) for t in inputs}
+    keep: dict = {}  # id -> (tensor, its .grad before): put back afterwards
+    for node in functions_in([root]):
+        for t, need in zip(node.inputs, node.needs_input_grad):
+            if need and t._ctx is None and (fresh or id(t) not in targets):
+                keep[id(t)] = (t, t._grad)
+    retained = []
+    for t in inputs:
+        if fresh:
+            keep[id(t)] = (t, t._grad)
+        if t._ctx is not None:  # a non-leaf receives its gradient the way retain_grad() does
+            entry = (t._out_index, weakref.ref(t))
+            if t._ctx._retained is None:
+                t._ctx._retained = []
+            t._ctx._retained.append(entry)
+            retained.append((t._ctx, entry))
+    for t, _ in keep.values():
+        t._grad = None
+    try:
+        backward(root, gradient, retain_graph)
+        return [t._grad for t in inputs]
+    finally:
+        for t, g in keep.values():
+            if fresh or id(t) not in targets:
+                t._grad = g
+        for node, entry in retained:
+            if node._retained:
+                node._retained = [e for e in node._retained if e is not entry] or None
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple:
+    r"""The gradients :math:`\sum_i g_i^\top\, \partial y_i / \partial x_j` of ``outputs`` :math:`y_i` with respect to each of
+    ``inputs`` :math:`x_j`, as a tuple, without touching any ``.grad`` (PyTorch's ``torch.autograd.grad``, first order).
+
+    Args:
+        grad_outputs: the :math:`g_i` (None for a one-element output: 1).
+        retain_graph: keep the graph for another backward (default: ``create_graph``, i.e. False).
+        allow_unused: an input no output depends on gets None instead of an error;
+            ``materialize_grads`` gives zeros instead.
+        create_graph, is_grads_batched: higher-order and batched gradients are not supported
+            (:class:`~minigrad.compat.UnsupportedError`).
+    """
+    from .compat import UnsupportedError
+
+    if create_graph:
+        raise UnsupportedError("autograd.grad(create_graph=True): minigrad's backward functions work on arrays, so a "
+                               "gradient has no graph of its own; compute second derivatives by finite differences "
+                               "of first ones (see docs/compatibility.md)")
+    if is_grads_batched:
+        raise UnsupportedError("autograd.grad(is_grads_batched=True): call grad once per grad_outputs row "
+                               "(with retain_graph=True); see docs/compatibility.md")
+    single = isinstance(outputs, _tensor_cls)
+    outs = [outputs] if single else list(outputs)
+    ins = [inputs] if isinstance(inputs, _tensor_cls) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, _tensor_cls):
+        gouts = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
+    else:
+        gouts = list(grad_outputs)
+    if len(gouts) != len(outs):
+        raise RuntimeError(f"grad: got {len(gouts)} grad_outputs for {len(outs)} outputs")
+    for i, t in enumerate(ins):
+        if not isinstance(t, _tensor_cls) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad (differentiate with respect to tensors made "
+                               f"with requires_grad=True, or results computed from them)")
+    arrays = []
+    for i, (y, g) in enumerate(zip(outs, gouts)):
+        if not isinstance(y, _tensor_cls) or not y.requires_grad:
+            raise RuntimeError(f"grad: output {i} does not require grad and does not have a grad_fn")
+        if g is None:
+            if y._data.size != 1:
+                raise RuntimeError(f"grad: the gradient can be implied only for one-element outputs; output {i} has "
+                                   f"shape {tuple(y.shape)}: pass grad_outputs")
+            arrays.append(y.device.xp.ones(y.shape, dtype=y.dtype))
+        else:
+            arrays.append(grad_ready(g._data if isinstance(g, _tensor_cls) else g, y, "grad"))
+    if len(outs) == 1:
+        root, g0 = outs[0], arrays[0]
+    else:  # one root whose gradient reaches each output y_i as exactly g_i
+        with enable_grad():
+            root = None
+            for y, g in zip(outs, arrays):
+                term = (y * _tensor_cls(g, y.device)).sum()
+                root = term if root is None else root + term
+        g0 = root.device.xp.ones((), dtype=root.dtype)
+    if root._ctx is None:  # the output is an input itself
+        found = [g0.copy() if t is root else None for t in ins]
+    else:
+        found = backward_into(root, g0, bool(retain_graph), ins, fresh=True)
+    result = []
+    for i, (t, g) in enumerate(zip(ins, found)):
+        if g is None:
+            if materialize_grads:
+                g = _tensor_cls(t.device.xp.zeros(t.shape, dtype=t.dtype), t.device)
+            elif not allow_unused:
+                raise RuntimeError(f"grad: input {i} was not used in the graph of the outputs; pass allow_unused=True "
+                                   f"to get None for it")
+        elif not isinstance(g, _tensor_cls):
+            g = _tensor_cls(g, t.device)
+        result.append(g)
+    return tuple(result)
+
+
 def Variable(tensor: "Tensor", requires_grad: bool = False, volatile: bool = False) -> "Tensor":  # noqa: N802
     """PyTorch's old wrapper (``from torch.autograd import Variable``), kept for old course code:
     the tensor itself, made to require grad when asked (since PyTorch 0.4 a Variable is a Tensor)."""

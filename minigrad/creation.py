@@ -66,6 +66,8 @@ def tensor(data: Any, dtype: DTypeLike = None, device: DeviceLike = None, requir
         target = arr.dtype
     if target.kind in "iu" and arr.dtype.kind == "f" and arr.size and not bool(numpy.isfinite(backend.to_device(arr, backend.CPU)).all()):
         raise RuntimeError(f"tensor: NaN or infinity cannot be converted to {target} (it has no such value)")
+    if from_python and target.kind in "iu" and arr.dtype.kind in "iuf" and arr.size:
+        _check_int_range("tensor", [arr.min(), arr.max()], target)
     arr = backend.to_device(arr, dev)
     arr = arr.astype(target, copy=True)
     return Tensor(arr, dev, requires_grad)
@@ -111,7 +113,18 @@ def _filled(fill: Any, size: tuple, dtype: DTypeLike, device: DeviceLike, requir
     dt = _dtype(dtype, default)
     if any(n < 0 for n in size):
         raise ValueError(f"expected a shape of non-negative sizes, got {size}")
+    if dt.kind in "iu" and isinstance(fill, (int, float)) and not isinstance(fill, bool):
+        finite = isinstance(fill, int) or math.isfinite(fill)
+        _check_int_range("full", [fill] if finite else [], dt, finite)
     return Tensor(dev.xp.full(size, fill, dtype=dt), dev, requires_grad)
+
+
+def _check_int_range(op: str, values: Any, dtype: numpy.dtype, finite: bool = True) -> None:
+    """Python numbers must fit an integer dtype, as PyTorch's factories check (arithmetic wraps instead)."""
+    info = numpy.iinfo(dtype)
+    bad = [v for v in values if not int(info.min) <= v <= int(info.max)]
+    if bad or not finite:
+        raise RuntimeError(f"{op}: value {bad[0] if bad else 'inf or NaN'} cannot be converted to {dtype} without overflow")
 
 
 def zeros(*args: Any, size: Any = None, dtype: DTypeLike = None, device: DeviceLike = None, requires_grad: bool = False) -> Tensor:

@@ -29,7 +29,6 @@ import re
 import sys
 import tempfile
 import types
-import zipfile
 from collections import OrderedDict
 from typing import Any, BinaryIO, Iterable, Iterator, Union
 
@@ -237,6 +236,14 @@ def save(obj: Any, f: FileLike) -> None:
         raise
 
 
+class _DeviceUnavailable(Exception):
+    """Carries the error of moving a loaded tensor to its device out of :func:`load`'s net for damaged files."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class _Decoder:
     def __init__(self, arrays: Any, dev: backend.Device | None, name: str, weights_only: bool) -> None:
         self.arrays, self.dev, self.name, self.weights_only = arrays, dev, name, weights_only
@@ -304,13 +311,26 @@ class _Decoder:
 
     def _tensor(self, node: dict) -> Any:
         key = node["__array__"]
-        if not isinstance(key, str) or key not in self.arrays.files:
+        if not isinstance(key, str) or key == "__structure__" or key not in self.arrays.files:
             raise CheckpointError(f"load: {self.name} refers to a missing array {key!r} (the file is damaged)")
         arr = self.arrays[key]
+        # save writes tensors of numbers and booleans, and plain arrays of those or of text; never dates,
+        # raw bytes (void) or objects
+        kinds = "biuf" if node.get("tensor", False) else "biufcUS"
+        if not isinstance(arr, numpy.ndarray) or arr.dtype.kind not in kinds:
+            what = "a tensor" if node.get("tensor", False) else "an array"
+            raise CheckpointError(f"load: {self.name} holds {what} {key!r} of dtype {getattr(arr, 'dtype', type(arr).__name__)}, "
+                                  f"which minigrad.save never writes (the file is damaged or crafted)")
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         if not node.get("tensor", False):
             return arr
         target = self.dev if self.dev is not None else backend.as_device(node.get("device", "cpu"))
-        t = Tensor(backend.to_device(arr, target), target)
+        try:
+            data = backend.to_device(arr, target)
+        except Exception as e:  # a well-formed file for a device this machine lacks: PyTorch's RuntimeError
+            raise _DeviceUnavailable(e) from e
+        t = Tensor(data, target)
         if node.get("parameter"):
             from .nn import Parameter  # noqa: PLC0415 (nn builds on this module's package)
 
@@ -366,7 +386,16 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: bool | None = N
         raise
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, json.JSONDecodeError, UnicodeDecodeError) as e:
+    except _DeviceUnavailable as e:
+        raise e.error from None
+    except RecursionError:
+        raise CheckpointError(f"load: {name} nests its containers too deeply to be a checkpoint minigrad.save wrote "
+                              f"(the file is damaged or crafted)") from None
+    except ValueError as e:
+        if "allow_pickle" in str(e):  # numpy refuses object (pickled) arrays when allow_pickle=False
+            raise CheckpointError(f"load: {name} holds data minigrad will not load (pickled objects are refused)") from None
         raise CheckpointError(f"load: {name} is not a readable minigrad checkpoint (truncated or damaged?): {e}") from None
-    except ValueError as e:  # numpy refuses object (pickled) arrays when allow_pickle=False
-        raise CheckpointError(f"load: {name} holds data minigrad will not load (pickled objects are refused): {e}") from None
+    except Exception as e:  # noqa: BLE001  whatever a damaged file makes zipfile, zlib, numpy or the decoder raise
+        # (BadZipFile, an unknown compression method, a bad CRC, an entry of the wrong type...)
+        raise CheckpointError(f"load: {name} is not a readable minigrad checkpoint (truncated, damaged or crafted): "
+                              f"{type(e).__name__}: {e}") from None

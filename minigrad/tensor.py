@@ -433,14 +433,25 @@ class Tensor:
         ctx = self._ctx
         return bool(ctx is not None and ctx._retained and any(r() is self for _, r in ctx._retained))
 
-    def backward(self, gradient: Union["Tensor", None] = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Union["Tensor", None] = None, retain_graph: bool | None = False, create_graph: bool = False,
+                 inputs: Any = None) -> None:
         r"""Accumulate :math:`\partial\,\mathrm{self} / \partial\,\mathrm{leaf}` into every leaf's ``.grad``.
 
         Args:
             gradient: :math:`\partial L / \partial\,\mathrm{self}`, of this tensor's shape;
                 may be omitted only for a one-element tensor (then it is 1).
             retain_graph: keep the graph's saved buffers so backward can run again.
+            create_graph: not supported (first-order gradients only; an UnsupportedError).
+            inputs: accumulate only into these tensors' ``.grad`` (leaves, or non-leaves as if
+                ``retain_grad()``); every other ``.grad`` stays as it was.
         """
+        if create_graph:
+            raise compat.UnsupportedError("backward(create_graph=True): minigrad computes first-order gradients only; "
+                                          "see docs/compatibility.md")
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs or not all(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+                raise RuntimeError("backward: inputs must be a non-empty sequence of tensors that require grad")
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad: none of the tensors it was computed from "
@@ -457,9 +468,12 @@ class Tensor:
             g = gradient._data if isinstance(gradient, Tensor) else gradient
             g = autograd.grad_ready(g, self, "backward")
         if self._ctx is None:
-            self._accumulate_grad(g)
+            if inputs is None or any(t is self for t in inputs):
+                self._accumulate_grad(g)
+        elif inputs is not None:
+            autograd.backward_into(self, g, bool(retain_graph), inputs, fresh=False)
         else:
-            autograd.backward(self, g, retain_graph)
+            autograd.backward(self, g, bool(retain_graph))
 
     def _accumulate_grad(self, g: Any, owned: bool = False) -> None:
         """Add gradient array ``g`` (after this tensor's hooks) to ``.grad``, in place when it exists.
@@ -630,6 +644,19 @@ class Tensor:
         return ops.getitem(self, index)
 
     # ------------------------------------------------------------ in place
+    def _check_writable(self, op: str) -> None:
+        """An expand()ed view repeats memory: as PyTorch, only a single value may be written into it (``fill_``,
+        ``zero_``, ``masked_fill_``, item assignment); other in-place ops raise, never with NumPy's message."""
+        a = self._data
+        if not a.size:
+            return
+        overlap = any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape))
+        if (overlap and op not in ("fill_", "masked_fill_", "__setitem__")) or not getattr(a.flags, "writeable", True):
+            raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
+                               f"{self.shape}, an expand()ed or broadcast view) refers to a single memory location; "
+                               f"clone() the tensor before writing to it" if overlap else
+                               f"{op}: the tensor's memory is read-only (shape {self.shape}); clone() it first")
+
     def _inplace_recorded(self, op: str, *operands: Any) -> bool:
         """Whether an in-place op must be recorded for backward (PyTorch's rule), after refusing what PyTorch refuses.
 
@@ -637,6 +664,7 @@ class Tensor:
         of a non-leaf that requires grad, or with an operand that requires grad, is recorded
         (:func:`minigrad.autograd.record_inplace`). Anything else only counts in the version counter.
         """
+        self._check_writable(op)
         if not is_grad_enabled():
             return False
         if self.requires_grad:  # (the property: a view of a buffer put into the graph joins it)
@@ -739,18 +767,23 @@ class Tensor:
                              self.dtype, graph=self._overwrite(src))
 
     def fill_(self, value: Scalar) -> "Tensor":
-        """Set every element to ``value``, in place."""
-        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), value, self.dtype, graph=self._overwrite(value))
+        """Set every element to ``value`` (a number or a 0-d tensor; RuntimeError if the dtype cannot hold it), in place."""
+        v = value if isinstance(value, Tensor) and value.requires_grad else ops.elementwise.fill_value("fill_", value, self)
+        return self._inplace("fill_", lambda a, b, out, casting: out.fill(b), v, self.dtype, graph=self._overwrite(value))
 
     def zero_(self) -> "Tensor":
         """Set every element to 0, in place."""
         return self.fill_(0)
 
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> "Tensor":
-        """Clip every element to ``[min, max]``, in place."""
-        if self._inplace_recorded("clamp_"):
+        """Clip every element to ``[min, max]`` (numbers, or tensors that broadcast to this one's shape), in place."""
+        if self._inplace_recorded("clamp_", min, max):
             return autograd.record_inplace(self, lambda old: ops.clamp(old, min, max))
-        self.device.xp.clip(self._data, min, max, out=self._data)
+        lo, hi = (ops.operand_array("clamp_", b, self) if isinstance(b, Tensor) else b for b in (min, max))
+        for b in (lo, hi):
+            if b is not None and not isinstance(b, (int, float)) and numpy.broadcast_shapes(b.shape, self.shape) != self.shape:
+                raise RuntimeError(f"clamp_: a bound of shape {tuple(b.shape)} does not broadcast to the tensor's shape {self.shape}")
+        self.device.xp.clip(self._data, lo, hi, out=self._data)
         self._bump_version()
         return self
 
@@ -761,7 +794,8 @@ class Tensor:
         if self._inplace_recorded("masked_fill_", value):
             ops.masked_fill(self.detach(), mask, value)  # the checks of the op (broadcasting, value), without a graph
             return autograd.record_inplace(self, lambda old: ops.masked_fill(old, mask, value))
-        return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, ops.operand_array("masked_fill_", value, self), where=m), mask)
+        v = ops.elementwise.fill_value("masked_fill_", value, self)
+        return self._inplace("masked_fill_", lambda a, m, out, casting: self.device.xp.copyto(out, v, where=m), mask)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> "Tensor":
         """Fill with samples of the uniform distribution on ``[a, b)``, in place (floating-point tensors)."""
@@ -847,7 +881,10 @@ class Tensor:
             return
         basic, advanced = ops.indexing.split_index("__setitem__", index, self)
         ops.indexing.check_put_dtype("__setitem__", self, index, advanced, value)
-        ops.indexing.put_array("__setitem__", self._data, basic, advanced, ops.operand_array("__setitem__", value, self), index)
+        # a number is range-checked as PyTorch's (an int8 tensor cannot hold 300), where arithmetic wraps
+        v = (ops.elementwise.fill_value("__setitem__", value, self) if isinstance(value, (bool, int, float))
+             else ops.operand_array("__setitem__", value, self))
+        ops.indexing.put_array("__setitem__", self._data, basic, advanced, v, index)
         self._bump_version()
 
     # ------------------------------------------------------------ op methods
@@ -945,11 +982,11 @@ class Tensor:
 
     # ``axis=``/``keepdims=`` (PyTorch's NumPy-style aliases, d2l's ``y_hat.argmax(axis=1)``) are accepted by
     # every method with ``dim``/``keepdim``: see ops.common.numpy_names, applied in minigrad/__init__.py
-    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return ops.sum(self, dim, keepdim)
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        return ops.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
-        return ops.mean(self, dim, keepdim)
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> "Tensor":
+        return ops.mean(self, dim, keepdim, dtype=dtype)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *, correction: int | None = None) -> "Tensor":
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
@@ -978,11 +1015,11 @@ class Tensor:
     def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
         return ops.logsumexp(self, dim, keepdim)
 
-    def softmax(self, dim: int) -> "Tensor":
-        return ops.softmax(self, dim)
+    def softmax(self, dim: int, dtype: Any = None) -> "Tensor":
+        return ops.softmax(self, dim, dtype)
 
-    def log_softmax(self, dim: int) -> "Tensor":
-        return ops.log_softmax(self, dim)
+    def log_softmax(self, dim: int, dtype: Any = None) -> "Tensor":
+        return ops.log_softmax(self, dim, dtype)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
         return ops.all(self, dim, keepdim)
@@ -1025,7 +1062,7 @@ class Tensor:
         return ops.expand(self, ops.size_args(sizes, "expand"))
 
     def expand_as(self, other: "Tensor") -> "Tensor":
-        """Broadcast to the shape of ``other`` (a read-only view)."""
+        """Broadcast to the shape of ``other`` (a view; as PyTorch, only a single value may be written into it)."""
         return ops.expand(self, other.shape)
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
@@ -1056,8 +1093,8 @@ class Tensor:
         """``x`` tiled ``sizes[i]`` times along each dimension (leading sizes add dimensions)."""
         return ops.repeat(self, ops.size_args(sizes))
 
-    def cumsum(self, dim: int) -> "Tensor":
-        return ops.cumsum(self, dim)
+    def cumsum(self, dim: int, *, dtype: Any = None) -> "Tensor":
+        return ops.cumsum(self, dim, dtype=dtype)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
         return ops.topk(self, k, dim, largest, sorted)

@@ -47,7 +47,7 @@ def pytest_unconfigure(config):
 
 
 def pytest_report_header(config):
-    lines = [f"minigrad: --fuzz-seed {config._fuzz_seed}"]
+    lines = [f"minigrad: --fuzz-seed {config._fuzz_seed} (replay a failure with this seed)"]
     if config.getoption("--simulated-cuda"):
         lines.append("minigrad: default device cuda, simulated on NumPy (minigrad.simcupy)")
     return lines

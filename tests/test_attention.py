@@ -364,3 +364,129 @@ def test_feed_forward_keeps_dropout_in_training():
     assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name != "ReluFeedForward"  # the dropout between acts
     layer.eval()
     assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name == "ReluFeedForward"
+
+
+# ------------------------------------------------------------------ fully padded sequences (issue 26, item 3)
+# PyTorch 2.13 in training mode (the path that autograd takes): MultiheadAttention with need_weights=False
+# runs scaled_dot_product_attention, where a query with no key left attends to nothing (zeros, then
+# out_proj's bias); every Transformer layer uses that setting, so a fully padded sequence gives finite
+# outputs and finite gradients for every weight.
+PADDED = np.array([[False, False, True], [True, True, True]])
+
+
+def _randomized_biases(torch, t):
+    with torch.no_grad():
+        for name, p in t.named_parameters():
+            if "bias" in name:
+                p.normal_()
+
+
+def _check_pair(torch, t, m, run_t, run_m, finite=True):
+    """Same output and the same gradients (input and every parameter) in minigrad and PyTorch."""
+    to, mo = run_t(), run_m()
+    if finite:
+        assert np.isfinite(mo.detach().cpu().numpy()).all()
+    assert_close(mo, to, rtol=1e-10, atol=1e-12, equal_nan=True)
+    g = RNG.standard_normal(tuple(to.shape))
+    (to * torch.tensor(g)).sum().backward()
+    (mo * mg.tensor(g)).sum().backward()
+    tp = dict(t.named_parameters())
+    for name, p in m.named_parameters():
+        if finite:
+            assert np.isfinite(p.grad.cpu().numpy()).all(), name
+        assert_close(p.grad, tp[name].grad, rtol=1e-9, atol=1e-11, equal_nan=True, msg=name)
+
+
+@pytest.mark.parametrize("batch_first, float_mask", list(itertools.product([False, True], [False, True])))
+def test_multihead_attention_fully_padded_sequence_without_weights_is_finite_like_pytorch(batch_first, float_mask):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(1)
+    t = torch.nn.MultiheadAttention(4, 2, batch_first=batch_first).double()
+    _randomized_biases(torch, t)
+    m = nn.MultiheadAttention(4, 2, batch_first=batch_first).double()
+    m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    x = RNG.standard_normal((2, 3, 4) if batch_first else (3, 2, 4))
+    kpm = np.where(PADDED, -np.inf, 0.0) if float_mask else PADDED
+    tx, mx = torch.tensor(x, requires_grad=True), mg.tensor(x, requires_grad=True)
+    _check_pair(torch, t, m, lambda: t(tx, tx, tx, key_padding_mask=torch.tensor(kpm), need_weights=False)[0],
+                lambda: m(mx, mx, mx, key_padding_mask=mg.tensor(kpm), need_weights=False)[0])
+    assert_close(mx.grad, tx.grad, rtol=1e-9, atol=1e-12)
+    padded = (slice(None), 1) if not batch_first else (1,)
+    assert_close(m(mx, mx, mx, key_padding_mask=mg.tensor(kpm), need_weights=False)[0][padded],
+                 m.out_proj.bias.expand(3, 4))  # attends to nothing: only the output bias is left
+
+
+def test_multihead_attention_fully_masked_query_with_weights_is_nan_everywhere_like_pytorch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(2)
+    t = torch.nn.MultiheadAttention(4, 2, batch_first=True).double()
+    m = nn.MultiheadAttention(4, 2, batch_first=True).double()
+    m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    x = RNG.standard_normal((2, 3, 4))
+    tx, mx = torch.tensor(x), mg.tensor(x)
+    to, tw = t(tx, tx, tx, key_padding_mask=torch.tensor(PADDED))
+    mo, mw = m(mx, mx, mx, key_padding_mask=mg.tensor(PADDED))
+    assert np.isnan(mw[1].detach().cpu().numpy()).all() and np.isnan(tw[1].detach().cpu().numpy()).all()
+    assert_close(mo, to, rtol=1e-10, atol=1e-12, equal_nan=True)
+    (mo.sum() + mw[0].sum()).backward()
+    (to.sum() + tw[0].sum()).backward()
+    tp = dict(t.named_parameters())
+    for name, p in m.named_parameters():  # NaN reaches every weight, in both
+        assert_close(p.grad, tp[name].grad, rtol=1e-9, atol=1e-11, equal_nan=True, msg=name)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_encoder_layer_and_stack_with_a_fully_padded_sequence_match_pytorch(norm_first):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(3)
+    kw = dict(d_model=4, nhead=2, dim_feedforward=8, dropout=0.0, batch_first=True, norm_first=norm_first)
+    x = RNG.standard_normal((2, 3, 4))
+    for make in (lambda L: L.TransformerEncoderLayer(**kw),
+                 lambda L: L.TransformerEncoder(L.TransformerEncoderLayer(**kw), 2, enable_nested_tensor=False)):
+        t, m = make(torch.nn).double(), make(nn).double()
+        _randomized_biases(torch, t)
+        m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+        tx, mx = torch.tensor(x, requires_grad=True), mg.tensor(x, requires_grad=True)
+        _check_pair(torch, t, m, lambda: t(tx, src_key_padding_mask=torch.tensor(PADDED)),
+                    lambda: m(mx, src_key_padding_mask=mg.tensor(PADDED)))
+        assert_close(mx.grad, tx.grad, rtol=1e-9, atol=1e-12)
+
+
+def test_decoder_layer_and_transformer_with_fully_padded_memory_and_target_match_pytorch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(4)
+    kw = dict(d_model=4, nhead=2, dim_feedforward=8, dropout=0.0, batch_first=True)
+    src, tgt = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 3, 4))
+    t, m = torch.nn.TransformerDecoderLayer(**kw).double(), nn.TransformerDecoderLayer(**kw).double()
+    _randomized_biases(torch, t)
+    m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    tp, mp = torch.tensor(PADDED), mg.tensor(PADDED)
+    _check_pair(torch, t, m, lambda: t(torch.tensor(tgt), torch.tensor(src), tgt_key_padding_mask=tp, memory_key_padding_mask=tp),
+                lambda: m(mg.tensor(tgt), mg.tensor(src), tgt_key_padding_mask=mp, memory_key_padding_mask=mp))
+    t = torch.nn.Transformer(num_encoder_layers=1, num_decoder_layers=1, **kw).double()
+    m = nn.Transformer(num_encoder_layers=1, num_decoder_layers=1, **kw).double()
+    _randomized_biases(torch, t)
+    m.load_state_dict({k: v.detach().numpy() for k, v in t.state_dict().items()})
+    for masks in ({"memory_key_padding_mask"}, {"src_key_padding_mask", "memory_key_padding_mask"}, {"src_key_padding_mask"}):
+        t.zero_grad(), m.zero_grad()
+        _check_pair(torch, t, m, lambda: t(torch.tensor(src), torch.tensor(tgt), **{k: tp for k in masks}),
+                    lambda: m(mg.tensor(src), mg.tensor(tgt), **{k: mp for k in masks}))
+
+
+@pytest.mark.parametrize("impl", ["hand", "autograd"])
+def test_sdpa_fully_masked_float_mask_row_is_zero_and_passes_gradcheck(impl):
+    torch = pytest.importorskip("torch")
+    mask = np.array([[-np.inf, -np.inf, -np.inf], [0.5, -np.inf, 0.0]])
+    q, k, v = RNG.standard_normal((2, 2, 4)), RNG.standard_normal((2, 3, 4)), RNG.standard_normal((2, 3, 2))
+    mt = [mg.tensor(a, requires_grad=True) for a in (q, k, v)]
+    tt = [torch.tensor(a, requires_grad=True) for a in (q, k, v)]
+    mo = scaled_dot_product_attention(*mt, attn_mask=mg.tensor(mask), impl=impl)
+    to = torch.nn.functional.scaled_dot_product_attention(*tt, attn_mask=torch.tensor(mask))
+    assert_close(mo, to, rtol=1e-12, atol=1e-12)
+    assert mo[:, 0].abs().max().item() == 0
+    mo.pow(2).sum().backward()
+    to.pow(2).sum().backward()
+    for a, b in zip(mt, tt):
+        assert_close(a.grad, b.grad, rtol=1e-10, atol=1e-12)
+    assert gradcheck(lambda a, b, c: scaled_dot_product_attention(a, b, c, attn_mask=mg.tensor(mask), impl=impl),
+                     [mg.tensor(a, requires_grad=True) for a in (q, k, v)])

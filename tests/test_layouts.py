@@ -52,6 +52,14 @@ def _sdpa(m, q, k, v, **kw):
     return m.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
 
 
+def _inplace_through_view(m, x, v):
+    """An in-place change of a view of a non-leaf: recorded on the base (PutPositions), the view rebuilt (TakePositions)."""
+    y = x * 1.0
+    t = y[:, 1]
+    t.mul_(v)
+    return y, t
+
+
 MASK = [[True, False, True, True], [True, True, False, True], [False, True, True, True]]
 
 LAYER_CASES = [
@@ -67,6 +75,8 @@ LAYER_CASES = [
     Case("cross_entropy_3d_smoothing_none", lambda m, x: m.nn.functional.cross_entropy(
         x, m.tensor([[0, 2, 1], [3, 3, 0]]), reduction="none", label_smoothing=0.1), None, [(2, 4, 3)]),
     Case("nll_loss_3d", lambda m, x: m.nn.functional.nll_loss(x, m.tensor([[0, 2, 1], [3, 3, 0]])), None, [(2, 4, 3)]),
+    Case("clamp_tensor_bounds", lambda m, x, lo, hi: m.clamp(x, lo - 0.5, hi + 0.5), None, [(3, 4), (3, 4), (4,)]),
+    Case("inplace_through_view", _inplace_through_view, None, [(3, 4), (3,)]),
     Case("where_scalar_other", lambda m, a: m.where(a > 0, a * a, 0.5), None, [(3, 4)]),
     # float32 rounding (1e-7) swamps finite differences; PyTorch checks it
     Case("cast_float32", lambda m, a: (a.float() * 2).double(), None, [(3, 4)], finite_differences=False),

@@ -164,7 +164,9 @@ class MultiheadAttention(Module):
         if self.training and self.dropout > 0:
             g = backend.generator(q.device)
             keep = (g.random((N, H, L, S), dtype=dtype) >= self.dropout).astype(dtype) / (1 - self.dropout)
-        out, weights = ScaledDotProductAttention(1 / math.sqrt(d), additive, None, keep, safe=False).apply(q, k, v)
+        # need_weights=False is PyTorch's scaled_dot_product_attention (a fully masked query attends to
+        # nothing: zeros); need_weights=True its explicit softmax (NaN there)
+        out, weights = ScaledDotProductAttention(1 / math.sqrt(d), additive, None, keep, safe=not need_weights).apply(q, k, v)
         # concatenate the heads, back in the input's layout
         out = out.permute(2, 0, 1, 3).reshape(L, N, E) if seq == 0 else out.permute(0, 2, 1, 3).reshape(N, L, E)
         out = linear(out, self.out_proj.weight, self.out_proj.bias)

@@ -147,18 +147,41 @@ class Embedding(Function):
         return gw, None
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Look up rows of ``weight`` (``(num_embeddings, embedding_dim)``) at the integer indices ``input``."""
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    r"""Look up rows of ``weight`` (``(num_embeddings, embedding_dim)``) at the integer indices ``input``.
+
+    With ``max_norm``, as PyTorch, each row looked up whose :math:`\|w_i\|_p` (``norm_type``) exceeds it is first
+    rescaled in place, :math:`w_i \leftarrow w_i\,\mathrm{max\_norm} / (\|w_i\|_p + 10^{-7})` (not differentiated).
+    """
+    if scale_grad_by_freq or sparse:
+        from .. import compat
+
+        raise compat.UnsupportedError("embedding(scale_grad_by_freq=True or sparse=True): minigrad has dense, unscaled "
+                                      "embedding gradients only; leave both False (see docs/compatibility.md)")
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer (int64) tensor, got {describe(input)}")
     n = weight.shape[0]
     ops.check_index_range(input._data, n, f"embedding: index {{}} is out of range for {n} embeddings (valid indices: 0..{n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
+    if max_norm is not None:
+        _renorm_rows(weight, input, float(max_norm), float(norm_type))
     y = Embedding(padding_idx).apply(weight, input.detach())
     if y._ctx is not None:
         y._ctx.save_for_check(input)  # backward reads the indices: changing them in place is an error there
     return y
+
+
+def _renorm_rows(weight: Tensor, input: Tensor, max_norm: float, p: float) -> None:
+    """Rescale, in place, the rows of ``weight`` at ``input`` whose p-norm exceeds ``max_norm`` (PyTorch's ``embedding_renorm_``)."""
+    with autograd.no_grad():
+        idx = Tensor(weight.device.xp.unique(input._data.reshape(-1)), weight.device)
+        rows = weight[idx]
+        a = rows.abs()
+        norms = a.amax(1) if p == math.inf else a.pow(p).sum(1).pow(1.0 / p)
+        scale = ops.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+        weight[idx] = rows * scale.unsqueeze(1)
 
 
 # ------------------------------------------------------------------ layer norm
@@ -615,6 +638,9 @@ def cross_entropy(
         return CrossEntropy(target._data, w, ignore_index, reduction, label_smoothing).apply(input)
     if target.dtype.kind != "f":
         raise TypeError(f"cross_entropy: target must hold class indices (int64) or class probabilities (float), got {describe(target)}")
+    if ignore_index != -100:  # PyTorch refuses it: no class of a probability target can be ignored
+        raise RuntimeError(f"cross_entropy: ignore_index={ignore_index} is not supported for class-probability (float) "
+                           f"targets, as in PyTorch; leave it at -100, or zero those rows' weight")
     _same_shape("cross_entropy", input, target)
     cdim = 1 if input.ndim > 1 else 0
     n = input.shape[cdim]

@@ -48,12 +48,25 @@ def as_operand(op: str, x: Any, like: Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (bool, int, float)):
-        return constant(x, backend.scalar_dtype(like.dtype, x), like.device)
+        dtype = backend.scalar_dtype(like.dtype, x)
+        if type(x) is int and dtype.kind in "iu":
+            x = wrap_int(op, x, dtype)
+        return constant(x, dtype, like.device)
     if isinstance(x, numpy.generic):
-        return constant(x.item(), backend.scalar_dtype(like.dtype, x.item()), like.device)
+        return as_operand(op, x.item(), like)
     if isinstance(x, numpy.ndarray) or hasattr(x, "__cuda_array_interface__"):
         return Tensor(backend.to_device(x, like.device), like.device)
     raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}; expected a Tensor or a number")
+
+
+def wrap_int(op: str, value: int, dtype: numpy.dtype) -> int:
+    """A Python int in an integer dtype as PyTorch's arithmetic converts it: through 64 bits, wrapping
+    around (``int8_tensor + 300`` adds 44, ``uint8_tensor * -1`` multiplies by 255); beyond 64 bits an
+    OverflowError."""
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError(f"{op}: the Python int {value} does not fit in 64 bits")
+    with numpy.errstate(over="ignore"):
+        return int(numpy.asarray(value if value < 2**63 else value - 2**64, dtype=numpy.int64).astype(dtype))
 
 
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
@@ -133,11 +146,18 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
     return int(dim) % n
 
 
-def normalize_dims(op: str, dim: Any, ndim: int) -> tuple:
-    """``dim`` (None, int or sequence) as a sorted tuple of distinct axes; None means all."""
+def normalize_dims(op: str, dim: Any, ndim: int, empty_is_all: bool = True) -> tuple:
+    """``dim`` (None, int or sequence) as a sorted tuple of distinct axes; None means all.
+
+    An empty sequence (``dim=()`` or ``dim=[]``) also means all for PyTorch's arithmetic reductions
+    (``sum``, ``mean``, ``amax``, ``var``...); ``all`` and ``any`` pass ``empty_is_all=False``, since
+    PyTorch 2.13 reduces nothing there.
+    """
     if dim is None:
         return tuple(range(ndim))
     dims = (dim,) if isinstance(dim, (int, numpy.integer)) else tuple(dim)
+    if not dims and empty_is_all:
+        return tuple(range(ndim))
     out = tuple(sorted({normalize_dim(op, d, ndim) for d in dims}))
     if len(out) != len(dims):
         raise ValueError(f"{op}: dim {dim} names a dimension twice")

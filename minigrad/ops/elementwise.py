@@ -3,6 +3,7 @@ broadcast operand is summed back to its shape (:func:`sum_to_shape`)."""
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy
@@ -17,9 +18,11 @@ from .common import (
     as_operand,
     binary_operands,
     broadcast_error,
+    cast,
     describe,
     float_or_promote,
     refuse_bool,
+    result_type,
     sum_to_shape,
 )
 
@@ -103,13 +106,25 @@ class Pow(_Binary):
     :math:`a = 0` and :math:`b \ge 0` (the limit of :math:`a^b \ln a`), instead of NaN.
     """
 
+    def __init__(self, exponent: float | None = None) -> None:
+        self.exponent = exponent  # a Python number given as the exponent, else None
+
+    def _power(self, a, b, exponent):
+        r"""``a ** b``; a Python-number exponent of :math:`\pm 1/2` is ``sqrt``/``1 / sqrt``, as PyTorch computes
+        it: :math:`(-0)^{1/2} = -0` and :math:`(-\infty)^{1/2}` is NaN (C's ``pow`` gives 0 and inf)."""
+        if exponent in (0.5, -0.5):
+            with numpy.errstate(divide="ignore", invalid="ignore"):  # NaN below 0 and inf at 0 are the answers
+                r = array_module(a).sqrt(a)
+                return r if exponent > 0 else 1 / r
+        return a**b
+
     @property
     def saves_output(self) -> bool:  # type: ignore[override]
         return self.needs_input_grad[1]  # as PyTorch: the result is saved for the exponent's gradient
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        self.y = a**b
+        self.y = self._power(a, b, self.exponent)
         return self.y
 
     def backward(self, gy):
@@ -117,7 +132,8 @@ class Pow(_Binary):
         ga = gb = None
         if self.needs_input_grad[0]:
             with numpy.errstate(divide="ignore", invalid="ignore"):
-                ga = xp.where(b == 0, 0, gy * b * a ** (b - 1)).astype(gy.dtype, copy=False)
+                e = None if self.exponent is None else self.exponent - 1
+                ga = xp.where(b == 0, 0, gy * b * self._power(a, b - 1, e)).astype(gy.dtype, copy=False)
             ga = sum_to_shape(ga, a.shape)
         if self.needs_input_grad[1]:
             safe = xp.where((a == 0) & (b >= 0), 1, a)
@@ -219,12 +235,13 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
     """Elementwise :math:`a^b`; an integer tensor to a bool or integer power stays integer."""
     if isinstance(a, Tensor) and a.dtype == backend.bool_ and isinstance(b, bool):
         return a.detach() if b else Tensor(a.device.xp.ones(a.shape, dtype=bool), a.device)  # x**True, x**False
+    exponent = b if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor) else None
     a, b = binary_operands("pow", a, b)
     if a.dtype == backend.bool_:
         raise DTypeError(f"pow: not supported for two bool operands ({describe(a)}); convert one with .long() or .float()")
     if a.dtype.kind in "iu" and b._data.size and bool((b._data < 0).any()):
         raise DTypeError(f"pow: integers to negative integer powers are not allowed ({describe(a)}); use a float base")
-    return Pow().apply(a, b)
+    return Pow(exponent if a.dtype.kind == "f" else None).apply(a, b)
 
 
 def _check_divisor(op: str, a: Tensor, b: Tensor) -> None:
@@ -258,13 +275,23 @@ def floor_divide(a: Any, b: Any) -> Tensor:
     return _elementwise_result(array_module(a._data).floor_divide(a._data, b._data), a)
 
 
+def _both_tensors(op: str, a: Any, b: Any) -> None:
+    """PyTorch's ``maximum``/``minimum`` take two tensors: a Python number is a TypeError (use ``clamp``)."""
+    for pos, t in ((1, a), (2, b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: argument {pos} must be a Tensor, not {type(t).__name__} "
+                            f"(for a number, use clamp({'min' if op == 'maximum' else 'max'}=...))")
+
+
 def maximum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise :math:`\\max(a, b)`."""
+    """Elementwise :math:`\\max(a, b)` of two tensors."""
+    _both_tensors("maximum", a, b)
     return Maximum().apply(*binary_operands("maximum", a, b))
 
 
 def minimum(a: Tensor, b: Tensor) -> Tensor:
-    """Elementwise :math:`\\min(a, b)`."""
+    """Elementwise :math:`\\min(a, b)` of two tensors."""
+    _both_tensors("minimum", a, b)
     return Minimum().apply(*binary_operands("minimum", a, b))
 
 
@@ -533,11 +560,60 @@ def relu(x: Tensor) -> Tensor:
     return Relu().apply(x)
 
 
+class ClampBounds(Function):
+    r""":math:`y = \min(\max(x, lo), hi)` with tensor bounds (all three broadcast), as PyTorch's:
+    :math:`\bar x = \bar y\,[lo \le x \le hi]`, :math:`\overline{lo} = \bar y\,[x < lo][lo < hi]`,
+    :math:`\overline{hi} = \bar y\,([x > hi] \lor [hi < lo])` (with ``lo > hi`` every element is ``hi``).
+    Either bound may be absent; the inputs are ``x`` and the bounds given, in order."""
+
+    def __init__(self, has_lo: bool, has_hi: bool) -> None:
+        self.has_lo, self.has_hi = has_lo, has_hi
+
+    def forward(self, x, *bounds):
+        xp = array_module(x)
+        self.x = x
+        self.lo = bounds[0] if self.has_lo else None
+        self.hi = bounds[-1] if self.has_hi else None
+        y = x if self.lo is None else xp.maximum(x, self.lo)
+        return y if self.hi is None else xp.minimum(y, self.hi)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        x, lo, hi = self.x, self.lo, self.hi
+        zero = xp.zeros((), dtype=gy.dtype)
+        inside = (x >= lo) if lo is not None else True
+        if hi is not None:
+            inside = inside & (x <= hi)
+        grads = [sum_to_shape(xp.where(inside, gy, zero), x.shape)]
+        if lo is not None:
+            below = (x < lo) if hi is None else (x < lo) & (lo < hi)
+            grads.append(sum_to_shape(xp.where(below, gy, zero), lo.shape))
+        if hi is not None:
+            above = (x > hi) if lo is None else (x > hi) | (hi < lo)
+            grads.append(sum_to_shape(xp.where(above, gy, zero), hi.shape))
+        return tuple(grads)
+
+
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's names)
-    """Clip every element to ``[min, max]`` (either bound may be None)."""
+    """Clip every element to ``[min, max]``; either bound may be None, a number or a tensor (broadcast with
+    ``x``, and differentiable). As PyTorch, the result has the promoted dtype: an integer tensor clamped
+    to a float bound is a float tensor."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of min and max must be given")
-    return Clamp(min, max).apply(x)
+    bounds = [b for b in (min, max) if b is not None]
+    if not any(isinstance(b, Tensor) for b in bounds):
+        if x.dtype.kind in "biu" and any(isinstance(b, float) for b in bounds):
+            x = cast(x, backend.get_default_dtype())
+        return Clamp(min, max).apply(x)
+    ts = [x] + [as_operand("clamp", b, x) for b in bounds]
+    dtype = x.dtype
+    for t in ts[1:]:
+        dtype = result_type(x, t) if dtype == x.dtype else backend.promote_types(dtype, result_type(x, t))
+    try:
+        numpy.broadcast_shapes(*(tuple(t.shape) for t in ts))
+    except ValueError:
+        raise broadcast_error("clamp", *ts) from None
+    return ClampBounds(min is not None, max is not None).apply(*(t if t.dtype == dtype else cast(t, dtype) for t in ts))
 
 
 clip = clamp
@@ -576,7 +652,15 @@ def _as_mask(op: str, mask: Any, like: Tensor) -> Tensor:
 
 
 def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
-    """Elementwise ``input if condition else other``, all three broadcast together."""
+    """Elementwise ``input if condition else other``, all three broadcast together. Either may be a Python
+    number (two numbers give a tensor of their promoted dtype: ``where(c, 1, 1.5)`` is float); a number
+    that the other operand's integer dtype cannot hold is a RuntimeError, as in PyTorch."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor) and isinstance(condition, Tensor):
+        input, other = (_number_tensor("where", v, condition.device) for v in (input, other))
+    for v, t in ((input, other), (other, input)):
+        if isinstance(t, Tensor) and isinstance(v, (int, float)) and not isinstance(v, bool) \
+                and backend.scalar_dtype(t.dtype, v) == t.dtype and not _fits(v, t.dtype):
+            raise RuntimeError(f"where: value {v!r} cannot be converted to {t.dtype} without overflow")
     a, b = binary_operands("where", input, other)
     c = _as_mask("where", condition, a)
     try:
@@ -585,14 +669,48 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
         raise broadcast_error("where", c, a, b) from None
 
 
+def _number_tensor(op: str, value: Any, dev: backend.Device) -> Tensor:
+    """A Python number as a 0-d tensor of its own dtype (bool, int64, or the default float), as PyTorch."""
+    if isinstance(value, bool):
+        dtype = backend.bool_
+    elif isinstance(value, int):
+        dtype = backend.int64
+    elif isinstance(value, float):
+        dtype = backend.get_default_dtype()
+    else:
+        raise TypeError(f"{op}: expected a Tensor or a number, got {type(value).__name__}")
+    return Tensor(dev.xp.asarray(value, dtype=dtype), dev)
+
+
 def _fits(value: Any, dtype: numpy.dtype) -> bool:
     """Whether a Python number converts to ``dtype`` without overflow (NaN and inf fit a float dtype only)."""
     if isinstance(value, bool) or dtype == backend.bool_:
         return True
     if dtype.kind == "f":
-        return not numpy.isfinite(value) or builtins.abs(value) <= numpy.finfo(dtype).max
+        return math.isnan(value) or math.isinf(value) or builtins.abs(value) <= float(numpy.finfo(dtype).max)
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
     info = numpy.iinfo(dtype)
-    return bool(numpy.isfinite(value)) and info.min <= value <= info.max
+    return int(info.min) <= value <= int(info.max)
+
+
+def fill_value(op: str, value: Any, like: Tensor) -> Any:
+    """A fill value (a number or a 0-d tensor) as a 0-d array of ``like``'s dtype, as PyTorch's ``fill_`` and
+    ``masked_fill_`` take it: a float truncates toward 0 into an integer tensor, and a value outside the
+    dtype's range is a RuntimeError (arithmetic wraps instead; see :func:`minigrad.ops.common.as_operand`)."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"{op}: only supports a 0-dimensional value tensor, got shape {tuple(value.shape)}")
+        value = value.item()
+    elif isinstance(value, numpy.generic):
+        value = value.item()
+    if not isinstance(value, (bool, int, float)):
+        raise TypeError(f"{op}: the value must be a number or a 0-d tensor, got {type(value).__name__}")
+    if not _fits(value, like.dtype):
+        raise RuntimeError(f"{op}: value {value!r} cannot be converted to {like.dtype} without overflow")
+    if like.dtype.kind in "iu" and isinstance(value, float):
+        value = math.trunc(value)
+    return like.device.xp.asarray(value, dtype=like.dtype)
 
 
 def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:

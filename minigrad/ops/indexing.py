@@ -323,6 +323,11 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     d = normalize_dim("gather", dim, x.ndim)
     if not isinstance(index, Tensor) or index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an int64 tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+    if x.ndim == 0:  # as PyTorch: a 0-d tensor gathers like one of shape (1,), into the index's shape
+        if index.ndim > 1:
+            raise ShapeError(f"gather: a 0-d input takes an index of at most 1 dimension, got {describe(index)}")
+        check_index_range(index._data, 1, "gather: index values must be in [0, 1) for a 0-d input, got {}")
+        return Gather(0).apply(x.reshape(1), index.detach().reshape(-1)).reshape(index.shape)
     if index.ndim != x.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d):
         raise ShapeError(
             f"gather: index of shape {index.shape} does not fit input of shape {x.shape}: it needs "
@@ -421,6 +426,9 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
     if x.ndim and x.shape[d] == 0 and index._data.size:
         kind = IndexError if x.ndim == 1 else RuntimeError  # PyTorch's kinds
         raise kind(f"index_select: cannot pick entries of dim {dim}, which has size 0 ({describe(x)})")
+    n = x.shape[d] if x.ndim else 1
+    check_index_range(index._data, n, f"index_select: index {{}} is out of range for dim {dim} of size {n} ({describe(x)}); "
+                      f"indices must lie in [0, {n}): as in PyTorch, index_select takes no negative ones")
     if not x.ndim:
         if index._data.size != 1:
             raise RuntimeError(f"index_select: a 0-d tensor takes an index of exactly one value, got {describe(index)}")

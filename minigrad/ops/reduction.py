@@ -16,10 +16,43 @@ from .. import backend
 from ..autograd import Function
 from ..backend import array_module
 from ..tensor import Tensor
-from .common import DTypeError, describe, float_or_promote, normalize_dim, normalize_dims, require_float
+from .common import DTypeError, cast, describe, float_or_promote, normalize_dim, normalize_dims, require_float
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 MaxMin.__doc__ = "The result of ``max(dim)`` / ``min(dim)``: the values and the index where each was found."
+
+
+_PAIRWISE_BLOCK = 128  # NumPy's pairwise summation adds blocks of up to this many elements one by one
+
+
+def _accumulator(x: Any, axes: tuple) -> Any:
+    r"""The wider dtype a sum of ``x`` over ``axes`` accumulates in (None: ``x``'s own), to be as accurate as PyTorch.
+
+    PyTorch sums float16 in float32 and float32 by cascades of partial sums (error :math:`O(\log n)`
+    roundings). NumPy sums pairwise only along the trailing axes of a C-contiguous array (there float32
+    stays float32, so the benchmarks' losses cost nothing more); over a strided axis it adds one row at
+    a time (error :math:`O(n)`: a float32 mean of a million 0.1s is 0.101), so there a float32 sum of
+    more than one block accumulates in float64. The rule is the same on CuPy (one code path; its sums
+    are trees, so there the widening is only extra accuracy).
+    """
+    kind = x.dtype.char  # a character test first: this runs on every sum
+    if kind == "e":
+        return backend.float32
+    if kind != "f" or (x.flags.c_contiguous and (len(axes) == x.ndim or axes == tuple(range(x.ndim - len(axes), x.ndim)))):
+        return None
+    n = 1
+    for a in axes:
+        n *= x.shape[a]
+    return backend.float64 if n > _PAIRWISE_BLOCK else None
+
+
+def _sum(x: Any, axes: tuple, keepdim: bool) -> Any:
+    """``x.sum`` over ``axes`` with :func:`_accumulator`'s accuracy, in ``x``'s dtype."""
+    acc = _accumulator(x, axes)
+    if acc is None:
+        return x.sum(axis=axes, keepdims=keepdim)
+    with numpy.errstate(over="ignore"):  # a sum beyond the dtype's range is inf, as PyTorch's
+        return x.sum(axis=axes, dtype=acc, keepdims=keepdim).astype(x.dtype)
 
 
 def _expand_back(gy: Any, axes: tuple, keepdim: bool, shape: tuple) -> Any:
@@ -39,7 +72,7 @@ class Sum(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        return x.sum(axis=self.axes, keepdims=self.keepdim)
+        return _sum(x, self.axes, self.keepdim)
 
     def backward(self, gy):
         return _expand_back(gy, self.axes, self.keepdim, self.shape)
@@ -58,11 +91,20 @@ class Var(Function):
         self.axes, self.keepdim, self.correction = axes, keepdim, correction
 
     def forward(self, x):
+        v = self._var(x)
+        with numpy.errstate(over="ignore"):  # a variance beyond the dtype's range is inf, as PyTorch's
+            return v.astype(x.dtype, copy=False)
+
+    def _var(self, x):
+        """The variance in the accumulation dtype: float64 for float16 and float32 inputs, as PyTorch's
+        CPU kernel (so the squares of values near 1e30 do not overflow float32)."""
         n = 1
         for a in self.axes:
             n *= x.shape[a]
         self.denom = builtins.max(n - self.correction, 0)
-        with numpy.errstate(divide="ignore", invalid="ignore"):  # N = 0 or N <= c: NaN or inf, as PyTorch
+        if x.dtype in (backend.float16, backend.float32):
+            x = x.astype(backend.float64)
+        with numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):  # N = 0 or N <= c: NaN or inf, as PyTorch
             # shifted by one (finite) element first, so equal elements give exactly 0 (and a zero std gradient)
             xp = array_module(x)
             shift = x[tuple(slice(0, 1) if i in self.axes else slice(None) for i in range(x.ndim))] if n else x.dtype.type(0)
@@ -72,8 +114,13 @@ class Var(Function):
             return sq / x.dtype.type(self.denom)
 
     def backward(self, gy):
+        g = self._grad(gy.astype(self.centered.dtype, copy=False))
+        with numpy.errstate(over="ignore"):
+            return g.astype(gy.dtype, copy=False)
+
+    def _grad(self, gy):
         g = _expand_back(gy, self.axes, self.keepdim, self.centered.shape)
-        with numpy.errstate(divide="ignore", invalid="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return g * self.centered * (2 / gy.dtype.type(self.denom))
 
 
@@ -84,11 +131,12 @@ class Std(Var):
     saves_output = True  # as PyTorch, which saves the result: changing it in place fails at backward
 
     def forward(self, x):
-        self.s = array_module(x).sqrt(super().forward(x))
-        return self.s
+        self.s = array_module(x).sqrt(self._var(x))
+        return self.s.astype(x.dtype, copy=False)
 
     def backward(self, gy):
         xp = array_module(gy)
+        gy = gy.astype(self.s.dtype, copy=False)
         with numpy.errstate(divide="ignore", invalid="ignore"):
             gvar = xp.where(self.s == 0, 0, gy / (2 * self.s)).astype(gy.dtype, copy=False)
         return super().backward(gvar)
@@ -120,7 +168,9 @@ class _Extreme(Function):
         count = self.mask.sum(axis=self.axes, keepdims=True)
         g = _expand_back(gy, self.axes, self.keepdim, self.mask.shape)
         with numpy.errstate(divide="ignore", invalid="ignore"):  # a NaN extreme: no element attains it
-            return g * self.mask / count
+            if self.nan_is_extreme:  # max()/min(): the others get an exact 0, even from a NaN or inf gradient
+                return array_module(gy).where(self.mask, g / count, 0).astype(gy.dtype, copy=False)
+            return g * self.mask / count  # amax/amin: PyTorch's product, NaN everywhere from a NaN gradient
 
 
 class Amax(_Extreme):
@@ -218,19 +268,29 @@ class LogSoftmax(Function):
 
 
 # ------------------------------------------------------------------ public functions
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
-    r""":math:`\sum` over ``dim`` (all dimensions when None). Bool and int tensors sum to int64."""
+def _as_dtype(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` cast to ``dtype`` first: PyTorch's ``dtype=`` argument (sum ints as floats, or accumulate wider)."""
+    return x if dtype is None or numpy.dtype(dtype) == x.dtype else cast(x, numpy.dtype(dtype))
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001 (PyTorch's name)
+    r""":math:`\sum` over ``dim`` (all dimensions when None). Bool and int tensors sum to int64; ``dtype``
+    casts the input first, as PyTorch."""
+    x = _as_dtype(x, dtype)
     axes = normalize_dims("sum", dim, x.ndim)
     if x.dtype.kind in "bui":
         x = x.to(backend.int64) if x.dtype != backend.int64 else x
     return Sum(axes, keepdim).apply(x)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    r"""Arithmetic mean :math:`\frac1N\sum_i x_i` over ``dim``."""
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    r"""Arithmetic mean :math:`\frac1N\sum_i x_i` over ``dim`` (``dtype``: cast the input first, as PyTorch)."""
+    x = _as_dtype(x, dtype)
     if x.dtype.kind != "f":
         raise DTypeError(f"mean: expected a floating-point tensor, got {describe(x)}; convert it with .float() first")
     axes = normalize_dims("mean", dim, x.ndim)
+    if x.dtype == backend.float16:  # as PyTorch: summed and divided in float32 (the mean of [60000, 60000] is 60000)
+        return mean(x.to(backend.float32), axes, keepdim).to(backend.float16)
     n = 1
     for a in axes:
         n *= x.shape[a]
@@ -350,8 +410,10 @@ def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     return Logsumexp(axes, keepdim).apply(float_or_promote(x))
 
 
-def softmax(x: Tensor, dim: int) -> Tensor:
-    r""":math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted, so it never overflows)."""
+def softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    r""":math:`\mathrm{softmax}(x)_i = e^{x_i} / \sum_j e^{x_j}` along ``dim`` (max-shifted, so it never overflows);
+    ``dtype`` casts the input first, as PyTorch."""
+    x = _as_dtype(x, dtype)
     d = normalize_dim("softmax", dim, x.ndim)
     require_float("softmax", x)
     if x.ndim == 0:  # one element: softmax 1
@@ -359,8 +421,10 @@ def softmax(x: Tensor, dim: int) -> Tensor:
     return Softmax(d).apply(x)
 
 
-def log_softmax(x: Tensor, dim: int) -> Tensor:
-    r""":math:`x_i - \ln\sum_j e^{x_j}` along ``dim``; stays finite where ``log(softmax(x))`` underflows to ``-inf``."""
+def log_softmax(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    r""":math:`x_i - \ln\sum_j e^{x_j}` along ``dim``; stays finite where ``log(softmax(x))`` underflows to ``-inf``
+    (``dtype``: cast the input first)."""
+    x = _as_dtype(x, dtype)
     d = normalize_dim("log_softmax", dim, x.ndim)
     require_float("log_softmax", x)
     if x.ndim == 0:  # one element: log-probability 0
@@ -370,13 +434,13 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
 
 def all(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element along ``dim`` is nonzero (not differentiable)."""
-    axes = normalize_dims("all", dim, x.ndim)
+    axes = normalize_dims("all", dim, x.ndim, empty_is_all=False)
     return Tensor(array_module(x._data).asarray(x._data.astype(bool).all(axis=axes, keepdims=keepdim)), x.device)
 
 
 def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element along ``dim`` is nonzero (not differentiable)."""
-    axes = normalize_dims("any", dim, x.ndim)
+    axes = normalize_dims("any", dim, x.ndim, empty_is_all=False)
     return Tensor(array_module(x._data).asarray(x._data.astype(bool).any(axis=axes, keepdims=keepdim)), x.device)
 
 
@@ -389,15 +453,27 @@ class CumSum(Function):
         self.axis = axis
 
     def forward(self, x):
-        return array_module(x).cumsum(x, axis=self.axis)
+        return _cumsum(x, self.axis)
 
     def backward(self, gy):
         xp = array_module(gy)
-        return xp.flip(xp.cumsum(xp.flip(gy, axis=self.axis), axis=self.axis), axis=self.axis)
+        return xp.flip(_cumsum(xp.flip(gy, axis=self.axis), self.axis), axis=self.axis)
 
 
-def cumsum(x: Tensor, dim: int) -> Tensor:
-    """Running sums along ``dim`` (integer and bool inputs sum in int64, as in PyTorch)."""
+def _cumsum(x: Any, axis: int) -> Any:
+    """Running sums in PyTorch's CPU accumulation dtype (float32 for float16, float64 for float32), so a
+    float32 running sum of a million elements is off by float32's rounding, not by 1%."""
+    acc = {backend.float16: backend.float32, backend.float32: backend.float64}.get(x.dtype)
+    xp = array_module(x)
+    if acc is None:
+        return xp.cumsum(x, axis=axis)
+    with numpy.errstate(over="ignore"):
+        return xp.cumsum(x, axis=axis, dtype=acc).astype(x.dtype)
+
+
+def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim`` (integer and bool inputs sum in int64, as in PyTorch; ``dtype`` casts first)."""
+    x = _as_dtype(x, dtype)
     d = normalize_dim("cumsum", dim, x.ndim)
     if x.dtype.kind in "biu":
         x = x.to(backend.int64)

@@ -187,14 +187,21 @@ class BroadcastTo(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return array_module(x).broadcast_to(x, self.shape)
+        xp = array_module(x)
+        y = xp.broadcast_to(x, self.shape)
+        if xp is numpy and x.flags.writeable:
+            # writable, as PyTorch's expand() (and CuPy's broadcast_to): fill_, masked_fill_ and item assignment
+            # write one value through it; other in-place ops refuse it (Tensor._check_writable)
+            y = numpy.lib.stride_tricks.as_strided(x, y.shape, y.strides, writeable=True)
+        return y
 
     def backward(self, gy):
         return sum_to_shape(gy, self.in_shape)
 
 
 def broadcast_to(x: Tensor, shape: Sequence[int]) -> Tensor:
-    """``x`` broadcast to ``shape`` (a view in NumPy's sense; read-only)."""
+    """``x`` broadcast to ``shape``: a view, repeating memory along the broadcast dimensions (as PyTorch's, only
+    ``fill_``, ``masked_fill_`` and item assignment may write into it)."""
     shape = tuple(shape)
     try:
         return BroadcastTo(shape).apply(x)
@@ -331,6 +338,8 @@ class Split(Function):
 
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
     """Split into pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
+    if x.ndim == 0:
+        raise RuntimeError("split: expects at least a 1-dimensional tensor, got a 0-d one (reshape(1) it first)")
     d = normalize_dim("split", dim, x.ndim)
     n = x.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -355,6 +364,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     a size-0 dimension gives ``chunks`` empty pieces."""
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    if x.ndim == 0:
+        raise RuntimeError("chunk: expects at least a 1-dimensional tensor, got a 0-d one (reshape(1) it first)")
     d = normalize_dim("chunk", dim, x.ndim)
     n = x.shape[d]
     if n == 0:

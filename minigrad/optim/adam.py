@@ -70,7 +70,7 @@ class Adam(Optimizer):
         if bufs is None or bufs[0].shape != p._data.shape or bufs[0].dtype != p._data.dtype:
             bufs = scratch[id(p)] = (xp.empty_like(p._data), xp.empty_like(p._data))
         if self.decoupled:
-            p._data *= 1 - group["lr"] * group["weight_decay"]
+            p._data *= 1 - float(group["lr"]) * group["weight_decay"]
         update = self._update(group, step, p.grad._data, p._data, m, v, vmax, *bufs)
         p._data += update
         p._bump_version()
@@ -95,7 +95,7 @@ class Adam(Optimizer):
         theta = None
         if self.decoupled:
             for p in params:
-                p._data *= 1 - group["lr"] * wd
+                p._data *= 1 - float(group["lr"]) * wd
         elif wd != 0:
             theta = xp.concatenate([p._data.reshape(-1) for p in params], out=pack.theta)
         g = xp.concatenate([p.grad._data.reshape(-1) for p in params], out=pack.g)
@@ -111,7 +111,7 @@ class Adam(Optimizer):
         parameters' change (in ``t2``). In place through two scratch buffers: large temporaries would cost
         page faults every step. The operations and their order are PyTorch's (lerp, addcmul, addcdiv)."""
         xp = array_module(g)
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, (b1, b2), eps, wd = float(group["lr"]), group["betas"], group["eps"], group["weight_decay"]  # lr may be a 0-d tensor
         if group["maximize"]:
             g = -g
         if wd != 0 and not self.decoupled:

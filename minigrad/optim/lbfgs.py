@@ -64,7 +64,7 @@ class LBFGS(Optimizer):
         if closure is None:
             raise RuntimeError("LBFGS.step: needs a closure that recomputes the loss (it evaluates the loss several times)")
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tol_grad, tol_change, history = group["tolerance_grad"], group["tolerance_change"], group["history_size"]
         dev = self._params[0].device
         xp = dev.xp
@@ -80,10 +80,12 @@ class LBFGS(Optimizer):
 
         arr = lambda key: state[key]._data if key in state else None  # noqa: E731
         d, prev_g = arr("d"), arr("prev_flat_grad")
-        t, h_diag = state.get("t"), state.get("H_diag", 1.0)
+        # numbers may come back as 0-d tensors from a state PyTorch saved (its LBFGS keeps them as tensors)
+        t, h_diag = state.get("t"), float(state.get("H_diag", 1.0))
+        t = None if t is None else float(t)
         dirs = [y._data for y in state.get("old_dirs", [])]  # y_k
         steps = [s._data for s in state.get("old_stps", [])]  # s_k
-        rho = list(state.get("ro", []))
+        rho = [float(r) for r in state.get("ro", [])]
 
         n_iter = 0
         while n_iter < max_iter:

@@ -16,6 +16,23 @@ class _Required:
 required = _Required()
 
 
+def _array(v: Any) -> Any:
+    """The array of a minigrad tensor, a PyTorch tensor (a state saved by PyTorch) or an array."""
+    if isinstance(v, Tensor):
+        return v._data
+    return v.detach().cpu().numpy() if hasattr(v, "detach") else v
+
+
+def _restore(v: Any, p: Tensor) -> Any:
+    """A saved state value on ``p``'s device in ``p``'s dtype: tensors and arrays, also inside lists and tuples
+    (LBFGS keeps its history as lists of tensors); anything else as it is."""
+    if isinstance(v, Tensor) or hasattr(v, "shape"):
+        return Tensor(backend.to_device(_array(v), p.device).astype(p.dtype, copy=True), p.device)
+    if isinstance(v, (list, tuple)):
+        return type(v)(_restore(x, p) for x in v)
+    return v
+
+
 class Optimizer:
     """Base of every optimizer.
 
@@ -125,17 +142,7 @@ class Optimizer:
         self.state = {}
         for i, st in state_dict["state"].items():
             p = by_index[int(i)]
-            restored = {}
-            for k, v in st.items():
-                if isinstance(v, Tensor) or hasattr(v, "shape"):
-                    arr = v._data if isinstance(v, Tensor) else (v.detach().cpu().numpy() if hasattr(v, "detach") else v)
-                    if k == "step":
-                        restored[k] = float(arr)
-                    else:
-                        restored[k] = Tensor(backend.to_device(arr, p.device).astype(p.dtype, copy=True), p.device)
-                else:
-                    restored[k] = v
-            self.state[p] = restored
+            self.state[p] = {k: float(_array(v)) if k == "step" and hasattr(v, "shape") else _restore(v, p) for k, v in st.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
 

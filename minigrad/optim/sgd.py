@@ -33,7 +33,7 @@ class SGD(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = self._closure_loss(closure)
         for group in self.param_groups:
-            lr, mu, tau, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+            lr, mu, tau, wd = float(group["lr"]), group["momentum"], group["dampening"], group["weight_decay"]  # lr may be a 0-d tensor
             for p in group["params"]:
                 if p.grad is None:
                     continue

@@ -46,19 +46,36 @@ class TensorDataset(Dataset):
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
-    """Stack a list of samples: tensors along a new first dimension, numbers into a tensor, tuples element-wise."""
+    """Stack a list of samples as PyTorch's ``default_collate``: tensors and NumPy arrays along a new first
+    dimension; Python floats into a float64 tensor, ints (and bools) into an int64 (bool) tensor, NumPy
+    scalars keeping their dtype; strings and bytes stay a list; dicts and named tuples field by field;
+    other sequences (tuples included) become a list of their collated positions."""
     first = batch[0]
     if isinstance(first, Tensor):
         return stack(list(batch))
-    if isinstance(first, (int, float, bool, numpy.number)):
-        return make_tensor(list(batch))
     if isinstance(first, numpy.ndarray):
-        return make_tensor(numpy.stack(batch))
-    if isinstance(first, (tuple, list)):
-        return type(first)(default_collate(list(items)) for items in zip(*batch))
+        if first.dtype.kind in "SUOV":
+            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                            f"found an array of dtype {first.dtype}")
+        return stack([make_tensor(b) for b in batch])
+    if isinstance(first, numpy.generic) and not isinstance(first, (numpy.str_, numpy.bytes_)):
+        return make_tensor(numpy.asarray(batch))
+    if isinstance(first, float):
+        return make_tensor(list(batch), dtype=backend.float64)
+    if isinstance(first, int):  # bool too, as in Python and PyTorch: a bool tensor if every sample is a bool
+        return make_tensor(list(batch))
+    if isinstance(first, (str, bytes)):
+        return batch
     if isinstance(first, dict):
         return {k: default_collate([b[k] for b in batch]) for k in first}
-    raise TypeError(f"default_collate: don't know how to batch samples of type {type(first).__name__}")
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a named tuple
+        return type(first)(*(default_collate(items) for items in zip(*batch)))
+    if isinstance(first, (tuple, list)):
+        if any(len(b) != len(first) for b in batch):
+            raise RuntimeError("default_collate: each element in list of batch should be of equal size")
+        return [default_collate(items) for items in zip(*batch)]
+    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                    f"found {type(first).__name__}")
 
 
 class DataLoader:
