@@ -70,15 +70,9 @@ def torch():
     torch.set_num_threads(threads)
 
 
-# d2l's masked_softmax writes ``X[~mask] = -1e6`` into scores computed from parameters: PyTorch allows it (nothing
-# saved that tensor for backward; its version-counter rule), minigrad refuses every in-place change of such a tensor
-# until that rule lands (issue #27, the masked-assignment item). Only that RuntimeError is expected.
-VERSION_COUNTER = pytest.mark.xfail(raises=RuntimeError, strict=False,
-                                    reason="X[~mask] = value on a tensor computed from parameters (PyTorch's version-counter rule)")
-PARAMS = [pytest.param(n, marks=VERSION_COUNTER) if n == "prog_d2l_attention" else n for n in PROGRAMS]
 
 
-@pytest.mark.parametrize("name", PARAMS)
+@pytest.mark.parametrize("name", PROGRAMS)
 def test_program_agrees_with_pytorch(torch, name):
     minigrad.set_default_device("cpu")  # CPU programs (from_numpy), as they are under PyTorch; also in a GPU run
     theirs_mod, ours_mod = load(name, "torch"), load(name, "minigrad")
