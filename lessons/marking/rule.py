@@ -67,6 +67,29 @@ MIN_SIGNIFICANT = 2  # the floor: a one-digit answer is held to two significant 
 ZERO_DECIMALS = 2  # a written zero is held to two decimals
 ROUNDING_DECIMALS = 4  # the rounding a student is assumed to carry through unwritten intermediates
 MAX_COMBINATIONS = 1 << 16  # rounding choices enumerated per answer; past this, later intermediates are taken rounded
+# ... and where a step must be computed one choice at a time (it does not work elementwise), so that an answer
+# is checked in well under a second
+MAX_ONE_AT_A_TIME = 1 << 10
+
+
+def _unique_rows(table: numpy.ndarray) -> numpy.ndarray:
+    """The distinct rows of ``table``, in any order. Sorting rows of many columns is slow (NumPy's
+    ``unique(axis=0)``), so the rows are sorted by a 64-bit hash of their bits (a fixed random linear
+    combination, modulo 2**64) and the grouping is checked exactly; where two different rows share a hash,
+    the exact sort decides."""
+    bits = numpy.ascontiguousarray(table + 0.0).view(numpy.uint64)  # + 0.0: -0.0 and 0.0 are one value
+    weights = numpy.random.default_rng(0).integers(1, 2**63, size=table.shape[1], dtype=numpy.uint64) | numpy.uint64(1)
+    with numpy.errstate(over="ignore"):
+        h = (bits * weights).sum(axis=1, dtype=numpy.uint64)
+    _, first, inverse = numpy.unique(h, return_index=True, return_inverse=True)
+    rows = table[first]
+    if numpy.array_equal(rows[inverse.reshape(-1)], table):
+        return rows
+    return numpy.unique(table, axis=0)
+
+
+class _TooManyOneAtATime(Exception):
+    """A step that does not work elementwise met more choices than ``MAX_ONE_AT_A_TIME``."""
 DECIMAL_SHIFTS = range(-6, 7)  # a misplaced decimal point: the value times 10^k, k != 0
 
 CREDIT = ("right", "follow-through", "rounding")  # the verdicts that earn the mark
@@ -99,8 +122,11 @@ class Precision:
         decimal written when the value is printed (``f"{x:.4f}"``), so that a key line and its rounding agree
         (0.75935 in binary is a little under, and prints and rounds as 0.7593)."""
         form = f".{self.sig_figs - 1}e" if self.sig_figs is not None else f".{self.rounding_decimals}f"
-        rounded = numpy.vectorize(lambda v: float(format(v, form)) if math.isfinite(v) else v, otypes=[float])(x)
-        return rounded if numpy.ndim(x) else float(rounded)
+        one = numpy.vectorize(lambda v: float(format(v, form)) if math.isfinite(v) else v, otypes=[float])
+        if not numpy.ndim(x):
+            return float(one(x))
+        values, inverse = numpy.unique(numpy.asarray(x, dtype=float), return_inverse=True)  # each value formatted once
+        return one(values)[inverse.reshape(numpy.shape(x))] if values.size else numpy.asarray(x, dtype=float)
 
     def distinct(self, x: float) -> float:
         """Half a unit at the precision asked, at ``x``: two values closer than this are the same answer."""
@@ -340,13 +366,20 @@ class Checker:
 
         The enumeration is exact: every choice is computed, each later step from the values the choice
         gives (with NumPy arrays through the steps' own minigrad code). Choices that give the same
-        values are merged, and past ``MAX_COMBINATIONS`` later intermediates are taken rounded."""
+        values are merged, and past ``MAX_COMBINATIONS`` later intermediates are taken rounded (past
+        ``MAX_ONE_AT_A_TIME`` where a step on the way cannot be computed for all choices at once). The cap
+        only ever narrows the range: a value it leaves out is judged by the written value and the exact one."""
         key = (name, tuple(sorted((q, written[q]) for q in self.ancestors[name] if q in written)))
         if key not in self._reach_cache:
-            self._reach_cache[key] = self._enumerate(name, dict(key[1]))
+            chain = [d for d in self.order if d in self.ancestors[name]] + [name]
+            cap = MAX_ONE_AT_A_TIME if any(self._batchable.get(q) is False for q in chain) else MAX_COMBINATIONS
+            try:
+                self._reach_cache[key] = self._enumerate(name, dict(key[1]), cap)
+            except _TooManyOneAtATime:  # found out on the way: again, with the smaller cap
+                self._reach_cache[key] = self._enumerate(name, dict(key[1]), MAX_ONE_AT_A_TIME)
         return self._reach_cache[key]
 
-    def _enumerate(self, name: str, written: Mapping[str, float]) -> tuple | None:
+    def _enumerate(self, name: str, written: Mapping[str, float], cap: int) -> tuple | None:
         arrays = _Arrays({k: numpy.full(1, v, dtype=float) for k, v in self.inputs.items()})
         n = 1
         with numpy.errstate(all="ignore"):
@@ -359,13 +392,13 @@ class Checker:
                 moved = numpy.abs(r - out) > 1e-9 * numpy.abs(out)
                 if not moved.any():
                     dict.__setitem__(arrays, q, out)
-                elif 2 * n > MAX_COMBINATIONS:
+                elif 2 * n > cap:
                     dict.__setitem__(arrays, q, r)
                 else:
                     for k in list(arrays):
                         dict.__setitem__(arrays, k, numpy.concatenate([dict.__getitem__(arrays, k)] * 2))
                     dict.__setitem__(arrays, q, numpy.concatenate([out, r]))
-                    table = numpy.unique(numpy.stack([dict.__getitem__(arrays, k) for k in arrays], axis=1), axis=0)
+                    table = _unique_rows(numpy.stack([dict.__getitem__(arrays, k) for k in arrays], axis=1))
                     for i, k in enumerate(list(arrays)):
                         dict.__setitem__(arrays, k, table[:, i].copy())
                     n = len(table)
@@ -393,6 +426,8 @@ class Checker:
                 return out
         if n == 1:
             return numpy.full(1, one(0))
+        if n > MAX_ONE_AT_A_TIME:
+            raise _TooManyOneAtATime(q)
         return numpy.array([one(i) for i in range(n)], dtype=float)
 
     def point(self, written: Mapping[str, float]) -> tuple:
