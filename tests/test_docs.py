@@ -123,6 +123,10 @@ def test_a_docs_build_leaves_the_tree_clean(tmp_path, language):
         english = [f"{page.relative_to(tmp_path / 'html')}: {text}" for page in sorted((tmp_path / "html").rglob("*.html"))
                    if page.name not in NOT_TRANSLATED for text in untranslated(page.read_text(encoding="utf-8"))]
         assert not english, f"{len(english)} English phrases in the Chinese edition:\n" + "\n".join(english)
+        lost = [page.name for page in sorted((tmp_path / "html").rglob("*.html"))  # a translated code block shown as "::"
+                for pre in re.findall(r"<pre>(.*?)</pre>", page.read_text(encoding="utf-8"), re.S)
+                if re.sub(r"<[^>]+>", "", pre).strip() == "::"]
+        assert not lost, f"translated code blocks lost their code in: {lost}"
     assert _git("status", "--porcelain", "--untracked-files=all") == before, "the docs build changed the working tree"
 
 
