@@ -52,7 +52,7 @@ from typing import Any, Iterator
 import numpy as np
 
 import minigrad as mg
-from lessons import figures
+from lessons import figures, terminal
 from lessons.common import claim
 from lessons.i18n import domain
 from minigrad import backend, nn
@@ -239,10 +239,11 @@ def measure(lengths: list, device: str = "cpu", repeats: int = 7, show=print) ->
                 results[name][-1]["load"][threads] = load
         for name, rows in results.items():
             r = rows[-1]
-            show(f"  {name:32s} T={T:5d}  " + "  ".join(
+            show(f"  {terminal.ljust(_(name), 32)} T={T:5d}  " + "  ".join(
                 f"{_threads_label(th)} {statistics.median(ts) * 1e3:8.2f} ms" for th, ts in r["times"].items())
                  + (f"  {r['memory'] / 2**20:7.1f} MiB" if r["memory"] is not None else "")
-                 + f"  {r['flops'] / 1e6:9.1f} MFLOP  {r['ops']:6d} ops, critical path {r['critical_path']:6d} ops")
+                 + f"  {r['flops'] / 1e6:9.1f} MFLOP  "
+                 + _("{ops:6d} ops, critical path {cp:6d} ops").format(ops=r["ops"], cp=r["critical_path"]))
     return results
 
 
@@ -294,7 +295,7 @@ def _crossing_text(points: list, threads: int | None) -> str:
         where = _("the median ratio crosses 1 at T = {T:.0f}").format(T=cross["crossing_T"])
     slower = (_("decided slower from T = {T} on").format(T=cross["slower_from_T"]) if cross["slower_from_T"]
               else _("decided slower at no T"))
-    return f"{_threads_label(threads)}: {where}, {slower}"
+    return _("{threads}: {where}, {slower}").format(threads=_threads_label(threads), where=where, slower=slower)
 
 
 def describe(points: list) -> str:
@@ -403,9 +404,9 @@ def decoding(lengths: list, device: str = "cpu", repeats: int = 7, show=print) -
         for name in rows:
             rows[name].append({"N": n, "T": n, "steps": n, "critical_path": counted[name].critical_path,
                                "flops": counted[name].flops, "times": times[name], "load": load, "known_sequence_critical_path": known})
-        show(f"  N={n:5d}  " + "  ".join(f"{name}: {statistics.median(times[name]) * 1e3:8.2f} ms, critical path "
-                                         f"{counted[name].critical_path} ops" for name in rows)
-             + f"  (decoder on a known sequence: critical path {known} ops)")
+        show(f"  N={n:5d}  " + "  ".join(_("{name}: {ms:8.2f} ms, critical path {cp} ops").format(
+            name=_(name), ms=statistics.median(times[name]) * 1e3, cp=counted[name].critical_path) for name in rows)
+             + "  " + _("(decoder on a known sequence: critical path {cp} ops)").format(cp=known))
     return rows
 
 
@@ -627,7 +628,7 @@ def explanation(results: dict, exps: dict, decode: dict, split: dict, device: st
         one, many = thread_settings(device)
         factor = {name: median_time(r, one) / median_time(r, many) for name, r in top.items()}
         lines.append(_("Time on one thread divided by time on {n} threads, at T = {T}: {factors}.").format(
-            n=many, T=T, factors=", ".join(f"{name} {f:.2f}" for name, f in factor.items())))
+            n=many, T=T, factors=", ".join(f"{_(name)} {f:.2f}" for name, f in factor.items())))
     dec, cell = decode["Transformer decoder, KV cache"], decode["tanh RNN"]
     lines.append(_("Generating N = {n0} to {n1} outputs: {n0} to {n1} sequential steps for both; time {d0:.2f} to {d1:.2f} ms "
                    "with the KV-cached decoder, {c0:.2f} to {c1:.2f} ms with the RNN.").format(
@@ -653,11 +654,11 @@ def run(ctx) -> dict:
     ctx.section(_("Growth exponents k (y grows like T^k, fitted on the largest T)"))
     keys = ("flops", "critical_path", "memory")
     head = {"memory": _("memory"), "flops": _("FLOPs"), "critical_path": _("critical path")}
-    ctx.show(_("workload").ljust(32) + " " + " ".join(f"{head[k]:>14s}" for k in keys))
+    ctx.show(terminal.ljust(_("workload"), 32) + " " + " ".join(" " * (14 - terminal.width(head[k])) + head[k] for k in keys))
     exps = {}
     for name, rows in results.items():
         exps[name] = {k: exponent(rows, k) for k in keys}
-        ctx.show(f"{name:32s} " + " ".join(f"{exps[name][k]:14.2f}" if exps[name][k] is not None else f"{'—':>14s}" for k in keys))
+        ctx.show(terminal.ljust(_(name), 32) + " " + " ".join(f"{exps[name][k]:14.2f}" if exps[name][k] is not None else f"{'—':>14s}" for k in keys))
     ctx.show("\n" + _("Table 1 predicts: FLOPs k = 1 for the RNN and 2 for attention (at T >> d); critical path k = 1 "
                       "for the RNN, 0 for attention."))
     split = projection_split(lengths[-1], ctx.device)

@@ -123,6 +123,10 @@ def test_a_docs_build_leaves_the_tree_clean(tmp_path, language):
         english = [f"{page.relative_to(tmp_path / 'html')}: {text}" for page in sorted((tmp_path / "html").rglob("*.html"))
                    if page.name not in NOT_TRANSLATED for text in untranslated(page.read_text(encoding="utf-8"))]
         assert not english, f"{len(english)} English phrases in the Chinese edition:\n" + "\n".join(english)
+        lost = [page.name for page in sorted((tmp_path / "html").rglob("*.html"))  # a translated code block shown as "::"
+                for pre in re.findall(r"<pre>(.*?)</pre>", page.read_text(encoding="utf-8"), re.S)
+                if re.sub(r"<[^>]+>", "", pre).strip() == "::"]
+        assert not lost, f"translated code blocks lost their code in: {lost}"
     assert _git("status", "--porcelain", "--untracked-files=all") == before, "the docs build changed the working tree"
 
 
@@ -170,6 +174,8 @@ def untranslated(page: str) -> list:
             self.skip += skip
 
         def handle_endtag(self, tag):
+            if tag not in (name for name, _start, _skip in self.stack):
+                return  # a stray end tag (a </p> the parser closed already): popping for it would leave the article
             while self.stack:
                 name, start, skip = self.stack.pop()
                 self.inside -= start
@@ -191,8 +197,8 @@ def test_untranslated_finds_english_prose_and_lets_names_code_and_maths_be():
     page = ("<div class='toc-drawer'><span class='toc-title'>On this page</span></div><article><p>中文段落。</p>"
             "<p>the article shows the importance</p><p><code>pip install torch torchvision</code></p>"
             "<p>Attention Is All You Need; Hugging Face Transformers</p><span class='math'>\\text{for all the x}</span>"
-            "<pre>a comment in the code</pre></article><footer>Made with the theme</footer>")
-    assert untranslated(page) == ["On this page", "the article shows the importance"]
+            "<pre>a comment in the code</pre></p><p>after a stray end tag</p></article><footer>Made with the theme</footer>")
+    assert untranslated(page) == ["On this page", "the article shows the importance", "after a stray end tag"]
 
 
 # Elements of a page's article that stick out of the content area (furo's .article-container), as
