@@ -25,18 +25,16 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "_ext"))  # this site's own Sphinx extension (translated_code_blocks)
 
 import minigrad  # noqa: E402
-from docutils import nodes  # noqa: E402
-from sphinx.locale import init as init_locale  # noqa: E402
-from sphinx.transforms import SphinxTransform  # noqa: E402
-from sphinx.util.i18n import docname_to_domain  # noqa: E402
 
 project = "minigrad"
 author = "the minigrad authors"
 copyright = "2026, the minigrad authors"  # noqa: A001 (Sphinx's name)
 release = minigrad.__version__
-extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
+extensions = ["myst_parser", "sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.mathjax", "sphinx-mathjax-offline",
+              "translated_code_blocks"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 source_suffix = {".md": "markdown"}
@@ -46,7 +44,7 @@ locale_dirs = ["locale/"]
 gettext_compact = True  # one catalog per folder: lessons.po for every lesson page
 gettext_uuid = False
 gettext_location = False  # the catalogs do not change with the line numbers of the pages
-gettext_additional_targets = ["literal-block"]  # code blocks too: their comments are translated with the page (see TranslatedCodeBlocks)
+gettext_additional_targets = ["literal-block"]  # code blocks too: their comments are translated with the page (see _ext/translated_code_blocks.py)
 html_theme = "furo"
 html_title = "minigrad"
 html_static_path = ["_static"]
@@ -148,33 +146,6 @@ def skip_modules(app, what, name, obj, skip, options):  # noqa: ANN001 (Sphinx's
     return True if inspect.ismodule(obj) else None
 
 
-class TranslatedCodeBlocks(SphinxTransform):
-    """Code blocks of a translated edition, from the page's catalog, as they are written there.
-
-    Sphinx's own Locale transform (priority 20) re-parses a translated literal block as reST (``::`` and the
-    text indented); the pages are MyST, which reads that as a paragraph "::", and the block would show "::"
-    instead of its code. This runs first, puts the translation in place, and marks the block translated so
-    that Locale leaves it alone."""
-
-    default_priority = 19
-
-    def apply(self, **kwargs) -> None:  # noqa: ANN003 (docutils' signature)
-        if not self.config.language or self.config.language == "en":
-            return
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        catalog, found = init_locale([self.env.srcdir / d for d in self.config.locale_dirs], self.config.language, domain)
-        if not found:
-            return
-        for node in self.document.findall(nodes.literal_block):
-            original = node.rawsource or node.astext()
-            translated = catalog.gettext(original)
-            if node.get("translatable", True) and translated.strip() and translated != original:
-                node[:] = [nodes.Text(translated)]
-                node.rawsource = translated
-                node["translatable"] = False  # is_translatable(): Locale skips it
-
-
 def setup(app) -> None:  # noqa: ANN001
-    app.add_transform(TranslatedCodeBlocks)
     app.connect("builder-inited", run_lessons)
     app.connect("autodoc-skip-member", skip_modules)

@@ -74,10 +74,11 @@ def example(Q: tuple[float, float, float, float, float, float] = (1.0, 0.0, 1.0,
 
 
 def draw_variant(rng) -> dict:
-    """Inputs for an exam variant: whole numbers from -2 to 2, every query row different, and weights that are
-    neither uniform nor saturated (between 0.03 and 0.9)."""
+    """Inputs for an exam variant: numbers with one decimal from -2 to 2 (with whole numbers, two of the nine
+    scores are almost always equal, and a variant must give distinct quantities distinct values), every query
+    row different, and weights that are neither uniform nor saturated (between 0.03 and 0.9)."""
     while True:
-        kw = {name: tuple(float(a) for a in rng.integers(-2, 3, size=N * D_K)) for name in "QKV"}
+        kw = {name: tuple(float(a) / 10 for a in rng.integers(-20, 21, size=N * D_K)) for name in "QKV"}
         q = np.array(kw["Q"]).reshape(N, D_K)
         if len({tuple(r) for r in q}) < N:
             continue

@@ -6,6 +6,7 @@ Also: the teacher's material is not in the wheel or the sdist; the student's cop
 minigrad and NumPy; without bwrap the grader refuses in one line unless told ``--no-sandbox``."""
 import csv
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -230,13 +231,18 @@ def test_cached_answers_for_the_public_seed_score_nothing_and_solutions_stay_out
     solution_lines = [line for line in SOLUTION.splitlines() if "carry = delta @ W_hh" in line]
     with zipfile.ZipFile(wheel) as z:
         assert not [n for n in z.namelist() if any(line in z.read(n).decode("utf-8", "replace") for line in solution_lines)]
-    # the student's copy from the wheel, with only minigrad and NumPy importable: the public tests run
+    # the student's copy from the wheel, with only minigrad (and what its install brings) and NumPy importable:
+    # the public tests run
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     numpy_dir = Path(np.__file__).resolve().parent
     for extra in (numpy_dir, numpy_dir.parent / "numpy.libs"):
         if extra.is_dir():
             os.symlink(extra, site / extra.name)
+    for name in ("tqdm", "threadpoolctl", "wcwidth"):  # minigrad's install_requires besides NumPy (setup.cfg)
+        origin = Path(importlib.util.find_spec(name).origin).resolve()
+        source = origin.parent if origin.name == "__init__.py" else origin
+        os.symlink(source, site / source.name)
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(site), "LANG": "C.UTF-8"}
     run = lambda *args: subprocess.run([sys.executable, "-S", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     r = run("-m", "lessons", "assignment", "student", "rnn_bptt", "hw")
