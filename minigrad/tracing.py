@@ -12,6 +12,8 @@ naming a tensor that no op inside the trace produced writes no step. ``tr.render
 """
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +94,8 @@ class trace:
         if isinstance(v, (bool, numpy.bool_)):
             return str(bool(v))
         v = float(v)
+        if not math.isfinite(v):  # nan, inf, -inf: as Python writes them (int() of them would raise)
+            return str(v)
         if v == int(v) and abs(v) < 1e15:
             return str(int(v))
         if v != 0 and abs(v) < 10 ** (-self.precision):

@@ -1,4 +1,5 @@
 """minigrad.trace: hand-written steps generated from what minigrad computed."""
+import numpy as np
 import pytest
 
 import minigrad as mg
@@ -45,3 +46,14 @@ def test_naming_an_input_writes_no_step_and_trace_ends_with_the_block():
     assert autograd._tracer is None
     with pytest.raises(ValueError, match="fmt must be"):
         tr.render("html")
+
+
+def test_non_finite_values_are_written_as_python_writes_them():
+    """A step whose numbers are not finite (a student's carried value can make one) is written out, not a
+    crash: ``int(nan)`` raised inside the checker's mistake search (attention_by_hand, seed 1)."""
+    with np.errstate(invalid="ignore"), mg.trace(precision=4) as tr:
+        x = tr.name(mg.tensor(float("inf")), "x")
+        tr.name((x - x).exp(), "y")
+        assert tr.fmt(mg.tensor([1.0, float("nan"), -float("inf")])) == "[1, nan, -inf]"
+    (step,) = tr.steps
+    assert (step.substituted, step.inner) == ("exp(inf - inf)", "exp(nan)")
