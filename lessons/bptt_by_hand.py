@@ -43,7 +43,7 @@ import inspect
 import numpy as np
 
 import minigrad as mg
-from lessons.common import Step, WorkedExample
+from lessons.common import Step, WorkedExample, add_up
 from lessons.rnn_worked_example import draw_variant as draw_forward_variant
 from lessons.rnn_worked_example import example as forward_example
 from lessons.i18n import domain
@@ -71,9 +71,9 @@ def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), **weights: float) -> WorkedE
     steps += [
         Step("dy_dw_oc", lambda v: v[f"g_ao{T}"] * v[f"c_{T}"]),
         Step("dy_db_o", lambda v: v[f"g_ao{T}"] * 1.0),
-        Step("dy_dw_cc", lambda v: _sum(v[f"g_ac{t}"] * v[f"c_{t - 1}"] for t in range(1, T + 1))),
-        Step("dy_dw_xc", lambda v: _sum(v[f"g_ac{t}"] * v[f"x_{t}"] for t in range(1, T + 1))),
-        Step("dy_db_c", lambda v: _sum(v[f"g_ac{t}"] for t in range(1, T + 1))),
+        Step("dy_dw_cc", lambda v: add_up(v[f"g_ac{t}"] * v[f"c_{t - 1}"] for t in range(1, T + 1))),
+        Step("dy_dw_xc", lambda v: add_up(v[f"g_ac{t}"] * v[f"x_{t}"] for t in range(1, T + 1))),
+        Step("dy_db_c", lambda v: add_up(v[f"g_ac{t}"] for t in range(1, T + 1))),
     ]
     # the loss h_T: the ReLU recursion
     steps.append(Step(f"k_h{T}", lambda v: mg.tensor(1.0, dtype=mg.float64)))  # k_q = d h_T / d q; k_hT = 1
@@ -81,23 +81,15 @@ def example(x: tuple[float, ...] = (1.0, 2.0, 3.0), **weights: float) -> WorkedE
         steps.append(Step(f"k_ah{t}", lambda v, t=t: v[f"k_h{t}"] * (v[f"a_h{t}"] > 0)))
         steps.append(Step(f"k_h{t - 1}", lambda v, t=t: v[f"k_ah{t}"] * v["w_hh"]))
     steps += [
-        Step("dhT_dw_hh", lambda v: _sum(v[f"k_ah{t}"] * v[f"h_{t - 1}"] for t in range(1, T + 1))),
-        Step("dhT_dw_xh", lambda v: _sum(v[f"k_ah{t}"] * v[f"x_{t}"] for t in range(1, T + 1))),
-        Step("dhT_db_h", lambda v: _sum(v[f"k_ah{t}"] for t in range(1, T + 1))),
+        Step("dhT_dw_hh", lambda v: add_up(v[f"k_ah{t}"] * v[f"h_{t - 1}"] for t in range(1, T + 1))),
+        Step("dhT_dw_xh", lambda v: add_up(v[f"k_ah{t}"] * v[f"x_{t}"] for t in range(1, T + 1))),
+        Step("dhT_db_h", lambda v: add_up(v[f"k_ah{t}"] for t in range(1, T + 1))),
     ]
     return WorkedExample(fwd.inputs, steps, {})
 
 
 example.__signature__ = inspect.signature(forward_example)
 draw_variant = draw_forward_variant
-
-
-def _sum(terms):
-    terms = list(terms)
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
 
 
 def autograd_gradients(x=(1.0, 2.0, 3.0), **weights: float) -> dict:

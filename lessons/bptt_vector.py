@@ -62,7 +62,7 @@ import numpy as np
 
 import minigrad as mg
 from lessons import figures
-from lessons.common import Step, WorkedExample
+from lessons.common import Step, WorkedExample, add_up
 from lessons.i18n import domain
 from minigrad.testing import gradcheck
 
@@ -72,14 +72,6 @@ _ = domain("lessons")
 H = 2  # hidden size
 LONG_SCALES = (1.0, 2.2)  # sigma_max(W) below 1, and above 1 with a spectral radius above 1
 WEIGHTS = ("W_11", "W_12", "W_21", "W_22", "u_1", "u_2", "b_1", "b_2", "v_1", "v_2")
-
-
-def _sum(terms):
-    terms = list(terms)
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return total
 
 
 def example(x: tuple[float, ...] = (1.0, 0.5, -1.0), r: tuple[float, ...] = (0.5, -0.2, 0.1),
@@ -113,7 +105,7 @@ def example(x: tuple[float, ...] = (1.0, 0.5, -1.0), r: tuple[float, ...] = (0.5
             steps.append(Step(f"h_{t}_{i}", lambda v, t=t, i=i: mg.tanh(v[f"a_{t}_{i}"])))
         steps.append(Step(f"y_{t}", lambda v, t=t: v["v_1"] * v[f"h_{t}_1"] + v["v_2"] * v[f"h_{t}_2"]))
         steps.append(Step(f"l_{t}", lambda v, t=t: 0.5 * (v[f"y_{t}"] - v[f"r_{t}"]) ** 2))
-    steps.append(Step("L", lambda v: _sum(v[f"l_{t}"] for t in times)))
+    steps.append(Step("L", lambda v: add_up(v[f"l_{t}"] for t in times)))
     for t in reversed(times):  # backward: own output, then the next step
         steps.append(Step(f"g_y_{t}", lambda v, t=t: v[f"y_{t}"] - v[f"r_{t}"]))
         for i in units:
@@ -126,13 +118,13 @@ def example(x: tuple[float, ...] = (1.0, 0.5, -1.0), r: tuple[float, ...] = (0.5
             steps.append(Step(f"g_a_{t}_{i}", lambda v, t=t, i=i: v[f"delta_{t}_{i}"] * (1 - v[f"h_{t}_{i}"] * v[f"h_{t}_{i}"])))
     for i in units:
         for j in units:
-            steps.append(Step(f"g_W_{i}{j}", lambda v, i=i, j=j: _sum(v[f"g_a_{t}_{i}"] * v[f"h_{t - 1}_{j}"] for t in times)))
+            steps.append(Step(f"g_W_{i}{j}", lambda v, i=i, j=j: add_up(v[f"g_a_{t}_{i}"] * v[f"h_{t - 1}_{j}"] for t in times)))
     for i in units:
-        steps.append(Step(f"g_u_{i}", lambda v, i=i: _sum(v[f"g_a_{t}_{i}"] * v[f"x_{t}"] for t in times)))
+        steps.append(Step(f"g_u_{i}", lambda v, i=i: add_up(v[f"g_a_{t}_{i}"] * v[f"x_{t}"] for t in times)))
     for i in units:
-        steps.append(Step(f"g_b_{i}", lambda v, i=i: _sum(v[f"g_a_{t}_{i}"] for t in times)))
+        steps.append(Step(f"g_b_{i}", lambda v, i=i: add_up(v[f"g_a_{t}_{i}"] for t in times)))
     for i in units:
-        steps.append(Step(f"g_v_{i}", lambda v, i=i: _sum(v[f"g_y_{t}"] * v[f"h_{t}_{i}"] for t in times)))
+        steps.append(Step(f"g_v_{i}", lambda v, i=i: add_up(v[f"g_y_{t}"] * v[f"h_{t}_{i}"] for t in times)))
     return WorkedExample(inputs, steps, {})
 
 

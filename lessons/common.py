@@ -104,6 +104,16 @@ class Row:
                 "source": self.source, "kind": self.kind}
 
 
+def add_up(terms: Any) -> Any:
+    """``t_1 + t_2 + ... + t_n``, added left to right, so that a traced step reads as a student writes the sum
+    (Python's ``sum`` would start from 0 and write ``0 + t_1 + ...``)."""
+    terms = list(terms)
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
 def claim(source: str, quantity: str, document: str, verdict: str, measured: Any, reason: str, kind: str = "claim") -> Row:
     """A row for a claim or code sample of a document: its verdict and the measurement behind it."""
     if verdict not in CLAIM_VERDICTS:
