@@ -720,3 +720,14 @@ def test_a_key_rounds_a_tie_the_way_it_prints_it():
     c = Checker(bptt.example(x=(0.5, -1.0, 0.3, 0.8, -0.6, 1.0), w_cc=0.3, w_xc=0.7, b_c=0.1))
     lines = check_work(c, "\n".join(text for _q, text in key_lines(c)))
     assert first_error(lines) is None, first_error(lines)
+
+
+def test_follow_through_past_the_enumeration_cap():
+    """multihead_by_hand's Z_11 depends on so many rounded intermediates that the reach enumeration is capped;
+    the student's own unrounded chain (every intermediate kept) must still give follow-through (found by
+    hypothesis: O1_11 written 3 too low, Z_11 then carried on correctly was marked wrong)."""
+    c = _checker("multihead_by_hand", None)
+    wrong = c.exact["O1_11"] - 3.0
+    from_yours, _ = c.point({"O1_11": wrong})
+    v = _verdicts(c, {"O1_11": repr(wrong), "Z_11": f"{from_yours['Z_11']:.10g}"})
+    assert v["O1_11"].verdict == "wrong" and v["Z_11"].verdict == "follow-through", v["Z_11"]

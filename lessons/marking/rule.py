@@ -541,6 +541,8 @@ class Checker:
         v = Verdict(a.quantity, a.text, w, x, "right", from_yours=y)
         ancestors_written = [d for d in sorted(self.ancestors[a.quantity], key=self.order.index) if d in written]
         ranges = [reach if reach is not None else (x, x)]
+        if y is not None:  # keeping every unwritten intermediate is one of the choices, even past the enumeration's cap
+            ranges.append((y, y))
         if ancestors_written and all(earlier[d].verdict == "right" for d in ancestors_written):
             # earlier values written right but short (P_11 = 0.19) may have been carried on with more digits
             ranges += [r for r in (self.reach(a.quantity, {}),) if r is not None]
