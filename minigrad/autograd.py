@@ -239,8 +239,8 @@ class Function:
                 self._seq = _clock
             self.inputs = inputs
             self.needs_input_grad = tuple([t._requires_grad for t in inputs])
-            if self.saves_inputs:
-                self._versions = tuple([t._version for t in inputs])
+            if self.saves_inputs:  # Tensor._version, inlined: this runs on every recorded op
+                self._versions = tuple([t._v if t._base is None else t._base._v for t in inputs])
         return outs
 
     def save_for_check(self, *tensors: "Tensor") -> None:
@@ -259,7 +259,7 @@ class Function:
         if not self.saves_inputs:
             return
         for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
-            if t._version != v:
+            if (t._v if t._base is None else t._base._v) != v:  # Tensor._version, inlined
                 if self.saves_input_for_other and not any(n for j, n in enumerate(self.needs_input_grad) if j != i):
                     continue
                 raise _modified_error(self, f"input {i}", t.shape, t.dtype, t._version, v)

@@ -484,17 +484,17 @@ class Tensor:
         if self._hooks:
             h = autograd.run_hooks(self._hooks, g, self)
             owned, g = owned and h is g, h
-        if g.dtype != self.dtype:
-            g = g.astype(self.dtype)
+        data = self._data  # the array's own shape and dtype: this runs once per leaf and backward
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
         grad = self._grad
         if grad is None:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
-            g = g.reshape(self.shape) if owned else g.reshape(self.shape).copy()
-            if isinstance(g, numpy.generic):
-                g = numpy.asarray(g)  # NumPy arithmetic on 0-d arrays returns scalars
-            self._grad = Tensor(g, self.device)
+            g = g.reshape(data.shape) if owned else g.reshape(data.shape).copy()
+            self._grad = Tensor._from_op(g, self.device, None, 0)
         else:
-            grad._data += g.reshape(grad.shape)
+            into = grad._data
+            into += g if g.shape == into.shape else g.reshape(into.shape)
             grad._bump_version()
 
     # ------------------------------------------------------------ display

@@ -177,6 +177,8 @@ def numpy_names(f: Any) -> Any:
 
     @functools.wraps(f)
     def call(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs:  # the usual call: nothing to rename
+            return f(*args)
         for alias, name in renames.items():
             if alias in kwargs:
                 if name in kwargs:

@@ -56,10 +56,10 @@ def _sum(x: Any, axes: tuple, keepdim: bool) -> Any:
 
 
 def _expand_back(gy: Any, axes: tuple, keepdim: bool, shape: tuple) -> Any:
-    xp = array_module(gy)
-    if not keepdim and axes:
-        gy = xp.expand_dims(gy, axes)
-    return xp.broadcast_to(gy, shape)
+    # a 0-d gradient (a full reduction, the usual loss) broadcasts as it is; a reshape is cheaper than expand_dims
+    if not keepdim and axes and gy.ndim:
+        gy = gy.reshape([1 if i in axes else n for i, n in enumerate(shape)])
+    return array_module(gy).broadcast_to(gy, shape)
 
 
 class Sum(Function):
