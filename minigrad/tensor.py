@@ -132,8 +132,9 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> numpy.dtype:
-        return self._data.dtype
+    def dtype(self) -> backend.dtype:
+        """The element type, as PyTorch prints it (``torch.float32``); ``self._data.dtype`` is NumPy's."""
+        return backend._dtypes[self._data.dtype]
 
     @property
     def grad(self) -> "Tensor | None":
@@ -463,7 +464,7 @@ class Tensor:
                     f"backward: the gradient can be implied only for a one-element output, this one has shape "
                     f"{self.shape}; pass gradient= of that shape, or reduce first (e.g. loss = out.sum())"
                 )
-            g = self.device.xp.ones(self.shape, dtype=self.dtype)
+            g = self.device.xp.ones(self.shape, dtype=self._data.dtype)
         else:
             g = gradient._data if isinstance(gradient, Tensor) else gradient
             g = autograd.grad_ready(g, self, "backward")
@@ -484,8 +485,8 @@ class Tensor:
         if self._hooks:
             h = autograd.run_hooks(self._hooks, g, self)
             owned, g = owned and h is g, h
-        if g.dtype != self.dtype:
-            g = g.astype(self.dtype)
+        if g.dtype != self._data.dtype:
+            g = g.astype(self._data.dtype)
         grad = self._grad
         if grad is None:
             # a copy unless the array is ours alone: backward may hand one array to several tensors
@@ -693,8 +694,8 @@ class Tensor:
         o = ops.operand_array(op, other, self)
         oshape = tuple(o.shape)
         rt = result_dtype or ops.common.result_type(self._data, o)
-        if not numpy.can_cast(rt, self.dtype, "same_kind"):
-            raise RuntimeError(f"{op}: the result type {rt} can't be cast to the tensor's dtype {self.dtype} in place "
+        if not numpy.can_cast(rt, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"{op}: the result type {backend.as_dtype(rt)} can't be cast to the tensor's dtype {self.dtype} in place "
                                f"(shape {self.shape}); use an out-of-place op, or convert the tensor first")
         try:
             fits = numpy.broadcast_shapes(oshape, self.shape) == self.shape

@@ -309,7 +309,7 @@ def test_attention_bad_input():
         m(x, x, x, attn_mask=mg.ones(4, 4) > 0)
     with pytest.raises(mg.ShapeError, match=r"key_padding_mask of shape \(2, 4\) does not fit; expected \(2, 5\)"):
         m(x, x, x, key_padding_mask=mg.ones(2, 4) > 0)
-    with pytest.raises(TypeError, match="attn_mask must be bool .* got int64"):
+    with pytest.raises(TypeError, match="attn_mask must be bool .* got torch.int64"):
         m(x, x, x, attn_mask=mg.zeros(5, 5, dtype=mg.int64))
     with pytest.raises(RuntimeError, match="need attn_mask if specifying the is_causal hint"):
         m(x, x, x, is_causal=True)
@@ -318,7 +318,7 @@ def test_attention_bad_input():
         scaled_dot_product_attention(q, mg.ones(2, 6, 3), mg.ones(2, 6, 3))
     with pytest.raises(mg.ShapeError, match=r"attn_mask of shape \(3, 6\) does not broadcast to the attention weights' shape \(2, 4, 6\)"):
         scaled_dot_product_attention(q, mg.ones(2, 6, 5), mg.ones(2, 6, 5), attn_mask=mg.ones(3, 6) > 0)
-    with pytest.raises(TypeError, match="attn_mask must be bool .* got int64"):
+    with pytest.raises(TypeError, match="attn_mask must be bool .* got torch.int64"):
         scaled_dot_product_attention(q, q, q, attn_mask=mg.zeros(4, 4, dtype=mg.int64))
     with pytest.raises(ValueError, match="either attn_mask or is_causal"):
         scaled_dot_product_attention(q, q, q, attn_mask=mg.ones(4, 4) > 0, is_causal=True)
