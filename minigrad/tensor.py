@@ -178,7 +178,7 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError(
                 "requires_grad: you can only change requires_grad flags of leaf tensors; this one was produced by "
-                f"{self._ctx!r}. Use .detach() to get a leaf."
+                f"{self._ctx.name()}. Use .detach() to get a leaf."
             )
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(
@@ -501,7 +501,7 @@ class Tensor:
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
         """As PyTorch prints it (see :mod:`minigrad.printing`)."""
-        grad_fn = printing.grad_fn_name(self._ctx.name) if self._ctx is not None else None
+        grad_fn = self._ctx.name() if self._ctx is not None else None
         return printing.tensor_repr(numpy.asarray(backend.to_device(self._data, backend.CPU)), self.device, grad_fn, self.requires_grad)
 
     def __len__(self) -> int:
@@ -1046,9 +1046,7 @@ class Tensor:
 
     def t(self) -> "Tensor":
         """The transpose of a tensor with at most 2 dimensions."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose")
-        return self.T
+        return ops.shape.t(self)
 
     def permute(self, *dims: Any) -> "Tensor":
         return ops.permute(self, ops.size_args(dims, "permute"))

@@ -351,7 +351,7 @@ def test_fused_feed_forward_gives_the_composed_layers_numbers_to_the_bit(cls, bi
     for layer in (fused, composed):
         xt = mg.tensor(x, requires_grad=True)
         y = layer._ff_block(xt)  # the block alone: through attention the NaN would reach every position
-        assert (y.grad_fn.name == "ReluFeedForward") == (layer is fused)
+        assert (y.grad_fn.op_name == "ReluFeedForward") == (layer is fused)
         y.backward(mg.ones_like(y) * 0.5)  # a finite upstream gradient, also at the NaN's position
         outs.append([y, xt.grad] + [p.grad for p in layer.parameters() if p.grad is not None])
     for a, b in zip(*outs):
@@ -361,9 +361,9 @@ def test_fused_feed_forward_gives_the_composed_layers_numbers_to_the_bit(cls, bi
 def test_feed_forward_keeps_dropout_in_training():
     mg.manual_seed(0)
     layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5, batch_first=True)
-    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name != "ReluFeedForward"  # the dropout between acts
+    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.op_name != "ReluFeedForward"  # the dropout between acts
     layer.eval()
-    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name == "ReluFeedForward"
+    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.op_name == "ReluFeedForward"
 
 
 # ------------------------------------------------------------------ fully padded sequences (issue 26, item 3)

@@ -140,6 +140,28 @@ class GetItem(Function):
         self.basic, self.advanced = basic, advanced
         self.is_view = advanced is None  # basic indexing returns a view of x
 
+    def name(self) -> str:
+        """PyTorch's node: it indexes one dimension at a time (ints select, slices slice, None unsqueezes; a
+        slice of a whole dimension inside a tuple does nothing) and the integer and bool tensors last, and
+        its top node is the last step that did something (``AliasBackward0`` when none did)."""
+        if not self.is_view:
+            return "IndexBackward0"
+        if len(self.basic) == 1 and isinstance(self.basic[0], slice):
+            return "SliceBackward0"  # x[a:b]: always a slice, even of the whole dimension
+        name, d = "AliasBackward0", 0
+        for p in self.basic:
+            if p is Ellipsis:
+                d += len(self.shape) - sum(q is not None and q is not Ellipsis for q in self.basic)
+            elif p is None:
+                name = "UnsqueezeBackward0"
+            elif isinstance(p, slice):
+                if p.indices(self.shape[d]) != (0, self.shape[d], 1):
+                    name = "SliceBackward0"
+                d += 1
+            else:
+                name, d = "SelectBackward0", d + 1
+        return name
+
     def forward(self, x):
         self.shape, self.dtype = x.shape, x.dtype
         if self.advanced is None:

@@ -72,6 +72,9 @@ class MatMul(Function):
         return ga, gb
 
 
+_MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "MvBackward0", (2, 2): "MmBackward0"}
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     r"""Matrix product :math:`(AB)_{ij} = \sum_k A_{ik} B_{kj}`, batched over leading dimensions.
 
@@ -91,8 +94,12 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"matmul: cannot multiply shapes {a.shape} and {b.shape}: the last dimension of the first "
             f"({k_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} dimension of the second ({k_b})"
         )
+    node = MatMul()
+    # PyTorch's node for the ranks where matmul is one product there too; for the others (1-d @ 2-d, batches)
+    # PyTorch views or squeezes the product of reshaped operands: see docs/compatibility.md
+    node.torch_name = _MATMUL_NAMES.get((a.ndim, b.ndim)) or ("MmBackward0" if b.ndim == 2 else "BmmBackward0")
     try:
-        return MatMul().apply(a, b)
+        return node.apply(a, b)
     except ValueError:
         raise ShapeError(
             f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} ({a.shape[:-2]} and {b.shape[:-2]}) "
