@@ -99,8 +99,9 @@ class dtype:  # noqa: N801 (PyTorch's name: torch.dtype)
 
     def to_complex(self) -> "dtype":
         """The complex type of a floating-point type (``float32 -> complex64``); complex types themselves."""
-        if self.kind not in "fc":
-            raise RuntimeError(f"to_complex: {self} has no complex counterpart (only floating-point types do)")
+        if self.kind not in "fc" or self.itemsize < 4:
+            raise RuntimeError(f"to_complex: {self} has no complex counterpart (only floating-point types do, and "
+                               f"NumPy has no complex32 for float16)")
         return as_dtype(numpy.result_type(self.dtype, numpy.complex64))
 
 
