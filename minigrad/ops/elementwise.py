@@ -340,6 +340,8 @@ class Log(Function):
 class Log1p(Function):
     r""":math:`y = \ln(1 + x)`, accurate for tiny :math:`x`; :math:`\bar x = \bar y / (1 + x)`."""
 
+    torch_name = "Log1PBackward0"
+
     def forward(self, x):
         self.x = x
         return array_module(x).log1p(x)

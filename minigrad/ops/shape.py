@@ -382,7 +382,10 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
                              f"(each section must be >= 0)")
         if not sizes:
             return ()
-    return Split(d, sizes).apply(x)
+    node = Split(d, sizes)
+    if not isinstance(split_size_or_sections, int):
+        node.torch_name = "SplitWithSizesBackward0"  # PyTorch's op for listed sizes
+    return node.apply(x)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -488,6 +491,7 @@ class Pad(Function):
     r"""Constant padding; negative amounts crop. The gradient is the inner slice of :math:`\bar y`."""
 
     saves_inputs = False
+    torch_name = "ConstantPadNdBackward0"
 
     def __init__(self, widths: tuple, value: float) -> None:
         self.widths, self.value = widths, value  # one (before, after) per dimension, may be negative
