@@ -35,12 +35,13 @@ class dtype:  # noqa: N801 (PyTorch's name: torch.dtype)
     # ``numpy_dtype == minigrad.float32`` and ``numpy.empty(n, dtype=minigrad.float32)`` nearly as fast as
     # with the NumPy dtype. ``kind`` is a slot rather than a forwarded attribute (below): the ops read
     # ``x.dtype.kind`` on every call.
-    __slots__ = ("dtype", "__numpy_dtype__", "kind", "_name", "__weakref__")
+    __slots__ = ("dtype", "__numpy_dtype__", "kind", "_name", "_hash", "__weakref__")
 
     def __init__(self, np_dtype: numpy.dtype) -> None:
         self.dtype = self.__numpy_dtype__ = np_dtype
         self.kind = np_dtype.kind
         self._name = "torch." + np_dtype.name
+        self._hash = hash(np_dtype)  # equal to the NumPy dtype's, so dicts find either by the other
 
     def __repr__(self) -> str:
         return self._name
@@ -48,14 +49,21 @@ class dtype:  # noqa: N801 (PyTorch's name: torch.dtype)
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, dtype):
+        if other.__class__ is dtype:  # one object per type
             return self is other
         if isinstance(other, numpy.dtype) or (isinstance(other, type) and issubclass(other, numpy.generic)):
             return self.dtype == other
         return NotImplemented  # PyTorch's dtypes equal no string or Python type (torch.float32 != "float32")
 
+    def __ne__(self, other: object) -> bool:  # (Python's default would call __eq__: twice the time, and ops compare often)
+        if other.__class__ is dtype:
+            return self is not other
+        if isinstance(other, numpy.dtype) or (isinstance(other, type) and issubclass(other, numpy.generic)):
+            return self.dtype != other
+        return NotImplemented
+
     def __hash__(self) -> int:
-        return hash(self.dtype)
+        return self._hash
 
     def __reduce__(self) -> tuple:  # pickled as a call that returns the one object of this type
         return as_dtype, (self.dtype.str,)

@@ -329,7 +329,7 @@ class Tensor:
             else:
                 dtype = a
         t = self
-        if dtype is not None and numpy.dtype(dtype) != t.dtype:
+        if dtype is not None and numpy.dtype(dtype) != t._data.dtype:
             t = ops.cast(t, numpy.dtype(dtype))
         if dev is not None and backend.as_device(dev) != t.device:
             t = ops.to_device(t, backend.as_device(dev))

@@ -82,7 +82,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         ShapeError: when the inner dimensions differ or the batch dimensions do not broadcast.
     """
     a, b = binary_operands("matmul", a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
-    if a.dtype != b.dtype or a.dtype == backend.bool_:
+    if a._data.dtype != b._data.dtype or a._data.dtype == backend.bool_:
         raise DTypeError(f"matmul: expected two operands of one numeric dtype, got {describe(a)} and {describe(b)}; "
                          f"convert one with .to(dtype) (as PyTorch, matmul does not promote)")
     if a.ndim == 0 or b.ndim == 0:
