@@ -15,6 +15,7 @@ from .backend import (
     cuda_device_count,
     cuda_is_available,
     device,
+    dtype,
     float16,
     float32,
     float64,

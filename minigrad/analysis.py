@@ -47,7 +47,7 @@ def _broadcast(*shapes: tuple) -> tuple:
 def flops(node: Function) -> int:
     """Forward floating-point operations of one node, from its inputs' shapes."""
     shapes = [tuple(t.shape) for t in node.inputs if hasattr(t, "shape")]
-    name = node.name
+    name = node.op_name
     if name in ("MatMul", "Linear"):
         a, b = shapes[0], shapes[1]
         if name == "Linear":  # x (..., k) with W (n, k)
@@ -71,7 +71,7 @@ def flops(node: Function) -> int:
         T, B, I = shapes[0]
         G_H, H = shapes[-3] if len(shapes) >= 6 else shapes[-1]  # W_hh: before the two biases, or last
         return 2 * T * B * G_H * (I + H) + 10 * T * B * G_H
-    if name in ("Sum", "Amax", "Amin", "Logsumexp", "Var", "Softmax", "LogSoftmax", "LayerNorm"):
+    if name in ("Sum", "Mean", "Amax", "Amin", "Logsumexp", "Var", "Softmax", "LogSoftmax", "LayerNorm"):
         per = {"Softmax": 5, "LogSoftmax": 5, "Logsumexp": 4, "Var": 3, "LayerNorm": 8}.get(name, 1)
         return per * _numel(shapes[0])
     if name in ("Reshape", "Permute", "BroadcastTo", "GetItem", "Split", "Cat", "Clone", "Cast", "ToDevice", "Embedding", "Gather"):
@@ -101,7 +101,7 @@ def analyze(*outputs: Tensor) -> GraphReport:
                 saved += owner.nbytes
     by_type: dict = {}
     for node in nodes:
-        by_type[node.name] = by_type.get(node.name, 0) + 1
+        by_type[node.op_name] = by_type.get(node.op_name, 0) + 1
     return GraphReport(
         ops=len(nodes),
         flops=sum(flops(n) for n in nodes),

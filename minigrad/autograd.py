@@ -191,12 +191,22 @@ class Function:
     def backward(self, *gys: Any) -> Any:
         raise NotImplementedError
 
+    # PyTorch's name for this node where it is not the class name + "Backward0": a class attribute, or set on a
+    # node by the function that knows which of PyTorch's ops it stands for (``t()`` and ``transpose`` both record
+    # a Permute: ``TBackward0``, ``TransposeBackward0``). Only printing reads it, so the ops' hot paths do no work.
+    torch_name: str | None = None
+
     @property
-    def name(self) -> str:
+    def op_name(self) -> str:
+        """The op's own name, its class name (``Add``, ``MatMul``), as minigrad's messages and tools call it."""
         return type(self).__name__
 
+    def name(self) -> str:
+        """The name PyTorch gives this node, as ``grad_fn.name()`` returns it: ``AddBackward0``, ``MmBackward0``."""
+        return self.torch_name or type(self).__name__ + "Backward0"
+
     def __repr__(self) -> str:
-        return f"<{self.name}Backward>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     def apply(self, *inputs: "Tensor") -> Any:
         """Run forward on the inputs' arrays and record the node when a gradient is needed."""
@@ -210,7 +220,7 @@ class Function:
         for t in inputs:
             if t.device is not dev and t.device != dev:
                 raise RuntimeError(
-                    f"{self.name}: expected all tensors on one device, got {dev} and {t.device} "
+                    f"{self.op_name}: expected all tensors on one device, got {dev} and {t.device} "
                     f"(move them with .to(device) first)"
                 )
             arrays.append(t._data)
@@ -284,7 +294,7 @@ class Function:
 def _modified_error(node: Function, what: str, shape: tuple, dtype: Any, now: int, expected: int) -> RuntimeError:
     return RuntimeError(
         f"backward: one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {what} of {node!r} (shape {tuple(shape)}, {dtype}) is at version {now}; expected version "
+        f"operation: {what} of {node.name()} (shape {tuple(shape)}, {dtype}) is at version {now}; expected version "
         f"{expected} instead. Its old value is needed for backward: use an out-of-place op (x = x * 2 instead "
         f"of x *= 2), or change a .clone() of it."
     )
@@ -507,7 +517,7 @@ def _topological_order(root: Function) -> list[Function]:
 
 def _freed_error(node: Function) -> RuntimeError:
     return RuntimeError(
-        f"backward: trying to backward through {node!r} a second time, but its saved buffers were "
+        f"backward: trying to backward through {node.name()} a second time, but its saved buffers were "
         f"freed after the first backward. Pass retain_graph=True to the first backward() if you "
         f"need to backward through the graph twice."
     )

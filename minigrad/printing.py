@@ -10,8 +10,8 @@ The rules (those of PyTorch's ``torch._tensor_str`` at its default print options
   format is chosen from the values shown.
 - lines end before 80 columns; nested dimensions are separated by ``dim - 1`` blank lines.
 - suffixes ``device=``, ``size=`` (empty tensors that are not 1-d), ``dtype=torch.float64`` (unless the
-  dtype is the default float dtype, int64 or bool), then ``grad_fn=<MulBackward0>`` (PyTorch's node name where
-  it differs, :data:`TORCH_NODE_NAMES`) or ``requires_grad=True``.
+  dtype is the default float dtype, int64 or bool), then ``grad_fn=<MulBackward0>`` (the node's
+  :meth:`~minigrad.autograd.Function.name`, PyTorch's) or ``requires_grad=True``.
 """
 from __future__ import annotations
 
@@ -96,22 +96,6 @@ def _nested(a: numpy.ndarray, indent: int, summarize: bool, f: _Formatter) -> st
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
 
 
-# minigrad ops that are one node in PyTorch too, under another name (``grad_fn=<NllLossBackward0>`` for a loss)
-TORCH_NODE_NAMES = {"CrossEntropy": "NllLoss", "NLL": "NllLoss", "LayerNorm": "NativeLayerNorm", "Cast": "ToCopy",
-                    "BroadcastTo": "Expand"}
-
-
-def grad_fn_name(op: str) -> str:
-    """The name PyTorch prints for the node of ``op``: ``MulBackward0``, ``NllLossBackward0``."""
-    return TORCH_NODE_NAMES.get(op, op) + "Backward0"
-
-
-def dtype_name(dtype: Any) -> str:
-    """A dtype as PyTorch prints it: ``torch.float32``, ``torch.int64``, ``torch.bool``."""
-    name = numpy.dtype(dtype).name
-    return "torch." + ("bool" if name == "bool" else name)
-
-
 def tensor_repr(a: numpy.ndarray, device: Any, grad_fn: str | None, requires_grad: bool, prefix: str = "tensor(") -> str:
     """``tensor([...], <suffixes>)`` for the CPU array ``a`` (see the module doc)."""
     indent = len(prefix)
@@ -123,12 +107,12 @@ def tensor_repr(a: numpy.ndarray, device: Any, grad_fn: str | None, requires_gra
         if a.ndim != 1:
             suffixes.append(f"size={tuple(a.shape)}")
         if a.dtype != backend.get_default_dtype():
-            suffixes.append(f"dtype={dtype_name(a.dtype)}")
+            suffixes.append(f"dtype={backend.as_dtype(a.dtype)}")
     else:
         summarize = a.size > THRESHOLD
         body = _nested(a, indent, summarize, _Formatter(_summarized(a) if summarize else a))
         if a.dtype not in (backend.get_default_dtype(), backend.int64, backend.bool_):
-            suffixes.append(f"dtype={dtype_name(a.dtype)}")
+            suffixes.append(f"dtype={backend.as_dtype(a.dtype)}")
     if grad_fn is not None:
         suffixes.append(f"grad_fn=<{grad_fn}>")
     elif requires_grad:

@@ -140,8 +140,8 @@ class _Encoder:
             return obj.item()
         if isinstance(obj, backend.Device):
             return {"__device__": str(obj)}
-        if isinstance(obj, numpy.dtype):
-            return {"__dtype__": obj.str}
+        if isinstance(obj, (backend.dtype, numpy.dtype)):  # by NumPy's name of the type, as files always held it
+            return {"__dtype__": numpy.dtype(obj).str}
         if isinstance(obj, dict):
             node = {"__dict__": [[self.encode(k, where), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
             if type(obj) is OrderedDict:
@@ -293,7 +293,7 @@ class _Decoder:
         if "__device__" in node:
             return backend.as_device(node["__device__"])
         if "__dtype__" in node:
-            return numpy.dtype(node["__dtype__"])
+            return backend.as_dtype(node["__dtype__"])
         if "__global__" in node:
             return self._global(node["__global__"])
         if "__object__" in node:

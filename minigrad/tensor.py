@@ -132,8 +132,9 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def dtype(self) -> numpy.dtype:
-        return self._data.dtype
+    def dtype(self) -> backend.dtype:
+        """The element type, as PyTorch prints it (``torch.float32``); ``self._data.dtype`` is NumPy's."""
+        return backend._dtypes[self._data.dtype]
 
     @property
     def grad(self) -> "Tensor | None":
@@ -177,7 +178,7 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError(
                 "requires_grad: you can only change requires_grad flags of leaf tensors; this one was produced by "
-                f"{self._ctx!r}. Use .detach() to get a leaf."
+                f"{self._ctx.name()}. Use .detach() to get a leaf."
             )
         if value and self._data.dtype.kind != "f":
             raise RuntimeError(
@@ -328,7 +329,7 @@ class Tensor:
             else:
                 dtype = a
         t = self
-        if dtype is not None and numpy.dtype(dtype) != t.dtype:
+        if dtype is not None and numpy.dtype(dtype) != t._data.dtype:
             t = ops.cast(t, numpy.dtype(dtype))
         if dev is not None and backend.as_device(dev) != t.device:
             t = ops.to_device(t, backend.as_device(dev))
@@ -463,7 +464,7 @@ class Tensor:
                     f"backward: the gradient can be implied only for a one-element output, this one has shape "
                     f"{self.shape}; pass gradient= of that shape, or reduce first (e.g. loss = out.sum())"
                 )
-            g = self.device.xp.ones(self.shape, dtype=self.dtype)
+            g = self.device.xp.ones(self.shape, dtype=self._data.dtype)
         else:
             g = gradient._data if isinstance(gradient, Tensor) else gradient
             g = autograd.grad_ready(g, self, "backward")
@@ -500,7 +501,7 @@ class Tensor:
     # ------------------------------------------------------------ display
     def __repr__(self) -> str:
         """As PyTorch prints it (see :mod:`minigrad.printing`)."""
-        grad_fn = printing.grad_fn_name(self._ctx.name) if self._ctx is not None else None
+        grad_fn = self._ctx.name() if self._ctx is not None else None
         return printing.tensor_repr(numpy.asarray(backend.to_device(self._data, backend.CPU)), self.device, grad_fn, self.requires_grad)
 
     def __len__(self) -> int:
@@ -693,8 +694,8 @@ class Tensor:
         o = ops.operand_array(op, other, self)
         oshape = tuple(o.shape)
         rt = result_dtype or ops.common.result_type(self._data, o)
-        if not numpy.can_cast(rt, self.dtype, "same_kind"):
-            raise RuntimeError(f"{op}: the result type {rt} can't be cast to the tensor's dtype {self.dtype} in place "
+        if not numpy.can_cast(rt, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"{op}: the result type {backend.as_dtype(rt)} can't be cast to the tensor's dtype {self.dtype} in place "
                                f"(shape {self.shape}); use an out-of-place op, or convert the tensor first")
         try:
             fits = numpy.broadcast_shapes(oshape, self.shape) == self.shape
@@ -1045,9 +1046,7 @@ class Tensor:
 
     def t(self) -> "Tensor":
         """The transpose of a tensor with at most 2 dimensions."""
-        if self.ndim > 2:
-            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose")
-        return self.T
+        return ops.shape.t(self)
 
     def permute(self, *dims: Any) -> "Tensor":
         return ops.permute(self, ops.size_args(dims, "permute"))

@@ -85,7 +85,7 @@ def gradcheck(
     if not outs:
         raise ValueError(f"gradcheck({name}): fn returned no floating-point tensor")
     weights = [rng.standard_normal(o.shape) for o in outs]
-    ops_used = sorted({f.name for f in functions_in(outs)})
+    ops_used = sorted({f.op_name for f in functions_in(outs)})
     loss = None
     for o, w in zip(outs, weights):
         if o.requires_grad:

@@ -115,7 +115,7 @@ class trace:
     def _record(self, fn: autograd.Function, inputs: tuple, outputs: Any) -> None:
         outs = outputs if isinstance(outputs, tuple) else (outputs,)
         args = [self._expr(t) for t in inputs]
-        name = fn.name
+        name = fn.op_name
         if name in _TRANSPARENT:
             expr = args[0]
         elif name in _INFIX and len(args) == 2:

@@ -309,7 +309,7 @@ def test_attention_bad_input():
         m(x, x, x, attn_mask=mg.ones(4, 4) > 0)
     with pytest.raises(mg.ShapeError, match=r"key_padding_mask of shape \(2, 4\) does not fit; expected \(2, 5\)"):
         m(x, x, x, key_padding_mask=mg.ones(2, 4) > 0)
-    with pytest.raises(TypeError, match="attn_mask must be bool .* got int64"):
+    with pytest.raises(TypeError, match="attn_mask must be bool .* got torch.int64"):
         m(x, x, x, attn_mask=mg.zeros(5, 5, dtype=mg.int64))
     with pytest.raises(RuntimeError, match="need attn_mask if specifying the is_causal hint"):
         m(x, x, x, is_causal=True)
@@ -318,7 +318,7 @@ def test_attention_bad_input():
         scaled_dot_product_attention(q, mg.ones(2, 6, 3), mg.ones(2, 6, 3))
     with pytest.raises(mg.ShapeError, match=r"attn_mask of shape \(3, 6\) does not broadcast to the attention weights' shape \(2, 4, 6\)"):
         scaled_dot_product_attention(q, mg.ones(2, 6, 5), mg.ones(2, 6, 5), attn_mask=mg.ones(3, 6) > 0)
-    with pytest.raises(TypeError, match="attn_mask must be bool .* got int64"):
+    with pytest.raises(TypeError, match="attn_mask must be bool .* got torch.int64"):
         scaled_dot_product_attention(q, q, q, attn_mask=mg.zeros(4, 4, dtype=mg.int64))
     with pytest.raises(ValueError, match="either attn_mask or is_causal"):
         scaled_dot_product_attention(q, q, q, attn_mask=mg.ones(4, 4) > 0, is_causal=True)
@@ -351,7 +351,7 @@ def test_fused_feed_forward_gives_the_composed_layers_numbers_to_the_bit(cls, bi
     for layer in (fused, composed):
         xt = mg.tensor(x, requires_grad=True)
         y = layer._ff_block(xt)  # the block alone: through attention the NaN would reach every position
-        assert (y.grad_fn.name == "ReluFeedForward") == (layer is fused)
+        assert (y.grad_fn.op_name == "ReluFeedForward") == (layer is fused)
         y.backward(mg.ones_like(y) * 0.5)  # a finite upstream gradient, also at the NaN's position
         outs.append([y, xt.grad] + [p.grad for p in layer.parameters() if p.grad is not None])
     for a, b in zip(*outs):
@@ -361,9 +361,9 @@ def test_fused_feed_forward_gives_the_composed_layers_numbers_to_the_bit(cls, bi
 def test_feed_forward_keeps_dropout_in_training():
     mg.manual_seed(0)
     layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5, batch_first=True)
-    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name != "ReluFeedForward"  # the dropout between acts
+    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.op_name != "ReluFeedForward"  # the dropout between acts
     layer.eval()
-    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.name == "ReluFeedForward"
+    assert layer._ff_block(mg.ones(2, 3, 8)).grad_fn.op_name == "ReluFeedForward"
 
 
 # ------------------------------------------------------------------ fully padded sequences (issue 26, item 3)

@@ -1,5 +1,6 @@
 """The graph: accumulation, deep chains, buffer release, grad modes, retain_grad, in-place safety."""
 import gc
+import re
 import sys
 import weakref
 
@@ -180,7 +181,7 @@ def test_leaf_properties():
     y = x * 2
     assert x.is_leaf and not y.is_leaf
     assert mg.ones(2).is_leaf
-    assert repr(y.grad_fn) == "<MulBackward>"
+    assert re.fullmatch(r"<MulBackward0 object at 0x[0-9a-f]+>", repr(y.grad_fn)) and y.grad_fn.name() == "MulBackward0"
     with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
         y.requires_grad = False
     d = y.detach()
@@ -188,7 +189,7 @@ def test_leaf_properties():
 
 
 def test_only_float_tensors_can_require_grad():
-    with pytest.raises(RuntimeError, match="only floating-point tensors can require gradients, this one is int64"):
+    with pytest.raises(RuntimeError, match="only floating-point tensors can require gradients, this one is torch.int64"):
         mg.tensor([1, 2], requires_grad=True)
 
 
@@ -207,7 +208,7 @@ def test_inplace_change_of_a_saved_input_is_detected_at_backward():
     w = mg.tensor([3.0, 4.0], requires_grad=True)
     y = (x * w).sum()  # backward needs x
     x += 1
-    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: input 0 of <MulBackward> \(shape \(2,\), float32\) is at version 1; expected version 0"):
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: input 0 of MulBackward0 \(shape \(2,\), torch.float32\) is at version 1; expected version 0"):
         y.backward()
 
 

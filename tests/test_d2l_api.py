@@ -250,7 +250,7 @@ ALIASES = ["ones", "zeros", "zeros_like", "ones_like", "tensor", "arange", "mesh
 def test_d2l_alias_block_names_resolve(name):
     """d2l's helper module binds ``sinh = torch.sinh``, ``meshgrid = torch.meshgrid``, ``concat = torch.cat``, ...
     at import: one missing name stops the whole module."""
-    assert callable(getattr(mg, name)) or isinstance(getattr(mg, name), np.dtype)
+    assert callable(getattr(mg, name)) or isinstance(getattr(mg, name), mg.dtype)
     assert hasattr(torch, name)
 
 

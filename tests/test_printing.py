@@ -46,6 +46,24 @@ def _cases(L):
     yield L.nn.functional.cross_entropy(L.tensor([[1.0, 2.0], [0.5, 0.1]], requires_grad=True), L.tensor([1, 0]))
     yield L.nn.LayerNorm(2)(L.tensor([[1.0, 2.0], [2.0, 3.0]]))
     yield L.tensor([1.0, 2.0], requires_grad=True).double()
+    # the other dtypes, 0-d and empty ones, and the nodes a course prints (grad_fn names as PyTorch's)
+    yield L.tensor([1.0, 2.5], dtype=L.float16)
+    yield L.tensor([[1e-3, 5e4]], dtype=L.float16)
+    yield L.tensor([1.0, 2.0], dtype=L.float16, requires_grad=True) * 2
+    yield L.tensor([[1, 2], [3, 4]], dtype=L.uint8)
+    yield L.tensor([-1, 2], dtype=L.int8)
+    yield L.tensor([-1, 2], dtype=L.int16)
+    yield L.tensor(True)
+    yield L.arange(-1500, 1500)
+    yield (L.arange(2000) % 3) == 0
+    yield L.zeros(0, 3, requires_grad=True)
+    yield L.zeros(2, 0, dtype=L.float16)
+    yield L.tensor(0.0, requires_grad=True)
+    yield L.tensor([1.0, 2.0, 3.0], requires_grad=True).mean()
+    yield L.tensor([[1.0, 2.0]], requires_grad=True) @ L.tensor([[1.0], [2.0]])
+    yield L.tensor([[1.0, 2.0]], requires_grad=True).t()
+    yield L.tensor([[1.0, 2.0]], requires_grad=True)[0]
+    yield L.nn.functional.linear(L.tensor([[1.0, 2.0]], requires_grad=True), L.tensor([[1.0, 2.0]]), L.tensor([0.5]))
 
 
 @pytest.mark.parametrize("i", range(len(list(_cases(mg)))))
@@ -91,3 +109,19 @@ def test_cuda_tensors_name_their_device_as_pytorch():
     with simulated_cuda():
         t = mg.tensor([1.0, 2.0], device="cuda", requires_grad=True) * 2
         assert repr(t) == "tensor([2., 4.], device='cuda:0', grad_fn=<MulBackward0>)"
+
+
+def test_dtypes_devices_and_gradients_print_as_pytorch():
+    names = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool",
+             "float", "double", "half", "long", "int", "short"]
+    for name in names:
+        ours, theirs = getattr(mg, name), getattr(torch, name)
+        assert (str(ours), repr(ours), f"{ours}") == (str(theirs), repr(theirs), f"{theirs}"), name
+    assert str(mg.get_default_dtype()) == str(torch.get_default_dtype()) == "torch.float32"
+    x, t = mg.tensor([[1.0, 2.0]], requires_grad=True), torch.tensor([[1.0, 2.0]], requires_grad=True)
+    (x * x).sum().backward()
+    (t * t).sum().backward()
+    for f in (lambda v: v.grad, lambda v: v.dtype, lambda v: v.device, lambda v: v.shape, lambda v: v.long().dtype,
+              lambda v: (v > 1).dtype, lambda v: v.type()):
+        assert (str(f(x)), repr(f(x))) == (str(f(t)), repr(f(t)))
+    assert f"{x.dtype} on {x.device}" == "torch.float32 on cpu"

@@ -195,7 +195,7 @@ def test_changing_a_saved_output_fails_at_backward(op, change):
     w = mg.tensor([[0.5, 1.0, 1.5], [0.2, 0.1, 0.3]], requires_grad=True)
     y = SAVED_OUTPUT_OPS[op](w)
     CHANGES[change](mg, y)
-    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: output 0 of <\w+Backward>.* is at "
+    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: output 0 of \w+Backward\d .* is at "
                                            r"version \d+; expected version 0"):
         y.sum().backward()
 
@@ -258,24 +258,24 @@ def test_changing_an_index_tensor_fails_at_backward():
     i = mg.tensor([0, 2])
     y = (w[i] * 2).sum()
     i.fill_(0)
-    with pytest.raises(RuntimeError, match="an index tensor of <GetItemBackward>"):
+    with pytest.raises(RuntimeError, match="an index tensor of IndexBackward0"):
         y.backward()
     w2 = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     j = mg.tensor([[1], [0]])
     y2 = w2.gather(1, j).sum()
     j[0, 0] = 0
-    with pytest.raises(RuntimeError, match="an index tensor of <GatherBackward>"):
+    with pytest.raises(RuntimeError, match="an index tensor of GatherBackward0"):
         y2.backward()
     emb = mg.nn.Embedding(5, 2)
     k = mg.tensor([1, 2])
     y3 = emb(k).sum()
     k.fill_(0)
-    with pytest.raises(RuntimeError, match="an index tensor of <EmbeddingBackward>"):
+    with pytest.raises(RuntimeError, match="an index tensor of EmbeddingBackward0"):
         y3.backward()
     k2 = mg.tensor([0, 1])
     y4 = w.index_select(0, k2).sum()
     k2.fill_(0)
-    with pytest.raises(RuntimeError, match="an index tensor of <GetItemBackward>"):
+    with pytest.raises(RuntimeError, match="an index tensor of IndexSelectBackward0"):
         y4.backward()
 
 

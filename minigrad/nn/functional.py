@@ -58,6 +58,11 @@ class Linear(Function):
 
     fresh_grads = True
 
+    def name(self) -> str:
+        # PyTorch's linear is addmm (mm without a bias) on 2-d inputs; on others it views a 2-d addmm
+        # (ViewBackward0), which this one node is not: see docs/compatibility.md
+        return "AddmmBackward0" if len(self.inputs) == 3 else "MmBackward0"
+
     def forward(self, x, w, b=None):
         self.x, self.w = x, w
         return _affine(x, w, b)
@@ -195,6 +200,7 @@ class LayerNorm(Function):
     """
 
     saves_inputs = True  # backward reads the weight's array, and as PyTorch any changed input is an error there
+    torch_name = "NativeLayerNormBackward0"
 
     def __init__(self, axes: tuple, eps: float, affine: tuple) -> None:
         self.axes, self.eps, self.affine = axes, eps, affine
@@ -442,6 +448,8 @@ class NLL(Function):
 
     saves_inputs = False
     fresh_grads = True
+    # also for CrossEntropy, one node for PyTorch's log_softmax and nll_loss: named after the last, as PyTorch's top node
+    torch_name = "NllLossBackward0"
 
     def __init__(self, target: Any, weight: Any, ignore_index: int, reduction: str) -> None:
         self.target, self.weight, self.ignore_index, self.reduction = target, weight, ignore_index, reduction

@@ -48,7 +48,7 @@ def as_operand(op: str, x: Any, like: Tensor) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (bool, int, float)):
-        dtype = backend.scalar_dtype(like.dtype, x)
+        dtype = backend.scalar_dtype(like._data.dtype, x)  # (NumPy's dtype: the ops' hot path)
         if type(x) is int and dtype.kind in "iu":
             x = wrap_int(op, x, dtype)
         return constant(x, dtype, like.device)
@@ -93,9 +93,9 @@ def binary_operands(op: str, a: Any, b: Any) -> tuple:
         b = as_operand(op, b, a)
     if a._data.dtype != b._data.dtype:
         dt = result_type(a, b)
-        if a.dtype != dt:
+        if a._data.dtype != dt:
             a = cast(a, dt)
-        if b.dtype != dt:
+        if b._data.dtype != dt:
             b = cast(b, dt)
     return a, b
 

@@ -35,7 +35,7 @@ class _Binary(Function):
             return super().apply(a, b)
         except ValueError:
             if a.shape != b.shape:
-                raise broadcast_error(self.name.lower(), a, b) from None
+                raise broadcast_error(self.op_name.lower(), a, b) from None
             raise
 
 
@@ -236,12 +236,16 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
     if isinstance(a, Tensor) and a.dtype == backend.bool_ and isinstance(b, bool):
         return a.detach() if b else Tensor(a.device.xp.ones(a.shape, dtype=bool), a.device)  # x**True, x**False
     exponent = b if isinstance(b, (int, float)) and not isinstance(b, bool) and isinstance(a, Tensor) else None
+    # PyTorch's three overloads: tensor ** number, tensor ** tensor, number ** tensor
+    torch_name = "PowBackward1" if isinstance(a, Tensor) and isinstance(b, Tensor) else "PowBackward2" if isinstance(b, Tensor) else None
     a, b = binary_operands("pow", a, b)
     if a.dtype == backend.bool_:
         raise DTypeError(f"pow: not supported for two bool operands ({describe(a)}); convert one with .long() or .float()")
     if a.dtype.kind in "iu" and b._data.size and bool((b._data < 0).any()):
         raise DTypeError(f"pow: integers to negative integer powers are not allowed ({describe(a)}); use a float base")
-    return Pow(exponent if a.dtype.kind == "f" else None).apply(a, b)
+    node = Pow(exponent if a.dtype.kind == "f" else None)
+    node.torch_name = torch_name
+    return node.apply(a, b)
 
 
 def _check_divisor(op: str, a: Tensor, b: Tensor) -> None:
@@ -335,6 +339,8 @@ class Log(Function):
 
 class Log1p(Function):
     r""":math:`y = \ln(1 + x)`, accurate for tiny :math:`x`; :math:`\bar x = \bar y / (1 + x)`."""
+
+    torch_name = "Log1PBackward0"
 
     def forward(self, x):
         self.x = x
@@ -467,6 +473,8 @@ class Relu(Function):
 class Clamp(Function):
     r""":math:`y = \min(\max(x, lo), hi)`; :math:`\bar x = \bar y\,[lo \le x \le hi]` (as PyTorch, bounds included)."""
 
+    torch_name = "ClampBackward1"  # PyTorch's overload with number bounds
+
     saves_inputs = True  # backward reads a mask only, but as PyTorch a changed input fails at backward
 
     def __init__(self, lo: Any, hi: Any) -> None:
@@ -565,6 +573,8 @@ class ClampBounds(Function):
     :math:`\bar x = \bar y\,[lo \le x \le hi]`, :math:`\overline{lo} = \bar y\,[x < lo][lo < hi]`,
     :math:`\overline{hi} = \bar y\,([x > hi] \lor [hi < lo])` (with ``lo > hi`` every element is ``hi``).
     Either bound may be absent; the inputs are ``x`` and the bounds given, in order."""
+
+    torch_name = "ClampBackward0"  # PyTorch's overload with tensor bounds
 
     def __init__(self, has_lo: bool, has_hi: bool) -> None:
         self.has_lo, self.has_hi = has_lo, has_hi
@@ -729,7 +739,9 @@ def masked_fill(x: Tensor, mask: Tensor, value: Any) -> Tensor:
     except ValueError:
         raise ShapeError(f"masked_fill: mask of shape {tuple(m.shape)} does not broadcast with the tensor's shape "
                          f"{x.shape}: aligned from the right, each pair of dimensions must be equal or one of them 1") from None
-    return Where().apply(m, value, x)
+    node = Where()
+    node.torch_name = "MaskedFillBackward0"
+    return node.apply(m, value, x)
 
 
 # ------------------------------------------------------------------ comparisons (no gradient)

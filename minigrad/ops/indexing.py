@@ -140,6 +140,30 @@ class GetItem(Function):
         self.basic, self.advanced = basic, advanced
         self.is_view = advanced is None  # basic indexing returns a view of x
 
+    def name(self) -> str:
+        """PyTorch's node: it indexes one dimension at a time (ints select, slices slice, None unsqueezes; a
+        slice of a whole dimension inside a tuple does nothing) and the integer and bool tensors last, and
+        its top node is the last step that did something (``AliasBackward0`` when none did)."""
+        if self.torch_name is not None:
+            return self.torch_name
+        if not self.is_view:
+            return "IndexBackward0"
+        if len(self.basic) == 1 and isinstance(self.basic[0], slice):
+            return "SliceBackward0"  # x[a:b]: always a slice, even of the whole dimension
+        name, d = "AliasBackward0", 0
+        for p in self.basic:
+            if p is Ellipsis:
+                d += len(self.shape) - sum(q is not None and q is not Ellipsis for q in self.basic)
+            elif p is None:
+                name = "UnsqueezeBackward0"
+            elif isinstance(p, slice):
+                if p.indices(self.shape[d]) != (0, self.shape[d], 1):
+                    name = "SliceBackward0"
+                d += 1
+            else:
+                name, d = "SelectBackward0", d + 1
+        return name
+
     def forward(self, x):
         self.shape, self.dtype = x.shape, x.dtype
         if self.advanced is None:
@@ -198,8 +222,15 @@ def index_error(op: str, x: Tensor, index: Any) -> IndexError:
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """PyTorch indexing: ints, slices, None, ``...``, integer and bool tensors or lists (see :func:`split_index`)."""
+    return _getitem(x, index, None)
+
+
+def _getitem(x: Tensor, index: Any, torch_name: str | None) -> Tensor:
+    """:func:`getitem`, its node named ``torch_name`` where the op is one PyTorch names (``IndexSelectBackward0``)."""
     basic, advanced = split_index("getitem", index, x)
     node = GetItem(basic, advanced)
+    if torch_name is not None:
+        node.torch_name = torch_name
     try:
         y = node.apply(x)
     except IndexError:
@@ -433,7 +464,7 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
         if index._data.size != 1:
             raise RuntimeError(f"index_select: a 0-d tensor takes an index of exactly one value, got {describe(index)}")
         return getitem(x.reshape(1), index.reshape(-1)).reshape(())  # as PyTorch: 0-d in, 0-d out
-    return getitem(x, (slice(None),) * d + (index.reshape(-1),))
+    return _getitem(x, (slice(None),) * d + (index.reshape(-1),), "IndexSelectBackward0")
 
 
 def masked_select(x: Tensor, mask: Tensor) -> Tensor:

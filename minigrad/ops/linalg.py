@@ -72,6 +72,9 @@ class MatMul(Function):
         return ga, gb
 
 
+_MATMUL_NAMES = {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (1, 2): "MvBackward0", (2, 2): "MmBackward0"}
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     r"""Matrix product :math:`(AB)_{ij} = \sum_k A_{ik} B_{kj}`, batched over leading dimensions.
 
@@ -79,7 +82,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         ShapeError: when the inner dimensions differ or the batch dimensions do not broadcast.
     """
     a, b = binary_operands("matmul", a, b) if not (isinstance(a, Tensor) and isinstance(b, Tensor)) else (a, b)
-    if a.dtype != b.dtype or a.dtype == backend.bool_:
+    if a._data.dtype != b._data.dtype or a._data.dtype == backend.bool_:
         raise DTypeError(f"matmul: expected two operands of one numeric dtype, got {describe(a)} and {describe(b)}; "
                          f"convert one with .to(dtype) (as PyTorch, matmul does not promote)")
     if a.ndim == 0 or b.ndim == 0:
@@ -91,8 +94,12 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"matmul: cannot multiply shapes {a.shape} and {b.shape}: the last dimension of the first "
             f"({k_a}) must equal the {'only' if b.ndim == 1 else 'second-to-last'} dimension of the second ({k_b})"
         )
+    node = MatMul()
+    # PyTorch's node for the ranks where matmul is one product there too; for the others (1-d @ 2-d, batches)
+    # PyTorch views or squeezes the product of reshaped operands: see docs/compatibility.md
+    node.torch_name = _MATMUL_NAMES.get((a.ndim, b.ndim)) or ("MmBackward0" if b.ndim == 2 else "BmmBackward0")
     try:
-        return MatMul().apply(a, b)
+        return node.apply(a, b)
     except ValueError:
         raise ShapeError(
             f"matmul: the batch dimensions of shapes {a.shape} and {b.shape} ({a.shape[:-2]} and {b.shape[:-2]}) "

@@ -78,6 +78,22 @@ class Sum(Function):
         return _expand_back(gy, self.axes, self.keepdim, self.shape)
 
 
+class Mean(Sum):
+    r""":math:`y = \frac1N \sum_{i \in \text{dims}} x_i` over the :math:`N` elements of the dims; :math:`\bar x_i = \bar y / N`
+    (broadcast back). The mean of no elements is NaN, as in PyTorch."""
+
+    def __init__(self, axes: tuple, keepdim: bool, n: int) -> None:
+        super().__init__(axes, keepdim)
+        self.n = n
+
+    def forward(self, x):
+        y = super().forward(x)
+        return y / self.n if self.n else y * float("nan")
+
+    def backward(self, gy):
+        return super().backward(gy / self.n if self.n else gy * float("nan"))
+
+
 class Var(Function):
     r""":math:`y = \frac{1}{N - c}\sum_i (x_i - \bar x)^2`; :math:`\bar x_i = \bar y\,\frac{2 (x_i - \bar x)}{N - c}`.
 
@@ -155,6 +171,10 @@ class _Extreme(Function):
 
     def __init__(self, axes: tuple, keepdim: bool, nan_is_extreme: bool = False) -> None:
         self.axes, self.keepdim, self.nan_is_extreme = axes, keepdim, nan_is_extreme
+
+    def name(self) -> str:
+        # max() and min() of a whole tensor are PyTorch's MaxBackward1/MinBackward1; amax/amin keep their names
+        return f"{self.kind.capitalize()}Backward1" if self.nan_is_extreme else super().name()
 
     def forward(self, x):
         xp = array_module(x)
@@ -280,7 +300,10 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None)
     axes = normalize_dims("sum", dim, x.ndim)
     if x.dtype.kind in "bui":
         x = x.to(backend.int64) if x.dtype != backend.int64 else x
-    return Sum(axes, keepdim).apply(x)
+    node = Sum(axes, keepdim)
+    if dim is not None:
+        node.torch_name = "SumBackward1"  # PyTorch's overload with dims
+    return node.apply(x)
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -294,7 +317,10 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     n = 1
     for a in axes:
         n *= x.shape[a]
-    return Sum(axes, keepdim).apply(x) / n if n else Sum(axes, keepdim).apply(x) * float("nan")
+    node = Mean(axes, keepdim, n)
+    if dim is not None:
+        node.torch_name = "MeanBackward1"  # PyTorch's overload with dims
+    return node.apply(x)
 
 
 def _correction(unbiased: bool | None, correction: float | None) -> float:
@@ -448,6 +474,7 @@ class CumSum(Function):
     r""":math:`y_i = \sum_{j \le i} x_j` along one axis; :math:`\bar x_j = \sum_{i \ge j} \bar y_i` (a reversed cumulative sum)."""
 
     saves_inputs = False
+    torch_name = "CumsumBackward0"
 
     def __init__(self, axis: int) -> None:
         self.axis = axis

@@ -20,6 +20,7 @@ class Cast(Function):
     r"""Change of dtype; the gradient is cast back to the input's dtype."""
 
     saves_inputs = False
+    torch_name = "ToCopyBackward0"
 
     def __init__(self, dtype: numpy.dtype) -> None:
         self.dtype = dtype
@@ -44,6 +45,7 @@ class ToDevice(Function):
     """A copy to another device; the gradient is copied back."""
 
     saves_inputs = False
+    torch_name = "ToCopyBackward0"
 
     def __init__(self, dev: backend.Device) -> None:
         self.out_device = dev
@@ -83,6 +85,7 @@ class Reshape(Function):
 
     saves_inputs = False
     is_view = True
+    torch_name = "ViewBackward0"  # squeeze and unsqueeze name theirs
 
     def __init__(self, shape: tuple) -> None:
         self.shape = shape
@@ -97,9 +100,16 @@ class Reshape(Function):
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """``x`` with shape ``shape`` (one entry may be -1: inferred from the number of elements)."""
-    shape = tuple(shape)
+    return _reshape(x, tuple(shape), None)
+
+
+def _reshape(x: Tensor, shape: tuple, torch_name: str | None) -> Tensor:
+    """:func:`reshape`, its node named ``torch_name`` when that is not ``ViewBackward0`` (``SqueezeBackward0``)."""
+    node = Reshape(shape)
+    if torch_name is not None:
+        node.torch_name = torch_name
     try:
-        return Reshape(shape).apply(x)
+        return node.apply(x)
     except ValueError:
         raise ShapeError(
             f"reshape: cannot view a tensor of shape {x.shape} ({x._data.size} elements) as shape {shape}: "
@@ -157,7 +167,18 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     a, b = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[a], dims[b] = b, a
-    return Permute(tuple(dims)).apply(x)
+    node = Permute(tuple(dims))
+    node.torch_name = "TransposeBackward0"
+    return node.apply(x)
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a tensor with at most 2 dimensions (``Tensor.t``)."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {x.shape}; use transpose")
+    node = Permute(tuple(range(x.ndim - 1, -1, -1)))
+    node.torch_name = "TBackward0"
+    return node.apply(x)
 
 
 def squeeze(x: Tensor, dim: Any = None) -> Tensor:
@@ -167,13 +188,15 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         axes = [a for a in (normalize_dim("squeeze", d, x.ndim) for d in dims) if x.ndim and x.shape[a] == 1]
-    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+    # PyTorch's overloads: squeeze(), squeeze(int), squeeze(tuple)
+    name = "SqueezeBackward0" if dim is None else "SqueezeBackward1" if isinstance(dim, int) else "SqueezeBackward2"
+    return _reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes), name)
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at position ``dim`` (``-1`` appends)."""
     d = normalize_dim("unsqueeze", dim, x.ndim + 1)
-    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+    return _reshape(x, x.shape[:d] + (1,) + x.shape[d:], "UnsqueezeBackward0")
 
 
 class BroadcastTo(Function):
@@ -181,6 +204,7 @@ class BroadcastTo(Function):
 
     saves_inputs = False
     is_view = True
+    torch_name = "ExpandBackward0"
 
     def __init__(self, shape: tuple) -> None:
         self.shape = shape
@@ -306,7 +330,9 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.shape != tensors[0].shape:
             raise ShapeError(f"stack: expects tensors of one shape, but tensor 0 has shape {tensors[0].shape} and tensor {i} has {t.shape}")
     d = normalize_dim("stack", dim, tensors[0].ndim + 1)
-    return Cat(d).apply(*[unsqueeze(t, d) for t in tensors])
+    node = Cat(d)
+    node.torch_name = "StackBackward0"  # the concatenation of the inputs, each with the new dimension: a stack
+    return node.apply(*[unsqueeze(t, d) for t in tensors])
 
 
 class Split(Function):
@@ -356,7 +382,10 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
                              f"(each section must be >= 0)")
         if not sizes:
             return ()
-    return Split(d, sizes).apply(x)
+    node = Split(d, sizes)
+    if not isinstance(split_size_or_sections, int):
+        node.torch_name = "SplitWithSizesBackward0"  # PyTorch's op for listed sizes
+    return node.apply(x)
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -462,6 +491,7 @@ class Pad(Function):
     r"""Constant padding; negative amounts crop. The gradient is the inner slice of :math:`\bar y`."""
 
     saves_inputs = False
+    torch_name = "ConstantPadNdBackward0"
 
     def __init__(self, widths: tuple, value: float) -> None:
         self.widths, self.value = widths, value  # one (before, after) per dimension, may be negative

@@ -89,7 +89,7 @@ def _run(lib: Any, fn: Callable, inputs: Sequence[Input], weights: Sequence[np.n
             for o in flat:  # tensors, and the Python numbers of item(), tolist(), size()...
                 if _is_tensor(lib, o):
                     values.append(_to_numpy(lib, o))
-                    dtypes.append(str(o.dtype) if lib is mg else _torch_dtype_name(o.dtype))
+                    dtypes.append(_torch_dtype_name(o.dtype))  # both print as torch.float32
                 elif isinstance(o, (bool, int, float)):
                     values.append(np.asarray(o))
                     dtypes.append(f"Python {type(o).__name__}")
