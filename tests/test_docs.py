@@ -248,6 +248,7 @@ def test_check_tables_fit_the_page_in_a_browser(tmp_path, language):
                               cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
     (src / "conf.py").write_text("\n".join([
+        "import sys", f"sys.path.insert(0, {str(ROOT / 'docs' / '_ext')!r})",  # the site's own extensions, as docs/conf.py
         f"extensions = {conf.extensions!r}", f"myst_enable_extensions = {conf.myst_enable_extensions!r}",
         f"html_theme = {conf.html_theme!r}", f"html_static_path = [{str(ROOT / 'docs' / '_static')!r}]",
         f"html_css_files = {conf.html_css_files!r}", f"html_js_files = {conf.html_js_files!r}"]), encoding="utf-8")
