@@ -180,6 +180,7 @@ class Function:
     _retained: list | None = None
     _hooks: list | None = None
     _released = False
+    n_outputs = 1  # ops with several outputs set their count
     _seq = 0  # when the node was recorded (see _clock)
     _checked: tuple = ()  # (tensor, version) of other tensors backward reads (index tensors)
     _output_changed: tuple | None = None  # (output index, shape, dtype, version) once an output was changed in place
@@ -268,8 +269,16 @@ class Function:
                     raise _modified_error(self, "an index tensor", t.shape, t.dtype, t._version, v)
         if not self.saves_inputs:
             return
+        for t, v in zip(self.inputs, self._versions):
+            if (t._v if t._base is None else t._base._v) != v:  # Tensor._version, inlined: the common case is none
+                self._input_changed()
+                return
+
+    def _input_changed(self) -> None:
+        """Raise for the first saved input changed in place since this node was recorded, unless its value is
+        needed only for the gradient of another input that needs none (mul, matmul: as PyTorch)."""
         for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
-            if (t._v if t._base is None else t._base._v) != v:  # Tensor._version, inlined
+            if t._version != v:
                 if self.saves_input_for_other and not any(n for j, n in enumerate(self.needs_input_grad) if j != i):
                     continue
                 raise _modified_error(self, f"input {i}", t.shape, t.dtype, t._version, v)
@@ -557,7 +566,7 @@ def _backward(root: "Tensor", gradient: Any, retain_graph: bool) -> None:
                 t = ref()
                 if t is not None and idx in gys:
                     t._accumulate_grad(gys[idx])
-        n_out = getattr(node, "n_outputs", 1)
+        n_out = node.n_outputs
         try:
             if n_out == 1:
                 gxs = node.backward(gys[0])

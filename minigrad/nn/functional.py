@@ -112,15 +112,18 @@ class ReluFeedForward(Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     r"""Affine map :math:`y = x W^\top + b` with ``weight`` of shape ``(out_features, in_features)``."""
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1] or weight.ndim != 2:
+    xs, ws = input._data.shape, weight._data.shape  # plain tuples: the most used layer checks them on every call
+    if len(ws) != 2:
+        raise ShapeError(f"linear: weight must be 2-d (out_features, in_features), got shape {tuple(ws)}")
+    if not xs or xs[-1] != ws[-1]:
         raise ShapeError(
-            f"linear: input of shape {input.shape} does not fit weight of shape {tuple(weight.shape)}: "
-            f"the input's last dimension must equal in_features = {weight.shape[-1]}"
+            f"linear: input of shape {tuple(xs)} does not fit weight of shape {tuple(ws)}: "
+            f"the input's last dimension must equal in_features = {ws[-1]}"
         )
     input, weight = ops.common.binary_operands("linear", input, weight)
     if bias is None:
         return Linear().apply(input, weight)
-    if bias.shape != (weight.shape[0],):
+    if bias._data.shape != ws[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape} does not fit weight of shape {weight.shape}: expected ({weight.shape[0]},)")
     return Linear().apply(input, weight, bias.to(weight.dtype))
 

@@ -46,7 +46,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        shape = input._data.shape  # a plain tuple (Tensor.shape builds a Size): this runs on every call
+        if not shape or shape[-1] != self.in_features:
             raise ShapeError(f"{self!r}: expected input with last dimension {self.in_features}, got shape {tuple(input.shape)}")
         return F.linear(input, self.weight, self.bias)
 
