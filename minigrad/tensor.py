@@ -834,8 +834,8 @@ class Tensor:
                 + f": it needs as many dimensions, each no larger (except dim {dim} for self)"
             )
         idx = index._data
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.shape[d]):
-            raise RuntimeError(f"scatter_: index values must be in [0, {self.shape[d]}) for dim {dim} of shape {self.shape}")
+        ops.check_index_range(idx, self.shape[d], f"scatter_: index {{}} is out of range for dimension {dim} of size "
+                                                  f"{self.shape[d]} (expected 0..{self.shape[d] - 1})", error=RuntimeError)
         xp = self.device.xp
         full = tuple(idx if k == d else xp.arange(n).reshape([-1 if j == k else 1 for j in range(idx.ndim)]) for k, n in enumerate(idx.shape))
         if isinstance(src, Tensor):
@@ -861,8 +861,8 @@ class Tensor:
                                f"{f'shape {index.shape} {index.dtype}' if isinstance(index, Tensor) else type(index).__name__}")
         n = self.shape[d] if self.ndim else 1
         idx = index._data.reshape(-1)
-        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
-            raise IndexError(f"index_fill_: index out of range for dimension {dim} of size {n}")
+        ops.check_index_range(idx, n, f"index_fill_: index {{}} is out of range for dimension {dim} of size {n} "
+                                      f"(expected {-n}..{n - 1})", low=-n)
         if recorded:
             def graph(old: "Tensor") -> "Tensor":
                 flat = old if old.ndim else old.reshape(1)
@@ -884,7 +884,10 @@ class Tensor:
         # a number is range-checked as PyTorch's (an int8 tensor cannot hold 300), where arithmetic wraps
         v = (ops.elementwise.fill_value("__setitem__", value, self) if isinstance(value, (bool, int, float))
              else ops.operand_array("__setitem__", value, self))
-        ops.indexing.put_array("__setitem__", self._data, basic, advanced, v, index)
+        try:
+            ops.indexing.put_array("__setitem__", self._data, basic, advanced, v, index)
+        except IndexError:
+            raise ops.indexing.index_error("__setitem__", self, index) from None
         self._bump_version()
 
     # ------------------------------------------------------------ op methods
