@@ -311,8 +311,9 @@ class Tensor:
         return ops.clone(self)
 
     def contiguous(self) -> "Tensor":
-        """This tensor (minigrad does not track memory layout)."""
-        return self
+        """This tensor when its memory is laid out in C order (row-major), else a copy that is (in the graph),
+        as PyTorch: ``x.transpose(0, 1).contiguous().view(-1)`` works where ``view`` alone cannot."""
+        return self if self._data.flags.c_contiguous else ops.clone(self)
 
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable."""
@@ -1034,11 +1035,11 @@ class Tensor:
         return ops.reshape(self, ops.size_args(shape, "reshape"))
 
     def view(self, *shape: Any) -> "Tensor":
-        return ops.reshape(self, ops.size_args(shape, "view"))
+        return ops.view(self, ops.size_args(shape, "view"))
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        """The same elements in the shape of ``other``."""
-        return ops.reshape(self, other.shape)
+        """The same elements in the shape of ``other`` (a view, as :meth:`view`)."""
+        return ops.view(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         return ops.flatten(self, start_dim, end_dim)
