@@ -3,7 +3,7 @@
 - :mod:`.elementwise`: arithmetic, unary math, comparisons, ``where``/``masked_fill``
 - :mod:`.reduction`: sums, means, variances, extrema, ``logsumexp`` and softmax
 - :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles, ``flip``, ``narrow``, ``pad``
-- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``, ``topk``, ``nonzero``, ``index_select``, ``repeat``
+- :mod:`.indexing`: ``x[index]``, ``gather``, ``scatter``, ``one_hot``, ``topk``, ``nonzero``, ``index_select``, ``repeat``
 - :mod:`.linalg`: ``matmul``
 - :mod:`.sorting`: ``sort``, ``argsort``
 """
@@ -15,7 +15,7 @@ from .elementwise import (
 )
 from .indexing import (
     TopK, check_index_range, gather, getitem, index_arrays, index_select, masked_select, nonzero, one_hot, repeat,
-    repeat_interleave, topk,
+    repeat_interleave, scatter, scatter_add, topk,
 )
 from .linalg import bmm, matmul, mm
 from .reduction import (

@@ -432,6 +432,122 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     return y
 
 
+class Scatter(Function):
+    r"""``y = x`` with the elements of ``src`` written (``reduce=None``) or added (``"add"``) at ``index`` along
+    ``dim``: for ``dim = 1``, :math:`y_{i,\,\mathrm{idx}_{ij}} = \mathrm{src}_{ij}` (or :math:`\mathrel{+}=`).
+
+    :math:`\bar x = \bar y` with zeros at the written places (all of :math:`\bar y` for ``add``), and
+    :math:`\bar{\mathrm{src}}_{ij} = \bar y_{i,\,\mathrm{idx}_{ij}}`: as in PyTorch, every ``src`` element gets the
+    gradient of the place it went to, even where another one written there later won (zeros outside the
+    index's corner of ``src``). ``reduce="multiply"``, and any ``reduce`` given to ``scatter_``, have no
+    derivative in PyTorch: backward raises there, as it does.
+    """
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, full: tuple, corner: tuple, reduce: str | None, differentiable: bool) -> None:
+        self.full, self.corner, self.reduce, self.differentiable = full, corner, reduce, differentiable
+
+    def forward(self, x, src):
+        self.src_shape = src.shape
+        y = x.copy()
+        write_scatter(y, self.full, src[self.corner], self.reduce)
+        return y
+
+    def backward(self, gy):
+        if not self.differentiable:
+            raise RuntimeError(f"backward: the derivative of scatter_ with reduce={self.reduce!r} is not implemented "
+                               f"(as in PyTorch); use scatter_add_ for a differentiable sum, or where/index arithmetic")
+        xp = array_module(gy)
+        gy = xp.asarray(gy)  # (a 0-d gradient may come as a NumPy scalar)
+        gsrc = None
+        if self.needs_input_grad[1]:
+            gsrc = xp.zeros(self.src_shape, dtype=gy.dtype)
+            gsrc[self.corner] = gy[self.full]
+        gx = gy.copy()
+        if self.reduce is None:
+            gx[self.full] = 0
+        return gx, gsrc
+
+
+def write_scatter(a: Any, full: tuple, vals: Any, reduce: str | None) -> None:
+    """``a[full] = vals`` in place (``reduce`` ``"add"``/``"multiply"``: combined, once per repeated place)."""
+    if reduce == "add":
+        backend.index_add(a, full, vals)
+    elif reduce == "multiply":
+        array_module(a).multiply.at(a, full, vals)
+    else:
+        a[full] = vals
+
+
+def scatter_plan(op: str, x: Tensor, dim: int, index: Any, src: Any, reduce: str | None) -> tuple:
+    """Check a scatter's arguments as PyTorch does; return ``(full, corner, src)``: ``full`` the index arrays that
+    place each element of ``index`` in ``x``, ``corner`` the slices of ``src`` that ``index`` covers, and ``src``
+    as a tensor (a number becomes a constant tensor of ``index``'s shape in ``x``'s dtype)."""
+    if src is None:
+        raise TypeError(f"{op}: expected a src tensor or a value")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"{op}: reduce must be 'add' or 'multiply', got {reduce!r}")
+    d = normalize_dim(op, dim, x.ndim)
+    if not isinstance(index, Tensor) or index.dtype != backend.int64:
+        raise RuntimeError(f"{op}: expected an int64 index tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+    if index.device != x.device:
+        raise RuntimeError(f"{op}: the index is on {index.device} but the tensor is on {x.device}")
+    if isinstance(src, Tensor) and src.ndim == 0:  # a 0-d tensor is a value, as in PyTorch (no gradient to it)
+        src = src.detach()
+    elif isinstance(src, Tensor) and src.dtype != x.dtype:
+        raise RuntimeError(f"{op}: expected src of the tensor's dtype {x.dtype}, got {src.dtype}; convert it with "
+                           f".to({x.dtype})")
+    too_big = index.ndim != x.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d)
+    if isinstance(src, Tensor) and src.ndim:
+        too_big = too_big or src.ndim != index.ndim or any(i > n for i, n in zip(index.shape, src.shape))
+    if too_big:
+        raise RuntimeError(
+            f"{op}: index of shape {index.shape} does not fit self of shape {x.shape}"
+            + (f" and src of shape {src.shape}" if isinstance(src, Tensor) else "")
+            + f": it needs as many dimensions, each no larger (except dim {dim} for self)"
+        )
+    idx = index._data
+    n = x.shape[d] if x.ndim else 1
+    check_index_range(idx, n, f"{op}: index {{}} is out of range for dimension {dim} of size {n} (expected 0..{n - 1})",
+                      error=RuntimeError)
+    xp = x.device.xp
+    full = tuple(idx if k == d else xp.arange(m).reshape([-1 if j == k else 1 for j in range(idx.ndim)])
+                 for k, m in enumerate(idx.shape))
+    corner = tuple(slice(0, m) for m in idx.shape)
+    if isinstance(src, Tensor) and src.device != x.device:
+        raise RuntimeError(f"{op}: src is on {src.device} but the tensor is on {x.device}")
+    if isinstance(src, Tensor) and src.ndim == 0:
+        src = Tensor(xp.broadcast_to(src._data.astype(x.dtype), idx.shape), x.device)
+    elif not isinstance(src, Tensor):
+        from .elementwise import fill_value  # noqa: PLC0415 (elementwise imports this module's neighbours)
+
+        src = Tensor(xp.full(idx.shape, fill_value(op, src, x), dtype=x.dtype), x.device)
+    return full, corner, src
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
+    """``x`` with ``src`` (a tensor, or a number: ``value``) written at ``index`` along ``dim``, out of place
+    (PyTorch's ``scatter``): for ``dim=1``, ``y[i][index[i][j]] = src[i][j]``; differentiable (see :class:`Scatter`)."""
+    return _scatter("scatter", x, dim, index, value if src is None else src, reduce, differentiable=reduce is None)
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """``x`` with ``src`` added at ``index`` along ``dim`` (repeated places add up), out of place; differentiable."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
+    return _scatter("scatter_add", x, dim, index, src, "add", differentiable=True)
+
+
+def _scatter(op: str, x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None, differentiable: bool) -> Tensor:
+    full, corner, src = scatter_plan(op, x, dim, index, src, reduce)
+    y = Scatter(full, corner, reduce, differentiable).apply(x, src)
+    if y._ctx is not None:
+        y._ctx.save_for_check(index)  # backward reads the index: changing it in place is an error there
+    return y
+
+
 def check_index_range(index: Any, n: int, message: str, ignore: int | None = None, error: type = IndexError,
                       low: int = 0) -> None:
     """Raise ``error(message)`` (``{}``: the first offending value) unless every index is in ``[low, n)``.

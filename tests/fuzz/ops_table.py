@@ -341,6 +341,25 @@ def _gather(data, name):
     return Case(lambda m, t, i: m.gather(t, d, i), [x, Input(idx)])
 
 
+@spec("scatter", "scatter_add")
+def _scatter(data, name):
+    x = S.tensor(data, shape=data.draw(S.shapes(min_dims=1, min_side=1)))
+    nd = x.array.ndim
+    d = S.dim(data, nd, out_of_range=False) % nd
+    n = x.array.shape[d]
+    shape = [data.draw(st.integers(0, m), label="index side") for m in x.array.shape]
+    shape[d] = data.draw(st.integers(0, n if name == "scatter" else 4), label="picks")
+    keys = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed")).random(shape[:d] + [n] + shape[d + 1:])
+    if name == "scatter":  # distinct places along dim: which of two writes to one place wins is unspecified
+        idx = np.take(np.argsort(keys, axis=d), np.arange(shape[d]), axis=d)
+    else:
+        idx = (keys * n).astype(np.int64).take(np.arange(shape[d]) % n, axis=d) if shape[d] else np.zeros(shape, np.int64)
+    if idx.size and data.draw(st.integers(0, 7), label="out of range") == 0:
+        idx.reshape(-1)[0] = data.draw(st.sampled_from([-1, n]), label="bad index")
+    src = S.tensor(data, shape=idx.shape, dtypes=(str(x.array.dtype),))
+    return Case(lambda m, t, i, v: getattr(m, name)(t, d, i, v), [x, Input(idx.astype(np.int64)), src])
+
+
 @spec("one_hot")
 def _one_hot(data, name):
     shape = data.draw(S.shapes(max_dims=2), label="shape")

@@ -271,7 +271,8 @@ FORWARD = {  # every op whose node PyTorch makes save its output, and some that 
     "sum": lambda z: z.sum(0), "add": lambda z: z + 1, "max_dim": lambda z: z.max(-1)[0],
     "index": None, "gather": None,
 }
-CHANGES = ["no_grad mul_", "view fill_", "detach mul_", "clamp_", "recorded add_", "setitem", "none"]
+CHANGES = ["no_grad mul_", "view fill_", "detach mul_", "clamp_", "recorded add_", "setitem", "scatter_", "scatter_add_",
+           "index_fill_", "masked_fill_", "none"]
 
 
 def _inplace_program(rng):
@@ -309,6 +310,14 @@ def _inplace_program(rng):
                 t.clamp_(0, 1)
         elif change == "recorded add_":  # under grad mode: recorded for a non-leaf, a plain change for an index
             t.add_(1)
+        elif change in ("scatter_", "scatter_add_"):  # recorded, with a src in the graph (a dtype error for an index)
+            k = lib.zeros(tuple(t.shape[:-1]) + (1,), dtype=lib.int64) if t.ndim else lib.tensor(0)
+            src = (w * 3).reshape(-1)[: max(k.numel(), 1)].reshape(k.shape)
+            getattr(t, change)(t.ndim - 1 if t.ndim else 0, k, src)
+        elif change == "index_fill_":
+            t.index_fill_(t.ndim - 1 if t.ndim else 0, lib.tensor([0]), 0)
+        elif change == "masked_fill_":
+            t.masked_fill_(t > 1 if t.dtype == w.dtype else t > 0, 0)
         else:
             t.reshape(-1)[0] = 0
         (y * lib.tensor(g0[: y.shape[-1]] if y.ndim else g0[0])).sum().backward()
