@@ -99,7 +99,7 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
                else 1 for p in parts)
     if sum(p is Ellipsis for p in parts) > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis ('...'), got {index!r}")
-    basic, advanced, any_basic = [], [], False
+    basic, advanced, any_basic, mask, empty = [], [], False, False, False
     for p in parts:
         if p is Ellipsis:
             n = max(x.ndim - used, 0)
@@ -115,17 +115,18 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
                 advanced.append(slice(None))
             any_basic = any_basic or not isinstance(p, slice) or not (p.start is None and p.stop is None and p.step is None)
         else:  # an integer or bool array: the dimensions it indexes stay for the second step
-            k = p.ndim if p.dtype == bool else 1
-            basic.extend([slice(None)] * k)
+            mask = mask or p.dtype == bool
+            empty = empty or not p.size
+            basic.extend([slice(None)] * (p.ndim if p.dtype == bool else 1))
             advanced.append(p)
     if not any(hasattr(p, "dtype") for p in advanced):
         return tuple(basic), None
-    if _selects_nothing(tuple(basic) if any_basic else None, advanced, x.shape):
+    if (any_basic or empty or 0 in x.shape) and _selects_nothing(tuple(basic) if any_basic else None, advanced, x.shape):
         # PyTorch reads no index for a result without elements, so an out-of-range one is no error there
         advanced = [x.device.xp.zeros(p.shape, dtype=backend.int64) if hasattr(p, "dtype") and p.dtype != bool else p
                     for p in advanced]
         check_bounds(op, parts, x, ranges=False)
-    else:
+    elif mask or x.device.type != "cpu":  # (NumPy checks integer arrays itself)
         check_bounds(op, parts, x)
     if not any_basic:
         return None, tuple(advanced)
@@ -200,9 +201,6 @@ def _selects_nothing(basic: Any, advanced: Any, shape: tuple) -> bool:
     """Whether ``x[basic][advanced]`` (of an ``x`` of ``shape``) has no elements while every dimension that an
     integer array indexes has some (a slice or another dimension is empty, or an index array is): PyTorch's
     kernel then reads no index, so an out-of-range one is no error (NumPy would raise). Shapes only."""
-    if not (0 in shape or any(getattr(p, "size", 1) == 0 for p in advanced)
-            or (basic is not None and any(type(p) is slice and p != slice(None) for p in basic))):
-        return False
     probe = numpy.broadcast_to(numpy.zeros((), bool), shape)  # no memory: only its shape is indexed
     try:
         mid = probe if basic is None else probe[basic]
@@ -234,6 +232,7 @@ def check_bounds(op: str, parts: tuple, x: Tensor, ranges: bool = True) -> None:
     minigrad's own, one pass over the index array that stays on the device (:func:`check_index_range`:
     the host does not wait for it, the error comes at the next copy to the host).
     """
+    host = x.device.type == "cpu"
     for p, d in _placed(parts, x.shape):
         if not hasattr(p, "dtype") or d >= x.ndim:
             continue  # too many indices: NumPy's error, reported by index_error
@@ -243,7 +242,7 @@ def check_bounds(op: str, parts: tuple, x: Tensor, ranges: bool = True) -> None:
                 if m != n:
                     raise IndexError(f"{op}: the shape of the mask {list(p.shape)} at index {k} does not match the "
                                      f"shape of the indexed tensor {list(x.shape)} at index {d + k}")
-        elif ranges and not isinstance(p, numpy.ndarray):
+        elif ranges and not host:
             n = x.shape[d]
             check_index_range(p, n, _range_message(op, "{}", d, n, x.shape), low=-n)
 

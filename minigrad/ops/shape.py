@@ -158,6 +158,8 @@ def view(x: Tensor, shape: Sequence[int]) -> Tensor:
     (:func:`view_strides`: after a ``transpose`` or ``permute``, ``reshape`` or ``contiguous().view`` copy)."""
     shape = tuple(shape)
     a = x._data
+    if a.flags.c_contiguous:  # every shape of as many elements is a view (reshape raises for another count)
+        return reshape(x, shape)
     known = 1
     for n in shape:
         known *= n if n != -1 else 1
