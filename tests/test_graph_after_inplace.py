@@ -1,9 +1,16 @@
 """Graph analysis and hand-calculation traces follow the graph backward follows, also after recorded in-place
 changes (``y[mask] = 0``, ``y.mul_(2)``): a node recorded before a change used the old history."""
 import numpy as np
+import pytest
 
 import minigrad as mg
 from minigrad.analysis import analyze
+
+
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
 
 
 def _graphs():

@@ -7,6 +7,13 @@ import pytest
 import minigrad as mg
 from minigrad.testing import gradcheck
 
+
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
+
+
 IDX = [[0, 0, 2], [1, 1, 1]]  # repeated places: the gradient to src is read at the place each element went
 DISTINCT = [[0, 2, 1], [1, 0, 2]]  # for finite differences: a src element overwritten by another has no effect
 W = np.linspace(-1.0, 1.0, 6).reshape(2, 3)

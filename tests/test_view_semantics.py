@@ -9,6 +9,12 @@ from minigrad.ops.shape import view_strides
 from minigrad.testing import assert_close, gradcheck
 
 
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
+
+
 def test_view_refuses_what_pytorch_refuses_and_says_to_reshape():
     torch = pytest.importorskip("torch")
     for lib in (torch, mg):

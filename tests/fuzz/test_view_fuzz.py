@@ -16,6 +16,13 @@ import minigrad as mg
 
 torch = pytest.importorskip("torch")
 
+
+@pytest.fixture(autouse=True)
+def _cpu():
+    """These compare with PyTorch on the CPU (also under --simulated-cuda, where the default device is cuda)."""
+    mg.set_default_device("cpu")
+
+
 FAST = 300
 LONG = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "300")) * 30
 
