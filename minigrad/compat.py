@@ -41,7 +41,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "SiLU": "use x * torch.sigmoid(x)", "Softplus": "use F.softplus(x)",
         "ParameterList": "register each nn.Parameter as an attribute, or keep them in a ModuleList of modules",
         "ParameterDict": "register each nn.Parameter as an attribute",
-        "Unflatten": "use x.view(...) in forward", "DataParallel": "no multi-device training; use one device",
+"DataParallel": "no multi-device training; use one device",
         "parallel": "no multi-device training; use one device",
     },
     "minigrad.nn.functional": {

@@ -1040,6 +1040,11 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         return ops.flatten(self, start_dim, end_dim)
 
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> "Tensor":
+        if not len(sizes):  # as PyTorch's method: before the dim
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        return ops.unflatten(self, dim, sizes)
+
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         return ops.transpose(self, dim0, dim1)
 

@@ -110,3 +110,18 @@ def test_the_stride_rule_by_hand():
     assert view_strides((2, 3, 4), (12, 4, 1), (6, 4)) == (4, 1)
     assert view_strides((3, 2), (0, 1), (6,)) is None  # expanded: the rows share memory
     assert view_strides((1, 0), (5, 1), (0, 7)) is not None  # no elements: any shape
+
+
+def test_unflatten_is_a_view_even_of_a_transposed_tensor():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, mg):
+        x = lib.arange(24.0).reshape(4, 6)
+        u = x.t().unflatten(0, (2, -1))  # splitting one dimension never needs a copy
+        assert tuple(u.shape) == (2, 3, 4)
+        u[1, 2, 3] = -5.0
+        assert x[3, 5].item() == -5.0 and x._version == u._version == 1
+        assert tuple(lib.nn.Unflatten(1, (3, 2))(x).shape) == (4, 3, 2)
+        with pytest.raises(RuntimeError, match="unflatten"):
+            x.unflatten(1, (4, 2))
+        with pytest.raises(RuntimeError, match="sizes must be non-empty"):
+            x.unflatten(1, ())

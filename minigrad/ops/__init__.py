@@ -24,5 +24,5 @@ from .reduction import (
 from .sorting import argsort, sort
 from .shape import (
     broadcast_to, cast, cat, chunk, clone, expand, flatten, flip, meshgrid, narrow, pad, permute, reshape, split, squeeze,
-    stack, to_device, transpose, tril, triu, unsqueeze, view,
+    stack, to_device, transpose, tril, triu, unflatten, unsqueeze, view,
 )

@@ -196,6 +196,29 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1 :])
 
 
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1): always a view of ``x`` (PyTorch's
+    ``unflatten``), since any strides allow one dimension to be split."""
+    sizes = tuple(int(n) for n in sizes)
+    d = normalize_dim("unflatten", dim, x.ndim)  # (PyTorch's function checks dim first, its method sizes first)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if x.ndim == 0:
+        raise RuntimeError(f"unflatten: a 0-d tensor has no dimension {dim} to split")
+    n = x.shape[d]
+    if sizes.count(-1) > 1:
+        raise RuntimeError(f"unflatten: only one of the sizes {list(sizes)} may be -1")
+    known = 1
+    for k in sizes:
+        known *= k if k != -1 else 1
+    fits = (known and n % known == 0) if -1 in sizes else known == n
+    if not fits:
+        raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) "
+                           f"of a tensor of shape {tuple(x.shape)}")
+    sizes = tuple(n // known if k == -1 else k for k in sizes)
+    return view(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
 class Permute(Function):
     """Reorder dimensions; the gradient is permuted by the inverse permutation."""
 

@@ -217,17 +217,23 @@ def _extreme_all(data, name):
 
 
 # ----------------------------------------------------------------- shapes
-@spec("reshape", "view", "flatten", "reshape_reversed")
+@spec("reshape", "view", "view_transposed", "flatten", "unflatten", "reshape_reversed")
 def _reshape(data, name):
     x = S.tensor(data)
     nd = x.array.ndim
     if name == "flatten":
         a, b = S.dim(data, nd), S.dim(data, nd)
         return Case(lambda m, t: t.flatten(a, b), [x])
+    if name == "unflatten":
+        d = S.dim(data, nd)
+        sizes = tuple(data.draw(st.lists(st.integers(-1, 4), max_size=3), label="sizes"))
+        return Case(lambda m, t: m.unflatten(t, d, sizes), [x])
     if name == "reshape_reversed":
         return Case(lambda m, t: t.reshape(t.shape[::-1]), [x])
     shape = data.draw(st.lists(st.integers(-1, 4), max_size=4), label="target shape")
-    f = (lambda m, t: t.reshape(*shape)) if name == "view" else (lambda m, t: m.reshape(t, tuple(shape)))
+    if name == "view_transposed":  # the strides decide: PyTorch's rule, an error where no view exists
+        return Case(lambda m, t: t.transpose(0, -1).view(*shape) if t.ndim else t.view(*shape), [x])
+    f = (lambda m, t: t.view(*shape)) if name == "view" else (lambda m, t: m.reshape(t, tuple(shape)))
     return Case(f, [x])
 
 
