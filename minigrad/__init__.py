@@ -42,8 +42,8 @@ from .ops import (
     clip, cos, clone, cumsum, div, eq, equal, exp, flatten, flip, floor_divide, gather, ge, gt, index_select, isfinite, isnan, le,
     log, log1p, log_softmax, logical_and, logical_not, logical_or, logical_xor, logsumexp, lt, masked_fill, masked_select,
     matmul, max, maximum, mean, min, minimum, mm, mul, narrow, ne, neg, nonzero, one_hot, permute, pow, relu,
-    remainder, repeat_interleave, reshape, sigmoid, sin, sinh, cosh, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
-    transpose, tril, triu, unsqueeze, var, where, sort, argsort, meshgrid,
+    remainder, repeat_interleave, reshape, scatter, scatter_add, sigmoid, sin, sinh, cosh, softmax, split, sqrt, squeeze, stack, std, sub, sum, tanh, topk,
+    transpose, tril, triu, unflatten, unsqueeze, var, where, sort, argsort, meshgrid,
 )
 from .serialization import CheckpointError, load, save
 from .tensor import Size, Tensor, is_tensor, numel

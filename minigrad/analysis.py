@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from . import backend
-from .autograd import Function, functions_in
+from .autograd import Function, functions_in, producer
 from .tensor import Tensor
 
 
@@ -90,7 +90,7 @@ def analyze(*outputs: Tensor) -> GraphReport:
     nodes = functions_in(outputs)
     depth: dict = {}
     for node in _producers_first(nodes):
-        parents = [depth[id(t._ctx)] for t in node.inputs if t._ctx is not None and id(t._ctx) in depth]
+        parents = [depth[id(p)] for p in (producer(t, node) for t in node.inputs) if p is not None and id(p) in depth]
         depth[id(node)] = (max(parents) if parents else 0) + getattr(node, "sequential_steps", 1)
     seen, saved = set(), 0
     for node in nodes:
@@ -128,7 +128,7 @@ def _producers_first(nodes: list) -> list:
                 continue
             stack.append((node, True))
             for t in node.inputs:
-                p = t._ctx
+                p = producer(t, node)
                 if p is not None and id(p) in ids and id(p) not in done:
                     stack.append((p, False))
     return out

@@ -347,6 +347,15 @@ def _edge(t: Any, node: Function) -> tuple:
     return t._ctx, t._out_index
 
 
+def producer(t: Any, node: Function) -> Function | None:
+    """The node that made input ``t`` of ``node``, as it was when ``node`` was recorded (None for a leaf): the
+    edge of the graph that backward follows. After a recorded in-place change ``t._ctx`` is ``t``'s new history,
+    which nodes recorded before it did not use. (Backward inlines this test for speed.)"""
+    if not _rebased or (t._hist is None and (t._base is None or t._base._hist is None)):
+        return t._ctx
+    return _edge(t, node)[0]
+
+
 def _regenerate(t: Any, made: float) -> None:
     """Give view ``t`` the history PyTorch regenerates for a view whose base a recorded in-place op changed
     after the view was made: from each such change on, ``t`` is its positions in the base as it was then."""
@@ -479,7 +488,10 @@ def record_inplace(t: Any, compute: Any) -> Any:
         through_base = positions is not None  # else a copy (reshape of a non-contiguous array): base is not changed
     if through_base:
         base_old = _snapshot(base)
-    new = compute(_snapshot(t))
+    old = _snapshot(t)
+    if _tracer is not None:  # a hand-calculation trace writes the old value as t was written
+        _tracer._alias(old, t)
+    new = compute(old)
     if new.dtype != t.dtype:
         new = new.to(t.dtype)
     if tuple(new.shape) != tuple(t.shape):
@@ -488,6 +500,8 @@ def record_inplace(t: Any, compute: Any) -> Any:
         base_new = PutPositions(positions).apply(base_old, new)
     t.device.xp.copyto(t._data, new._data)
     t._bump_version()
+    if _tracer is not None:
+        _tracer._alias(t, new)
     changed = _clock
     if through_base:
         _set_history(base, base_new._ctx, base_new._out_index, base_new._requires_grad, changed)

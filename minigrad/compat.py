@@ -41,7 +41,7 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "SiLU": "use x * torch.sigmoid(x)", "Softplus": "use F.softplus(x)",
         "ParameterList": "register each nn.Parameter as an attribute, or keep them in a ModuleList of modules",
         "ParameterDict": "register each nn.Parameter as an attribute",
-        "Unflatten": "use x.view(...) in forward", "DataParallel": "no multi-device training; use one device",
+"DataParallel": "no multi-device training; use one device",
         "parallel": "no multi-device training; use one device",
     },
     "minigrad.nn.functional": {
@@ -65,12 +65,11 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
     },
     "Tensor": {
         "cumprod": _MATH, "prod": _MATH, "norm": "use x.pow(2).sum().sqrt() (or abs().sum())",
-        "sign": _MATH, "floor": _MATH, "ceil": _MATH, "round": _MATH, "scatter": "use scatter_ on a clone (outside autograd)",
-        "scatter_add": "use scatter_(..., reduce='add') on a clone", "index_add_": "use scatter_(..., reduce='add')",
+        "sign": _MATH, "floor": _MATH, "ceil": _MATH, "round": _MATH,
+        "index_add_": "use scatter_add_ with the index expanded along the other dimensions",
         "roll": "use torch.cat of two narrow() slices", "unfold": "use narrow() in a loop, or view() for strided windows",
         "bernoulli_": "use (torch.rand(shape) < p)", "exponential_": _MATH, "random_": "use torch.randint",
         "fill_diagonal_": "write x[range(n), range(n)] = v", "stride": "minigrad does not expose memory layout",
-        "is_contiguous": "minigrad does not track memory layout (contiguous() returns the tensor)",
         "data_ptr": "minigrad does not expose memory addresses", "storage": "minigrad does not expose storages",
         "pin_memory": "no pinned memory; the tensor is already where it is", "share_memory_": "no worker processes",
         "half": "use float() (float32) or double()", "bfloat16": "NumPy has no bfloat16; use float32",

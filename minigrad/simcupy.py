@@ -172,6 +172,8 @@ class _Function:
         return _call(self._f, args, kwargs)
 
     def __getattr__(self, name: str) -> Any:  # ufunc methods: reduce, outer, accumulate...
+        if name == "at":  # ufunc.at(a, indices, b): out-of-bounds indices wrap around, as in every CuPy scatter
+            return functools.partial(_ufunc_at, self._f)
         return _lift(getattr(self._f, name))
 
 
@@ -435,6 +437,11 @@ class _Generator:
 
 
 random = types.SimpleNamespace(default_rng=_Generator, Generator=_Generator)
+
+
+def _ufunc_at(f: Any, a: ndarray, indices: Any, *b: Any) -> None:
+    """``f.at(a, indices, b)`` on the device: indices wrap around as CuPy's scatter kernels do."""
+    f.at(a._a, _index(indices, a.shape, f"{f.__name__}.at"), *[_operand(v) for v in b])
 
 
 def _scatter_add(a: ndarray, slices: Any, value: Any) -> None:

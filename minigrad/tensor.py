@@ -311,9 +311,16 @@ class Tensor:
         """A copy of the data that stays in the graph (gradient flows back unchanged)."""
         return ops.clone(self)
 
+    def is_contiguous(self) -> bool:
+        """Whether the memory is laid out in C order (row-major), so that every ``view`` of the same number of
+        elements exists (dimensions of size 1 may have any stride, as in PyTorch). minigrad's ops do not always
+        lay out their results as PyTorch's do, so this may differ from PyTorch's answer for an op's result."""
+        return bool(self._data.flags.c_contiguous)
+
     def contiguous(self) -> "Tensor":
-        """This tensor (minigrad does not track memory layout)."""
-        return self
+        """This tensor when its memory is laid out in C order (row-major), else a copy that is (in the graph),
+        as PyTorch: ``x.transpose(0, 1).contiguous().view(-1)`` works where ``view`` alone cannot."""
+        return self if self._data.flags.c_contiguous else ops.clone(self)
 
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``; differentiable."""
@@ -812,46 +819,36 @@ class Tensor:
 
     def scatter_(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
         """Write ``src`` (a tensor, or a number) at ``index`` along ``dim``, in place: for ``dim=1``,
-        ``self[i][index[i][j]] = src[i][j]``; ``reduce='add'``/``'multiply'`` combines instead of overwriting."""
-        if self._inplace_recorded("scatter_", src, value):
-            raise compat.UnsupportedError(
-                "scatter_: recording an in-place scatter for backward is not supported; scatter into a tensor that "
-                "does not require grad, or build the result out of place (e.g. with where or index arithmetic)")
+        ``self[i][index[i][j]] = src[i][j]``; ``reduce='add'``/``'multiply'`` combines instead of overwriting.
+        Recorded for backward on a tensor in the graph, as PyTorch (with ``reduce``, backward raises, as there)."""
         src = value if src is None else src
-        if src is None:
-            raise TypeError("scatter_: expected a src tensor or a value")
-        if reduce not in (None, "add", "multiply"):
-            raise RuntimeError(f"scatter_: reduce must be 'add' or 'multiply', got {reduce!r}")
-        d = ops.normalize_dim("scatter_", dim, self.ndim)
-        if not isinstance(index, Tensor) or index.dtype != backend.int64:
-            raise RuntimeError(f"scatter_: expected an int64 index tensor, got {getattr(index, 'dtype', type(index).__name__)}")
-        too_big = index.ndim != self.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, self.shape)) if k != d)
-        if isinstance(src, Tensor):
-            too_big = too_big or src.ndim != index.ndim or any(i > n for i, n in zip(index.shape, src.shape))
-        if too_big:
-            raise RuntimeError(
-                f"scatter_: index of shape {index.shape} does not fit self of shape {self.shape}"
-                + (f" and src of shape {src.shape}" if isinstance(src, Tensor) else "")
-                + f": it needs as many dimensions, each no larger (except dim {dim} for self)"
-            )
-        idx = index._data
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= self.shape[d]):
-            raise RuntimeError(f"scatter_: index values must be in [0, {self.shape[d]}) for dim {dim} of shape {self.shape}")
-        xp = self.device.xp
-        full = tuple(idx if k == d else xp.arange(n).reshape([-1 if j == k else 1 for j in range(idx.ndim)]) for k, n in enumerate(idx.shape))
-        if isinstance(src, Tensor):
-            vals = ops.operand_array("scatter_", src, self)[tuple(slice(0, n) for n in idx.shape)]
-        else:
-            vals = ops.operand_array("scatter_", src, self)
-        vals = xp.broadcast_to(xp.asarray(vals).astype(self.dtype, copy=False), idx.shape)
-        if reduce == "add":
-            backend.index_add(self._data, full, vals)
-        elif reduce == "multiply":
-            xp.multiply.at(self._data, full, vals)
-        else:
-            self._data[full] = vals
+        recorded = self._inplace_recorded("scatter_", src)
+        full, corner, src = ops.indexing.scatter_plan("scatter_", self, dim, index, src, reduce)
+        if recorded:
+            return autograd.record_inplace(
+                self, lambda old: ops.indexing._scatter("scatter_", old, dim, index, src, reduce, differentiable=reduce is None))
+        ops.indexing.write_scatter(self._data, full, src._data[corner], reduce)
         self._bump_version()
         return self
+
+    def scatter(self, dim: int, index: "Tensor", src: Any = None, *, value: Any = None, reduce: str | None = None) -> "Tensor":
+        return ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add_(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        """Add ``src`` at ``index`` along ``dim``, in place (repeated places add up); recorded for backward on a
+        tensor in the graph."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_add_: src must be a tensor, got {type(src).__name__}")
+        recorded = self._inplace_recorded("scatter_add_", src)
+        full, corner, src = ops.indexing.scatter_plan("scatter_add_", self, dim, index, src, "add")
+        if recorded:
+            return autograd.record_inplace(self, lambda old: ops.scatter_add(old, dim, index, src))
+        ops.indexing.write_scatter(self._data, full, src._data[corner], "add")
+        self._bump_version()
+        return self
+
+    def scatter_add(self, dim: int, index: "Tensor", src: "Tensor") -> "Tensor":
+        return ops.scatter_add(self, dim, index, src)
 
     def index_fill_(self, dim: int, index: "Tensor", value: Scalar) -> "Tensor":
         """Set every element whose position along ``dim`` is in ``index`` (an int64 tensor of at most 1 dimension) to ``value``, in place."""
@@ -862,8 +859,8 @@ class Tensor:
                                f"{f'shape {index.shape} {index.dtype}' if isinstance(index, Tensor) else type(index).__name__}")
         n = self.shape[d] if self.ndim else 1
         idx = index._data.reshape(-1)
-        if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
-            raise IndexError(f"index_fill_: index out of range for dimension {dim} of size {n}")
+        ops.check_index_range(idx, n, f"index_fill_: index {{}} is out of range for dimension {dim} of size {n} "
+                                      f"(expected {-n}..{n - 1})", low=-n)
         if recorded:
             def graph(old: "Tensor") -> "Tensor":
                 flat = old if old.ndim else old.reshape(1)
@@ -885,7 +882,10 @@ class Tensor:
         # a number is range-checked as PyTorch's (an int8 tensor cannot hold 300), where arithmetic wraps
         v = (ops.elementwise.fill_value("__setitem__", value, self) if isinstance(value, (bool, int, float))
              else ops.operand_array("__setitem__", value, self))
-        ops.indexing.put_array("__setitem__", self._data, basic, advanced, v, index)
+        try:
+            ops.indexing.put_array("__setitem__", self._data, basic, advanced, v, index)
+        except IndexError:
+            raise ops.indexing.index_error("__setitem__", self, index) from None
         self._bump_version()
 
     # ------------------------------------------------------------ op methods
@@ -1032,14 +1032,19 @@ class Tensor:
         return ops.reshape(self, ops.size_args(shape, "reshape"))
 
     def view(self, *shape: Any) -> "Tensor":
-        return ops.reshape(self, ops.size_args(shape, "view"))
+        return ops.view(self, ops.size_args(shape, "view"))
 
     def view_as(self, other: "Tensor") -> "Tensor":
-        """The same elements in the shape of ``other``."""
-        return ops.reshape(self, other.shape)
+        """The same elements in the shape of ``other`` (a view, as :meth:`view`)."""
+        return ops.view(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         return ops.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> "Tensor":
+        if not len(sizes):  # as PyTorch's method: before the dim
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        return ops.unflatten(self, dim, sizes)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         return ops.transpose(self, dim0, dim1)

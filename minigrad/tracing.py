@@ -7,7 +7,9 @@ substituted, and the result::
     h_2 = ReLU(w_hh*h_1 + w_xh*x_2 + b_h) = ReLU(1*3 + 2*2 + 1) = ReLU(8) = 8
 
 Later formulas then refer to the tensor by its name. Name the inputs first (``tr.name(x, "x_2")``):
-naming a tensor that no op inside the trace produced writes no step. ``tr.render("text" | "markdown"
+naming a tensor that no op inside the trace produced writes no step. An in-place change recorded for
+backward (``y.mul_(2)`` on a tensor in the graph) is written like the op it stands for; one that is not
+(under ``no_grad``, or of a tensor outside the graph) leaves no formula: the tensor is then a number. ``tr.render("text" | "markdown"
 | "latex")`` returns all steps. It works on any minigrad code, a student's own included.
 """
 from __future__ import annotations
@@ -72,7 +74,9 @@ class trace:
     def __init__(self, precision: int = 4) -> None:
         self.precision = precision
         self.steps: list[Step] = []
-        self._exprs: dict = {}  # id(tensor) -> (tensor, _Expr); the tensor is kept so ids stay unique
+        # id(tensor) -> (tensor, _Expr, the tensor's version then); the tensor is kept so ids stay unique, and an
+        # in-place change the trace did not record (under no_grad, of a tensor outside the graph) makes it stale
+        self._exprs: dict = {}
 
     def __enter__(self) -> "trace":
         self._prev = autograd._tracer
@@ -104,10 +108,28 @@ class trace:
         # 0.99999999587 shows as 1.0000, not 1: a student must see that it is not exactly an integer
         return s if float(s) == int(float(s)) else s.rstrip("0")
 
-    def _expr(self, t: Tensor) -> _Expr:
+    def _entry(self, t: Tensor) -> "_Expr | None":
+        """How ``t`` was written, if it still holds the value that was written so."""
         entry = self._exprs.get(id(t))
-        if entry is not None and entry[0] is t:
+        if entry is not None and entry[0] is t and entry[2] == t._version:
             return entry[1]
+        return None
+
+    def _set(self, t: Tensor, expr: _Expr) -> None:
+        self._exprs[id(t)] = (t, expr, t._version)
+
+    def _alias(self, dst: Tensor, src: Tensor) -> None:
+        """``dst`` now holds what ``src`` holds (a recorded in-place change: the old value, then the new one)."""
+        expr = self._entry(src)
+        if expr is not None:
+            self._set(dst, expr)
+        else:
+            self._exprs.pop(id(dst), None)
+
+    def _expr(self, t: Tensor) -> _Expr:
+        entry = self._entry(t)
+        if entry is not None:
+            return entry
         text = self.fmt(t)
         return _Expr(text, text, _ATOM if not text.startswith("-") else 3)
 
@@ -150,17 +172,16 @@ class trace:
             arg_value = inputs[0] if len(inputs) == 1 else None
             expr = _Expr(f"{fname}({syms})", f"{fname}({nums})", _ATOM, fname if arg_value is not None else None, arg_value)
         for t in outs:
-            self._exprs[id(t)] = (t, expr)
+            self._set(t, expr)
 
     # ------------------------------------------------------------ public
     def name(self, t: Tensor, name: str) -> Tensor:
         """Give ``t`` a name; if an op in this trace produced it, write its step. Returns ``t``."""
-        entry = self._exprs.get(id(t))
-        if entry is not None and entry[0] is t:
-            e = entry[1]
+        e = self._entry(t)
+        if e is not None:
             inner = f"{e.func}({self.fmt(e.arg)})" if e.func is not None and e.arg is not None and e.num != f"{e.func}({self.fmt(e.arg)})" else None
             self.steps.append(Step(name, e.sym, e.num, inner, t.detach()))
-        self._exprs[id(t)] = (t, _Expr(name, self.fmt(t), _ATOM))
+        self._set(t, _Expr(name, self.fmt(t), _ATOM))
         return t
 
     def render(self, fmt: str = "text") -> str:

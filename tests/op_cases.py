@@ -47,6 +47,16 @@ def _lse(x, axis, keepdims=False):
 
 
 IDX = [[0, 2], [1, 0], [2, 2]]
+SCATTER_IDX = [[2, 0], [1, 3], [0, 2]]  # distinct places in each row: the gradient is the derivative
+
+
+def _scatter(a, s, add):
+    """``a`` with ``s[i, j]`` written (or added) at column ``SCATTER_IDX[i][j]``, element by element."""
+    out = a.copy()
+    for i, row in enumerate(SCATTER_IDX):
+        for j, col in enumerate(row):
+            out[i, col] = out[i, col] + s[i, j] if add else s[i, j]
+    return out
 
 CASES = [
     # elementwise binary, with broadcasting
@@ -133,6 +143,9 @@ CASES = [
     Case("getitem_bool", lambda m, a: a[a > 0], lambda a: a[a > 0], [(3, 4)]),
     Case("gather", lambda m, a: a.gather(1, m.tensor(IDX)), lambda a: np.take_along_axis(a, np.array(IDX), 1), [(3, 4)]),
     Case("gather_smaller", lambda m, a: m.gather(a, 0, m.tensor([[2, 0, 2]])), lambda a: np.take_along_axis(a[:, :3], np.array([[2, 0, 2]]), 0), [(3, 4)]),
+    Case("scatter", lambda m, a, s: a.scatter(1, m.tensor(SCATTER_IDX), s), lambda a, s: _scatter(a, s, add=False), [(3, 4), (3, 2)]),
+    Case("scatter_add", lambda m, a, s: m.scatter_add(a, 1, m.tensor(SCATTER_IDX), s), lambda a, s: _scatter(a, s, add=True),
+         [(3, 4), (3, 2)]),
     Case("where", lambda m, a, b: m.where(a > b, a, b * 2), lambda a, b: np.where(a > b, a, b * 2), [(3, 4), (4,)]),
     Case("masked_fill", lambda m, a: a.masked_fill(a > 0.5, -1.0), lambda a: np.where(a > 0.5, -1.0, a), [(3, 4)]),
     # matmul, every rank combination

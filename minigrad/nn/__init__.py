@@ -4,7 +4,7 @@ from .activation import GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import MultiheadAttention
 from .dropout import Dropout
 from .embedding import Embedding
-from .flatten import Flatten
+from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
@@ -19,7 +19,7 @@ from .modules import parameter  # noqa: E402  (minigrad.nn.parameter.Parameter)
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
-    "Identity", "Linear", "Embedding", "LayerNorm", "BatchNorm1d", "Dropout", "Flatten", "ReLU", "Tanh", "Sigmoid", "GELU",
+    "Identity", "Linear", "Embedding", "LayerNorm", "BatchNorm1d", "Dropout", "Flatten", "Unflatten", "ReLU", "Tanh", "Sigmoid", "GELU",
     "Softmax", "LogSoftmax", "RNNCell", "LSTMCell", "GRUCell", "RNNBase", "RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
     "TransformerEncoder", "TransformerDecoder", "Transformer", "PositionalEncoding", "CrossEntropyLoss", "NLLLoss", "MSELoss", "L1Loss", "BCEWithLogitsLoss",
     "SmoothL1Loss", "HuberLoss", "KLDivLoss", "modules",

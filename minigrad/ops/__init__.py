@@ -3,7 +3,7 @@
 - :mod:`.elementwise`: arithmetic, unary math, comparisons, ``where``/``masked_fill``
 - :mod:`.reduction`: sums, means, variances, extrema, ``logsumexp`` and softmax
 - :mod:`.shape`: casts, device copies, reshapes, transposes, ``cat``/``split``, triangles, ``flip``, ``narrow``, ``pad``
-- :mod:`.indexing`: ``x[index]``, ``gather``, ``one_hot``, ``topk``, ``nonzero``, ``index_select``, ``repeat``
+- :mod:`.indexing`: ``x[index]``, ``gather``, ``scatter``, ``one_hot``, ``topk``, ``nonzero``, ``index_select``, ``repeat``
 - :mod:`.linalg`: ``matmul``
 - :mod:`.sorting`: ``sort``, ``argsort``
 """
@@ -15,7 +15,7 @@ from .elementwise import (
 )
 from .indexing import (
     TopK, check_index_range, gather, getitem, index_arrays, index_select, masked_select, nonzero, one_hot, repeat,
-    repeat_interleave, topk,
+    repeat_interleave, scatter, scatter_add, topk,
 )
 from .linalg import bmm, matmul, mm
 from .reduction import (
@@ -24,5 +24,5 @@ from .reduction import (
 from .sorting import argsort, sort
 from .shape import (
     broadcast_to, cast, cat, chunk, clone, expand, flatten, flip, meshgrid, narrow, pad, permute, reshape, split, squeeze,
-    stack, to_device, transpose, tril, triu, unsqueeze, view,
+    stack, to_device, transpose, tril, triu, unflatten, unsqueeze, view,
 )

@@ -99,7 +99,7 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
                else 1 for p in parts)
     if sum(p is Ellipsis for p in parts) > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis ('...'), got {index!r}")
-    basic, advanced, any_basic = [], [], False
+    basic, advanced, any_basic, mask, empty = [], [], False, False, False
     for p in parts:
         if p is Ellipsis:
             n = max(x.ndim - used, 0)
@@ -115,11 +115,19 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
                 advanced.append(slice(None))
             any_basic = any_basic or not isinstance(p, slice) or not (p.start is None and p.stop is None and p.step is None)
         else:  # an integer or bool array: the dimensions it indexes stay for the second step
-            k = p.ndim if p.dtype == bool else 1
-            basic.extend([slice(None)] * k)
+            mask = mask or p.dtype == bool
+            empty = empty or not p.size
+            basic.extend([slice(None)] * (p.ndim if p.dtype == bool else 1))
             advanced.append(p)
     if not any(hasattr(p, "dtype") for p in advanced):
         return tuple(basic), None
+    if (any_basic or empty or 0 in x.shape) and _selects_nothing(tuple(basic) if any_basic else None, advanced, x.shape):
+        # PyTorch reads no index for a result without elements, so an out-of-range one is no error there
+        advanced = [x.device.xp.zeros(p.shape, dtype=backend.int64) if hasattr(p, "dtype") and p.dtype != bool else p
+                    for p in advanced]
+        check_bounds(op, parts, x, ranges=False)
+    elif mask or x.device.type != "cpu":  # (NumPy checks integer arrays itself)
+        check_bounds(op, parts, x)
     if not any_basic:
         return None, tuple(advanced)
     return tuple(basic), tuple(advanced)
@@ -192,17 +200,90 @@ class GetItem(Function):
         return gx
 
 
-def _out_of_range(parts: tuple, shape: tuple) -> str | None:
-    """Which integer index is out of range, when the index is plain ints, slices and None."""
-    if any(p is Ellipsis or hasattr(p, "dtype") for p in parts):
-        return None
+def _placed(parts: Any, shape: tuple) -> Any:
+    """Each index part with the first dimension of ``x`` (of ``shape``) it indexes: ``(part, dim)``
+    (None, a Python bool and ``...`` index no dimension of their own)."""
+    used = sum(p.ndim if getattr(p, "dtype", None) == bool else 0 if p is None or p is Ellipsis or isinstance(p, bool) else 1
+               for p in parts)
     d = 0
     for p in parts:
-        if p is None:
+        if p is Ellipsis:
+            d += max(len(shape) - used, 0)
+        elif p is None or isinstance(p, bool):
             continue
-        if isinstance(p, (int, numpy.integer)) and not -shape[d] <= p < shape[d]:
-            return f"index {p} is out of range for dimension {d} of size {shape[d]} (expected {-shape[d]}..{shape[d] - 1})"
-        d += 1
+        else:
+            yield p, d
+            d += p.ndim if getattr(p, "dtype", None) == bool else 1
+
+
+def _range_message(op: str, value: Any, d: int, n: int, shape: tuple) -> str:
+    expected = f"expected {-n}..{n - 1}" if n else "no index is in range of an empty dimension"
+    return f"{op}: index {value} is out of range for dimension {d} of size {n} ({expected}; indexing a tensor of shape {shape})"
+
+
+def _selects_nothing(basic: Any, advanced: Any, shape: tuple) -> bool:
+    """Whether ``x[basic][advanced]`` (of an ``x`` of ``shape``) has no elements while every dimension that an
+    integer array indexes has some (a slice or another dimension is empty, or an index array is): PyTorch's
+    kernel then reads no index, so an out-of-range one is no error (NumPy would raise). Shapes only."""
+    probe = numpy.broadcast_to(numpy.zeros((), bool), shape)  # no memory: only its shape is indexed
+    try:
+        mid = probe if basic is None else probe[basic]
+    except IndexError:
+        return False  # an int out of range: the error is the basic step's
+    arrays, rest, d = [], [], 0
+    for p, d in _placed(advanced, mid.shape):
+        if d >= mid.ndim:
+            return False
+        if not hasattr(p, "dtype"):
+            rest.append(mid.shape[d])
+        elif p.dtype == bool or mid.shape[d] == 0:
+            return False  # a mask's count is known only from its values; an index into an empty dimension fails
+        else:
+            arrays.append(p.shape)
+    try:
+        return 0 in rest or 0 in mid.shape[d + 1:] or 0 in numpy.broadcast_shapes(*arrays)
+    except ValueError:
+        return False
+
+
+def check_bounds(op: str, parts: tuple, x: Tensor, ranges: bool = True) -> None:
+    """Check the integer arrays and masks of an index (PyTorch's rules) before NumPy or CuPy sees it.
+
+    A mask must have the shape of the dimensions it indexes (a host-side test of shapes). An integer
+    array must lie in ``[-size, size)`` of its dimension: NumPy checks that itself (its IndexError is
+    turned into minigrad's message by :func:`index_error`), but CuPy does not: it wraps an out-of-range
+    index around and returns or writes another element, silently. On a GPU the check is therefore
+    minigrad's own, one pass over the index array that stays on the device (:func:`check_index_range`:
+    the host does not wait for it, the error comes at the next copy to the host).
+    """
+    host = x.device.type == "cpu"
+    for p, d in _placed(parts, x.shape):
+        if not hasattr(p, "dtype") or d >= x.ndim:
+            continue  # too many indices: NumPy's error, reported by index_error
+        if p.dtype == bool:
+            dims = tuple(x.shape[d:d + p.ndim])
+            for k, (m, n) in enumerate(zip(p.shape, dims)):
+                if m != n:
+                    raise IndexError(f"{op}: the shape of the mask {list(p.shape)} at index {k} does not match the "
+                                     f"shape of the indexed tensor {list(x.shape)} at index {d + k}")
+        elif ranges and not host:
+            n = x.shape[d]
+            check_index_range(p, n, _range_message(op, "{}", d, n, x.shape), low=-n)
+
+
+def _out_of_range(op: str, parts: tuple, shape: tuple) -> str | None:
+    """Which integer index (an int or an element of an integer array on the host) is out of range."""
+    for p, d in _placed(parts, shape):
+        if d >= len(shape):
+            return None
+        n = shape[d]
+        if isinstance(p, (int, numpy.integer)) and not -n <= p < n:
+            return _range_message(op, p, d, n, shape)
+        if isinstance(p, numpy.ndarray) and p.dtype.kind in "iu" and p.size:
+            flat = p.reshape(-1)
+            bad = flat[(flat < -n) | (flat >= n)]
+            if bad.size:
+                return _range_message(op, bad[0], d, n, shape)
     return None
 
 
@@ -212,9 +293,17 @@ def index_error(op: str, x: Tensor, index: Any) -> IndexError:
         parts = _as_tuple(index_arrays(op, index, x)) if not isinstance(index, list) else _as_tuple(index)
     except IndexError as e:
         return e
+    try:
+        parts = tuple(numpy.asarray(p) if isinstance(p, list) else p for p in parts)
+    except ValueError:  # a ragged list: no array to look into
+        pass
     used = sum(1 if getattr(p, "dtype", None) != bool else p.ndim for p in parts
                if p is not None and p is not Ellipsis and not isinstance(p, bool))
-    why = (f"too many indices: {used} for {x.ndim} dimensions" if used > x.ndim else _out_of_range(parts, x.shape) or
+    if used <= x.ndim:
+        found = _out_of_range(op, parts, x.shape)
+        if found:
+            return IndexError(found)
+    why = (f"too many indices: {used} for {x.ndim} dimensions" if used > x.ndim else
            "an index is out of range: an integer index must lie in [-size, size) of its dimension, a bool "
            "mask must have the shape of the dimensions it indexes")
     return IndexError(f"{op}: {why} (indexing a tensor of shape {x.shape} with {index!r})")
@@ -357,7 +446,7 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     if x.ndim == 0:  # as PyTorch: a 0-d tensor gathers like one of shape (1,), into the index's shape
         if index.ndim > 1:
             raise ShapeError(f"gather: a 0-d input takes an index of at most 1 dimension, got {describe(index)}")
-        check_index_range(index._data, 1, "gather: index values must be in [0, 1) for a 0-d input, got {}")
+        check_index_range(index._data, 1, "gather: index values must be in [0, 1) for a 0-d input, got {}", error=RuntimeError)
         return Gather(0).apply(x.reshape(1), index.detach().reshape(-1)).reshape(index.shape)
     if index.ndim != x.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d):
         raise ShapeError(
@@ -365,24 +454,144 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
             f"{x.ndim} dimensions, each no larger than the input's (except dim {dim})"
         )
     n = x.shape[d]
-    check_index_range(index._data, n, f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, got {{}}")
+    check_index_range(index._data, n, f"gather: index values must be in [0, {n}) for dim {dim} of shape {x.shape}, got {{}}",
+                      error=RuntimeError)  # PyTorch's kind for gather
     y = Gather(d).apply(x, index.detach())
     if y._ctx is not None:
         y._ctx.save_for_check(index)  # backward reads the index: changing it in place is an error there
     return y
 
 
-def check_index_range(index: Any, n: int, message: str, ignore: int | None = None, error: type = IndexError) -> None:
-    """Raise ``error(message)`` (``{}``: the first offending value) unless every index is in ``[0, n)``.
+class Scatter(Function):
+    r"""``y = x`` with the elements of ``src`` written (``reduce=None``) or added (``"add"``) at ``index`` along
+    ``dim``: for ``dim = 1``, :math:`y_{i,\,\mathrm{idx}_{ij}} = \mathrm{src}_{ij}` (or :math:`\mathrel{+}=`).
+
+    :math:`\bar x = \bar y` with zeros at the written places (all of :math:`\bar y` for ``add``), and
+    :math:`\bar{\mathrm{src}}_{ij} = \bar y_{i,\,\mathrm{idx}_{ij}}`: as in PyTorch, every ``src`` element gets the
+    gradient of the place it went to, even where another one written there later won (zeros outside the
+    index's corner of ``src``). ``reduce="multiply"``, and any ``reduce`` given to ``scatter_``, have no
+    derivative in PyTorch: backward raises there, as it does.
+    """
+
+    saves_inputs = False
+    fresh_grads = True
+
+    def __init__(self, full: tuple, corner: tuple, reduce: str | None, differentiable: bool) -> None:
+        self.full, self.corner, self.reduce, self.differentiable = full, corner, reduce, differentiable
+
+    def forward(self, x, src):
+        self.src_shape = src.shape
+        y = x.copy()
+        write_scatter(y, self.full, src[self.corner], self.reduce)
+        return y
+
+    def backward(self, gy):
+        if not self.differentiable:
+            raise RuntimeError(f"backward: the derivative of scatter_ with reduce={self.reduce!r} is not implemented "
+                               f"(as in PyTorch); use scatter_add_ for a differentiable sum, or where/index arithmetic")
+        xp = array_module(gy)
+        gy = xp.asarray(gy)  # (a 0-d gradient may come as a NumPy scalar)
+        gsrc = None
+        if self.needs_input_grad[1]:
+            gsrc = xp.zeros(self.src_shape, dtype=gy.dtype)
+            gsrc[self.corner] = gy[self.full]
+        gx = gy.copy()
+        if self.reduce is None:
+            gx[self.full] = 0
+        return gx, gsrc
+
+
+def write_scatter(a: Any, full: tuple, vals: Any, reduce: str | None) -> None:
+    """``a[full] = vals`` in place (``reduce`` ``"add"``/``"multiply"``: combined, once per repeated place)."""
+    if reduce == "add":
+        backend.index_add(a, full, vals)
+    elif reduce == "multiply":
+        array_module(a).multiply.at(a, full, vals)
+    else:
+        a[full] = vals
+
+
+def scatter_plan(op: str, x: Tensor, dim: int, index: Any, src: Any, reduce: str | None) -> tuple:
+    """Check a scatter's arguments as PyTorch does; return ``(full, corner, src)``: ``full`` the index arrays that
+    place each element of ``index`` in ``x``, ``corner`` the slices of ``src`` that ``index`` covers, and ``src``
+    as a tensor (a number becomes a constant tensor of ``index``'s shape in ``x``'s dtype)."""
+    if src is None:
+        raise TypeError(f"{op}: expected a src tensor or a value")
+    if reduce not in (None, "add", "multiply"):
+        raise RuntimeError(f"{op}: reduce must be 'add' or 'multiply', got {reduce!r}")
+    d = normalize_dim(op, dim, x.ndim)
+    if not isinstance(index, Tensor) or index.dtype != backend.int64:
+        raise RuntimeError(f"{op}: expected an int64 index tensor, got {getattr(index, 'dtype', type(index).__name__)}")
+    if index.device != x.device:
+        raise RuntimeError(f"{op}: the index is on {index.device} but the tensor is on {x.device}")
+    if isinstance(src, Tensor) and src.ndim == 0:  # a 0-d tensor is a value, as in PyTorch (no gradient to it)
+        src = src.detach()
+    elif isinstance(src, Tensor) and src.dtype != x.dtype:
+        raise RuntimeError(f"{op}: expected src of the tensor's dtype {x.dtype}, got {src.dtype}; convert it with "
+                           f".to({x.dtype})")
+    too_big = index.ndim != x.ndim or any(i > n for k, (i, n) in enumerate(zip(index.shape, x.shape)) if k != d)
+    if isinstance(src, Tensor) and src.ndim:
+        too_big = too_big or src.ndim != index.ndim or any(i > n for i, n in zip(index.shape, src.shape))
+    if too_big:
+        raise RuntimeError(
+            f"{op}: index of shape {index.shape} does not fit self of shape {x.shape}"
+            + (f" and src of shape {src.shape}" if isinstance(src, Tensor) else "")
+            + f": it needs as many dimensions, each no larger (except dim {dim} for self)"
+        )
+    idx = index._data
+    n = x.shape[d] if x.ndim else 1
+    check_index_range(idx, n, f"{op}: index {{}} is out of range for dimension {dim} of size {n} (expected 0..{n - 1})",
+                      error=RuntimeError)
+    xp = x.device.xp
+    full = tuple(idx if k == d else xp.arange(m).reshape([-1 if j == k else 1 for j in range(idx.ndim)])
+                 for k, m in enumerate(idx.shape))
+    corner = tuple(slice(0, m) for m in idx.shape)
+    if isinstance(src, Tensor) and src.device != x.device:
+        raise RuntimeError(f"{op}: src is on {src.device} but the tensor is on {x.device}")
+    if isinstance(src, Tensor) and src.ndim == 0:
+        src = Tensor(xp.broadcast_to(src._data.astype(x.dtype), idx.shape), x.device)
+    elif not isinstance(src, Tensor):
+        from .elementwise import fill_value  # noqa: PLC0415 (elementwise imports this module's neighbours)
+
+        src = Tensor(xp.full(idx.shape, fill_value(op, src, x), dtype=x.dtype), x.device)
+    return full, corner, src
+
+
+def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: str | None = None) -> Tensor:
+    """``x`` with ``src`` (a tensor, or a number: ``value``) written at ``index`` along ``dim``, out of place
+    (PyTorch's ``scatter``): for ``dim=1``, ``y[i][index[i][j]] = src[i][j]``; differentiable (see :class:`Scatter`)."""
+    return _scatter("scatter", x, dim, index, value if src is None else src, reduce, differentiable=reduce is None)
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """``x`` with ``src`` added at ``index`` along ``dim`` (repeated places add up), out of place; differentiable."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a tensor, got {type(src).__name__}")
+    return _scatter("scatter_add", x, dim, index, src, "add", differentiable=True)
+
+
+def _scatter(op: str, x: Tensor, dim: int, index: Tensor, src: Any, reduce: str | None, differentiable: bool) -> Tensor:
+    full, corner, src = scatter_plan(op, x, dim, index, src, reduce)
+    y = Scatter(full, corner, reduce, differentiable).apply(x, src)
+    if y._ctx is not None:
+        y._ctx.save_for_check(index)  # backward reads the index: changing it in place is an error there
+    return y
+
+
+def check_index_range(index: Any, n: int, message: str, ignore: int | None = None, error: type = IndexError,
+                      low: int = 0) -> None:
+    """Raise ``error(message)`` (``{}``: the first offending value) unless every index is in ``[low, n)``.
 
     Values equal to ``ignore`` are allowed. The test runs where the indices are: on a GPU it is
     recorded there and reported at the next copy to the host (:func:`minigrad.backend.check`),
-    so a training step does not wait for the device at every lookup.
+    so a training step does not wait for the device at every lookup. It is needed there: CuPy does
+    not check the indices of a gather or scatter, it wraps them around. Its cost is one pass over the
+    index array (two comparisons and an ``argmax``), never a synchronisation.
     """
     if not index.size:
         return
     flat = index.reshape(-1)
-    bad = (flat < 0) | (flat >= n)
+    bad = (flat < low) | (flat >= n)
     if ignore is not None:
         bad &= flat != ignore
     first = bad.argmax()  # the first offending position (0 when there is none)
@@ -459,7 +668,8 @@ def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
         raise kind(f"index_select: cannot pick entries of dim {dim}, which has size 0 ({describe(x)})")
     n = x.shape[d] if x.ndim else 1
     check_index_range(index._data, n, f"index_select: index {{}} is out of range for dim {dim} of size {n} ({describe(x)}); "
-                      f"indices must lie in [0, {n}): as in PyTorch, index_select takes no negative ones")
+                      f"indices must lie in [0, {n}): as in PyTorch, index_select takes no negative ones",
+                      error=RuntimeError if d == 1 and x.ndim > 1 else IndexError)  # PyTorch's kinds (its dim-1 kernel's)
     if not x.ndim:
         if index._data.size != 1:
             raise RuntimeError(f"index_select: a 0-d tensor takes an index of exactly one value, got {describe(index)}")
@@ -471,7 +681,12 @@ def masked_select(x: Tensor, mask: Tensor) -> Tensor:
     """The elements where the bool ``mask`` (broadcast with ``x``) is true, as a 1-d tensor."""
     if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
         raise RuntimeError(f"masked_select: mask must be a bool tensor, got {getattr(mask, 'dtype', type(mask).__name__)}")
-    shape = numpy.broadcast_shapes(x.shape, mask.shape)
+    try:
+        shape = numpy.broadcast_shapes(x.shape, mask.shape)
+    except ValueError:
+        raise ShapeError(f"masked_select: the mask of shape {tuple(mask.shape)} does not broadcast with the tensor's shape "
+                         f"{tuple(x.shape)}: aligned from the right, each pair of dimensions must be equal or one of "
+                         f"them 1") from None
     return getitem(x.expand(shape) if x.shape != shape else x, mask.expand(shape) if mask.shape != shape else mask)
 
 

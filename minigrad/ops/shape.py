@@ -81,7 +81,11 @@ def clone(x: Tensor) -> Tensor:
 
 
 class Reshape(Function):
-    """Same elements in a new shape; the gradient is reshaped back."""
+    """Same elements in a new shape; the gradient is reshaped back.
+
+    A view of the input when its strides allow one (:func:`view_strides`), else a copy, as PyTorch's
+    ``reshape``: a copy shares neither memory nor the version counter with the input.
+    """
 
     saves_inputs = False
     is_view = True
@@ -92,14 +96,19 @@ class Reshape(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return x.reshape(self.shape)
+        y = x.reshape(self.shape)
+        # NumPy and CuPy view exactly when PyTorch's rule allows (a view keeps the first element's address)
+        if not x.flags.c_contiguous and y.size and backend.data_pointer(y) != backend.data_pointer(x):
+            self.is_view = False
+        return y
 
     def backward(self, gy):
         return gy.reshape(self.in_shape)
 
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
-    """``x`` with shape ``shape`` (one entry may be -1: inferred from the number of elements)."""
+    """``x`` with shape ``shape`` (one entry may be -1: inferred from the number of elements): a view of
+    ``x`` when its strides allow one, else a copy (PyTorch's rule, :func:`view_strides`)."""
     return _reshape(x, tuple(shape), None)
 
 
@@ -117,20 +126,107 @@ def _reshape(x: Tensor, shape: tuple, torch_name: str | None) -> Tensor:
         ) from None
 
 
-view = reshape
+def view_strides(shape: Sequence[int], strides: Sequence[int], new: Sequence[int]) -> tuple | None:
+    """The strides (in elements) under which memory laid out with ``strides`` holds the same elements in
+    shape ``new``, or None when there are none (PyTorch's rule for ``view``).
+
+    Going from the last dimension to the first, the old dimensions fall into chunks that are contiguous
+    among themselves (dimension ``d - 1`` steps over exactly the elements of dimensions ``d...`` of the chunk;
+    a dimension of size 1 never breaks a chunk). A view exists when the new dimensions, also from the
+    last, can be grouped into runs of the same sizes as the chunks: within a chunk any regrouping is a
+    view, but a new dimension may not span two chunks. With one element or none, any shape is a view.
+    """
+    new = tuple(new)
+    numel = 1
+    for n in shape:
+        numel *= n
+    out = [0] * len(new)
+    if numel <= 1:
+        step = 1
+        for d in range(len(new) - 1, -1, -1):
+            out[d], step = step, step * max(new[d], 1)
+        return tuple(out)
+    v = len(new) - 1
+    base, chunk, covered = strides[-1], 1, 1
+    for d in range(len(shape) - 1, -1, -1):
+        chunk *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != chunk * base):  # the chunk ends at d
+            while v >= 0 and (covered < chunk or new[v] == 1):
+                out[v] = covered * base
+                covered *= new[v]
+                v -= 1
+            if covered != chunk:
+                return None
+            if d > 0:
+                base, chunk, covered = strides[d - 1], 1, 1
+    return tuple(out) if v == -1 else None
+
+
+def view(x: Tensor, shape: Sequence[int]) -> Tensor:
+    """``x``'s memory seen in shape ``shape`` (one entry may be -1): always a view, sharing memory and the
+    version counter with ``x``; a RuntimeError, as in PyTorch, when ``x``'s strides allow none
+    (:func:`view_strides`: after a ``transpose`` or ``permute``, ``reshape`` or ``contiguous().view`` copy)."""
+    shape = tuple(shape)
+    a = x._data
+    if a.flags.c_contiguous:  # every shape of as many elements is a view (reshape raises for another count)
+        return reshape(x, shape)
+    known = 1
+    for n in shape:
+        known *= n if n != -1 else 1
+    target = tuple(a.size // known if n == -1 and known else n for n in shape)
+    size = 1
+    for n in target:
+        size *= n
+    isz = a.itemsize
+    strides = tuple(s // isz for s in a.strides)
+    # a wrong number of elements (or several -1) is reshape's error
+    if size == a.size and shape.count(-1) <= 1 and view_strides(a.shape, strides, target) is None:
+        raise RuntimeError(
+            f"view: a tensor of shape {x.shape} with strides {strides} cannot be seen as shape {shape} without "
+            f"copying: a new dimension would span two blocks of memory that do not follow each other (the "
+            f"tensor was transposed, permuted, expanded or sliced). Use .reshape(...), which copies here, "
+            f"or .contiguous().view(...)"
+        )
+    return reshape(x, shape)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one."""
+    """Merge dimensions ``start_dim..end_dim`` (inclusive) into one: a view when the strides allow, else a copy
+    (as :func:`reshape`)."""
     s, e = normalize_dim("flatten", start_dim, x.ndim), normalize_dim("flatten", end_dim, x.ndim)
     if x.ndim == 0:
         return reshape(x, (1,))
     if s > e:
         raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+    if s == e:
+        return x  # nothing to merge: the tensor itself, as PyTorch
     n = 1
     for d in x.shape[s : e + 1]:
         n *= d
     return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1 :])
+
+
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1): always a view of ``x`` (PyTorch's
+    ``unflatten``), since any strides allow one dimension to be split."""
+    sizes = tuple(int(n) for n in sizes)
+    d = normalize_dim("unflatten", dim, x.ndim)  # (PyTorch's function checks dim first, its method sizes first)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if x.ndim == 0:
+        raise RuntimeError(f"unflatten: a 0-d tensor has no dimension {dim} to split")
+    n = x.shape[d]
+    if sizes.count(-1) > 1:
+        raise RuntimeError(f"unflatten: only one of the sizes {list(sizes)} may be -1")
+    known = 1
+    for k in sizes:
+        known *= k if k != -1 else 1
+    fits = (known and n % known == 0) if -1 in sizes else known == n
+    if not fits:
+        raise RuntimeError(f"unflatten: provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) "
+                           f"of a tensor of shape {tuple(x.shape)}")
+    sizes = tuple(n // known if k == -1 else k for k in sizes)
+    return view(x, x.shape[:d] + sizes + x.shape[d + 1:])
 
 
 class Permute(Function):

@@ -217,17 +217,23 @@ def _extreme_all(data, name):
 
 
 # ----------------------------------------------------------------- shapes
-@spec("reshape", "view", "flatten", "reshape_reversed")
+@spec("reshape", "view", "view_transposed", "flatten", "unflatten", "reshape_reversed")
 def _reshape(data, name):
     x = S.tensor(data)
     nd = x.array.ndim
     if name == "flatten":
         a, b = S.dim(data, nd), S.dim(data, nd)
         return Case(lambda m, t: t.flatten(a, b), [x])
+    if name == "unflatten":
+        d = S.dim(data, nd)
+        sizes = tuple(data.draw(st.lists(st.integers(-1, 4), max_size=3), label="sizes"))
+        return Case(lambda m, t: m.unflatten(t, d, sizes), [x])
     if name == "reshape_reversed":
         return Case(lambda m, t: t.reshape(t.shape[::-1]), [x])
     shape = data.draw(st.lists(st.integers(-1, 4), max_size=4), label="target shape")
-    f = (lambda m, t: t.reshape(*shape)) if name == "view" else (lambda m, t: m.reshape(t, tuple(shape)))
+    if name == "view_transposed":  # the strides decide: PyTorch's rule, an error where no view exists
+        return Case(lambda m, t: t.transpose(0, -1).view(*shape) if t.ndim else t.view(*shape), [x])
+    f = (lambda m, t: t.view(*shape)) if name == "view" else (lambda m, t: m.reshape(t, tuple(shape)))
     return Case(f, [x])
 
 
@@ -339,6 +345,25 @@ def _gather(data, name):
     idx = np.array(data.draw(st.lists(st.integers(0, n - 1), min_size=int(np.prod(shape)), max_size=int(np.prod(shape))),
                              label="idx"), dtype=np.int64).reshape(shape)
     return Case(lambda m, t, i: m.gather(t, d, i), [x, Input(idx)])
+
+
+@spec("scatter", "scatter_add")
+def _scatter(data, name):
+    x = S.tensor(data, shape=data.draw(S.shapes(min_dims=1, min_side=1)))
+    nd = x.array.ndim
+    d = S.dim(data, nd, out_of_range=False) % nd
+    n = x.array.shape[d]
+    shape = [data.draw(st.integers(0, m), label="index side") for m in x.array.shape]
+    shape[d] = data.draw(st.integers(0, n if name == "scatter" else 4), label="picks")
+    keys = np.random.default_rng(data.draw(st.integers(0, 2**16), label="seed")).random(shape[:d] + [n] + shape[d + 1:])
+    if name == "scatter":  # distinct places along dim: which of two writes to one place wins is unspecified
+        idx = np.take(np.argsort(keys, axis=d), np.arange(shape[d]), axis=d)
+    else:
+        idx = (keys * n).astype(np.int64).take(np.arange(shape[d]) % n, axis=d) if shape[d] else np.zeros(shape, np.int64)
+    if idx.size and data.draw(st.integers(0, 7), label="out of range") == 0:
+        idx.reshape(-1)[0] = data.draw(st.sampled_from([-1, n]), label="bad index")
+    src = S.tensor(data, shape=idx.shape, dtypes=(str(x.array.dtype),))
+    return Case(lambda m, t, i, v: getattr(m, name)(t, d, i, v), [x, Input(idx.astype(np.int64)), src])
 
 
 @spec("one_hot")

@@ -3,7 +3,9 @@
 Four generators, each drawing whole programs from a NumPy generator seeded by ``--fuzz-seed``:
 
 - mixed advanced indexing, getting, setting and ``y[i] += v`` (ints, slices, None, ``...``, lists, lists of lists,
-  integer and bool tensors, Python bools, 0-d tensors), values and gradients;
+  integer and bool tensors, Python bools, 0-d tensors), values and gradients; some indices out of range and
+  some masks of the wrong length, also on the simulated CUDA device, whose CuPy wraps an out-of-range index
+  around (so there only minigrad's own check raises);
 - hooks on leaves and non-leaves of random graphs with fan-out (nonlinear hooks show whether a hook
   runs once on the summed gradient), with ``retain_grad``;
 - in-place changes after forward, of saved outputs, saved inputs, views, detached aliases and index
@@ -20,6 +22,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.testing import simulated_cuda
 
 torch = pytest.importorskip("torch")
 
@@ -41,8 +44,22 @@ def _run(program, lib):
             return "error", type(e).__name__
 
 
-def _agree(program, what):
-    m, t = _run(program, mg), _run(program, torch)
+def _run_simulated(program):
+    """``_run(program, mg)`` with the default device on the simulated CUDA device."""
+    with simulated_cuda():
+        mg.set_default_device("cuda")
+        try:
+            return _run(program, mg)
+        finally:
+            mg.set_default_device("cpu")
+            try:  # a check the program failed before it read anything back: not for a later test
+                mg.backend.raise_failed_checks()
+            except (IndexError, RuntimeError):
+                pass
+
+
+def _agree(program, what, m=None):
+    m, t = m or _run(program, mg), _run(program, torch)
     assert m[0] == t[0], f"{what}: minigrad {m}, PyTorch {t}"
     if m[0] == "error":
         assert m[1] == t[1] or {m[1], t[1]} <= {"IndexError", "RuntimeError"}, f"{what}: minigrad raises {m[1]}, PyTorch {t[1]}"
@@ -62,8 +79,9 @@ def _cases(fuzz_seed, n, salt):
 
 
 # ------------------------------------------------------------------ indexing
-def _index_spec(rng, shape):
-    """A random index for a tensor of ``shape``: a list of part specs (built per library by _build)."""
+def _index_spec(rng, shape, wild=False):
+    """A random index for a tensor of ``shape``: a list of part specs (built per library by _build).
+    With ``wild``, integer arrays may hold indices out of range and a mask may have the wrong length."""
     ndim = len(shape)
     k = int(rng.integers(1, ndim + 1))  # dimensions the parts index; the rest are left to "..." or implied
     ellipsis = "none" if k == ndim or rng.random() < 0.5 else ["front", "end"][int(rng.integers(0, 2))]
@@ -88,11 +106,13 @@ def _index_spec(rng, shape):
         elif r < 0.58:
             parts.append(("int0d", int(rng.integers(-n, n))))
         elif r < 0.68 and not mask_used and len(bshape) == 1:
-            parts.append(("mask", rng.random(n) < 0.6))  # the only advanced index then (its length is drawn)
+            m = n + int(rng.integers(-1, 2)) if wild else n
+            parts.append(("mask", rng.random(max(m, 0)) < 0.6))  # the only advanced index then (its length is drawn)
             mask_used, bshape = True, None
         elif bshape is not None:
             shp = bshape if rng.random() < 0.7 else bshape[-1:]
-            parts.append(("list" if rng.random() < 0.5 else "tensor", rng.integers(-n, n, size=shp).tolist()))
+            lo, hi = (-n - 2, n + 2) if wild else (-n, n)
+            parts.append(("list" if rng.random() < 0.5 else "tensor", rng.integers(lo, hi, size=shp).tolist()))
         else:
             parts.append(("slice", None, None, 1))
         d += 1
@@ -130,7 +150,8 @@ def _build(lib, parts, as_list=False):
 
 def _indexing_program(rng):
     shape = tuple(int(n) for n in rng.integers(1, 5, size=rng.integers(1, 5)))
-    parts = _index_spec(rng, shape)
+    wild = rng.random() < 0.2
+    parts = _index_spec(rng, shape, wild)
     as_list = rng.random() < 0.15
     x0 = rng.standard_normal(shape)
     mode = ["get", "set", "augment"][int(rng.integers(0, 3))]  # augment: y[idx] += v (a get, an add_, a set)
@@ -160,16 +181,18 @@ def _indexing_program(rng):
         (y * lib.tensor(w)).sum().backward()
         return y, x.grad, v.grad
 
-    return program, f"shape {shape}, index {parts}, {mode}{' as a list' if as_list else ''}"
+    return program, f"shape {shape}, index {parts}, {mode}{' as a list' if as_list else ''}", wild
 
 
 def _check_indexing(seed, n):
     for rng in _cases(seed, n, 1):
-        program, what = _indexing_program(rng)
+        program, what, wild = _indexing_program(rng)
         m = _run(program, mg)
         if m == ("error", "ValueError"):  # repeated places drawn for a set: not a comparison
             continue
-        _agree(program, what)
+        _agree(program, what, m)
+        if wild or rng.random() < 0.1:
+            _agree(program, what + " on the simulated CUDA device", _run_simulated(program))
 
 
 def test_mixed_advanced_indexing_get_and_set_agree_with_pytorch(fuzz_seed):
@@ -248,7 +271,8 @@ FORWARD = {  # every op whose node PyTorch makes save its output, and some that 
     "sum": lambda z: z.sum(0), "add": lambda z: z + 1, "max_dim": lambda z: z.max(-1)[0],
     "index": None, "gather": None,
 }
-CHANGES = ["no_grad mul_", "view fill_", "detach mul_", "clamp_", "recorded add_", "setitem", "none"]
+CHANGES = ["no_grad mul_", "view fill_", "detach mul_", "clamp_", "recorded add_", "setitem", "scatter_", "scatter_add_",
+           "index_fill_", "masked_fill_", "none"]
 
 
 def _inplace_program(rng):
@@ -286,6 +310,14 @@ def _inplace_program(rng):
                 t.clamp_(0, 1)
         elif change == "recorded add_":  # under grad mode: recorded for a non-leaf, a plain change for an index
             t.add_(1)
+        elif change in ("scatter_", "scatter_add_"):  # recorded, with a src in the graph (a dtype error for an index)
+            k = lib.zeros(tuple(t.shape[:-1]) + (1,), dtype=lib.int64) if t.ndim else lib.tensor(0)
+            src = (w * 3).reshape(-1)[: max(k.numel(), 1)].reshape(k.shape)
+            getattr(t, change)(t.ndim - 1 if t.ndim else 0, k, src)
+        elif change == "index_fill_":
+            t.index_fill_(t.ndim - 1 if t.ndim else 0, lib.tensor([0]), 0)
+        elif change == "masked_fill_":
+            t.masked_fill_(t > 1 if t.dtype == w.dtype else t > 0, 0)
         else:
             t.reshape(-1)[0] = 0
         (y * lib.tensor(g0[: y.shape[-1]] if y.ndim else g0[0])).sum().backward()

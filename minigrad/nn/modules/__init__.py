@@ -17,7 +17,7 @@ from ..activation import *  # noqa: F403
 from ..attention import MultiheadAttention
 from ..dropout import Dropout
 from ..embedding import Embedding
-from ..flatten import Flatten
+from ..flatten import Flatten, Unflatten
 from ..linear import Identity, Linear
 from ..loss import *  # noqa: F403
 from ..module import Module, ModuleDict, ModuleList, Sequential
