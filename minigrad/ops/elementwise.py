@@ -165,15 +165,21 @@ class Minimum(_Binary):
 
 class Remainder(_Binary):
     r""":math:`y = a - b\lfloor a / b \rfloor` (the sign of :math:`b`, as Python's ``%``);
-    :math:`\bar a = \bar y,\ \bar b = -\bar y \lfloor a / b \rfloor`."""
+    :math:`\bar a = \bar y,\ \bar b = -\bar y \lfloor a / b \rfloor`, with :math:`\lfloor a / b \rfloor` as
+    ``floor_divide`` computes it, :math:`(a - \operatorname{fmod}(a, b)) / b` (NaN for an infinite :math:`a`, where
+    ``floor(a / b)`` would be infinite), as PyTorch's backward."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return array_module(a).remainder(a, b)
+        with numpy.errstate(divide="ignore", invalid="ignore"):  # x % 0 and inf % x are NaN, silently as in PyTorch
+            return array_module(a).remainder(a, b)
 
     def backward(self, gy):
         ga = sum_to_shape(gy, self.a.shape) if self.needs_input_grad[0] else None
-        gb = sum_to_shape(-gy * array_module(gy).floor(self.a / self.b), self.b.shape) if self.needs_input_grad[1] else None
+        if not self.needs_input_grad[1]:
+            return ga, None
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            gb = sum_to_shape(-gy * array_module(gy).floor_divide(self.a, self.b), self.b.shape)
         return ga, gb
 
 

@@ -348,3 +348,12 @@ def test_zero_dim_results_of_mask_functions_are_tensors():
     for fn in (lambda m, x: m.isnan(x), lambda m, x: m.isfinite(x), lambda m, x: m.logical_not(x), lambda m, x: ~(x > 0)):
         same("mask", fn, f64(NAN))
     assert repr(mg.isnan(mg.tensor(1.0, device="cpu"))) == "tensor(False)"
+
+
+def test_remainder_gradient_of_the_divisor_at_infinite_and_zero_operands():
+    """Found by ``--fuzz-seed random``: d(inf % 1)/db was -inf (``-floor(a / b)``); PyTorch's is NaN, from
+    ``floor_divide`` (``(a - fmod(a, b)) / b``). Also x % 0, 0 % 0, x % inf and the signs of a finite case."""
+    for a, b in [(INF, 1.0), (-INF, -2.0), (NAN, 1.0), (1.0, 0.0), (0.0, 0.0), (1.0, INF), (-7.0, 2.0), (7.0, -2.0)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # and without NumPy's RuntimeWarning, as PyTorch says nothing
+            same("remainder", lambda m, x, y: m.remainder(x, y), f64(a), f64(b))
