@@ -578,3 +578,29 @@ def test_assigning_a_grad_that_does_not_fit_raises_as_pytorch(value, kind):
         x = lib.ones(3, requires_grad=True)
         with pytest.raises(kind):
             x.grad = value(lib)
+
+
+@pytest.mark.parametrize("index", [
+    (slice(None, None, -1),), (slice(None, None, 0),), (slice(3, 0, -2),), (0, slice(None, None, -1)),
+    ([0, 1], slice(None, None, -1)), (Ellipsis, slice(None, None, -1)), (slice(None, None, 2), slice(None, None, 1)),
+])
+def test_slice_steps_as_pytorch_get_and_set(index):
+    """PyTorch slices forward only: a negative step is a ValueError (step 0 too), for getting and setting, with
+    advanced indices or not; minigrad used to return NumPy's reversed view."""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        out = []
+        for action in ("get", "set"):
+            x = lib.arange(12.0).reshape(3, 4)
+            try:
+                if action == "get":
+                    out.append(x[index].tolist())
+                else:
+                    x[index] = 7.0
+                    out.append(x.tolist())
+            except Exception as e:  # noqa: BLE001 (the kind is what is compared)
+                out.append(type(e))
+        return out
+
+    assert run(mg) == run(torch)

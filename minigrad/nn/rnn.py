@@ -305,7 +305,7 @@ class RNNBase(Module):
 
     def _reverse(self, seq: Tensor, rev: Any) -> Tensor:
         if rev is None:
-            return seq[::-1]
+            return seq.flip(0)
         B = seq.shape[1]
         return seq[rev, seq.device.xp.arange(B)[None, :]]
 

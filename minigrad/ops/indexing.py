@@ -68,6 +68,14 @@ def _as_tuple(index: Any) -> tuple:
     return (index,)
 
 
+def _step_error(op: str, step: Any) -> ValueError:
+    """PyTorch's slices step forward only (``x[::-1]`` is a ValueError there; ``flip`` reverses)."""
+    if step == 0:
+        return ValueError(f"{op}: slice step cannot be zero")
+    return ValueError(f"{op}: step must be greater than zero, got a slice with step {step} (PyTorch has no negative "
+                      f"steps: reverse with flip(dims))")
+
+
 def split_index(op: str, index: Any, x: Tensor) -> tuple:
     """``x[index]`` with PyTorch's semantics as two NumPy steps: ``x[basic][advanced]``.
 
@@ -83,7 +91,10 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
     needed (``advanced`` None: the result is a view of ``x``).
     """
     for p in index if type(index) is tuple else (index,):  # the common case first: only ints, slices, None, ...
-        if type(p) is not int and type(p) is not slice and p is not None and p is not Ellipsis:
+        if type(p) is slice:
+            if p.step is not None and p.step <= 0:
+                raise _step_error(op, p.step)
+        elif type(p) is not int and p is not None and p is not Ellipsis:
             break
     else:
         return (index if type(index) is tuple else (index,)), None
@@ -110,6 +121,8 @@ def split_index(op: str, index: Any, x: Tensor) -> tuple:
             advanced.append(x.device.xp.zeros(int(p), dtype=backend.int64))
             any_basic = True
         elif p is None or isinstance(p, (int, numpy.integer, slice)):
+            if isinstance(p, slice) and p.step is not None and p.step <= 0:
+                raise _step_error(op, p.step)
             basic.append(p)
             if p is None or isinstance(p, slice):
                 advanced.append(slice(None))
