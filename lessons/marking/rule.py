@@ -22,11 +22,12 @@ Comparisons are in float64 with a round-off of :math:`10^{-9}` *relative* to the
 an exact value near zero is judged relative to its size.
 
 **What rounding can do.** A student rounds the intermediates they do not write down to
-``ROUNDING_DECIMALS`` decimals (or the teacher's precision), or keeps them. :meth:`Checker.reach`
+``ROUNDING_DECIMALS`` decimals (or the teacher's precision), or keeps them. :meth:`Checker.reach_values`
 enumerates these choices exactly (each unwritten intermediate of the step, in order, kept or rounded
 to nearest, every later one computed from it), with the values the student *wrote* fixed, and
-returns the range :math:`[y_{lo}, y_{hi}]` of the step's value; with no earlier value written the
-range is around :math:`x`.
+returns the set :math:`Y` of the values the step takes; with no earlier value written :math:`Y` is
+around :math:`x`. Only these values count, never the range between them: a value between two choices
+is what no rounding gives (through ``exp`` two choices can be 1 and 148).
 
 **The rule**, in this order:
 
@@ -36,7 +37,7 @@ range is around :math:`x`.
    mistake) when it does not;
 2. **right** when :math:`|w - x| \le \tau`;
 3. **right given your earlier values (follow-through)** when :math:`w` is within :math:`\tau` of
-   :math:`[y_{lo}, y_{hi}]` and an earlier value the student wrote is wrong; **rounding difference**
+   some :math:`y \in Y` and an earlier value the student wrote is wrong; **rounding difference**
    when it is and the earlier values are right;
 4. **not precise enough** when the answer is one of these at its own precision but written with
    fewer digits than asked (no mark, or ``--precision-credit F`` of one);
@@ -360,15 +361,23 @@ class Checker:
 
     # ------------------------------------------------------------ what rounding can do
     def reach(self, name: str, written: Mapping[str, float]) -> tuple | None:
-        """The range ``(low, high)`` of the value of ``name`` over every way of rounding the unwritten
+        """The range ``(low, high)`` of the values of ``name`` over every way of rounding the unwritten
+        intermediates it depends on (:meth:`reach_values`); None when no choice gives a finite value."""
+        values = self.reach_values(name, written)
+        return None if values is None else (float(values[0]), float(values[-1]))
+
+    def reach_values(self, name: str, written: Mapping[str, float]) -> numpy.ndarray | None:
+        """The distinct values of ``name``, sorted, over every way of rounding the unwritten
         intermediates it depends on (each kept, or rounded as :attr:`precision` asks, in the order of
         the computation), with the ``written`` values fixed; None when no choice gives a finite value.
+        An answer is held to these values, not to the range between them: a value between two choices
+        is what no rounding gives (through ``exp`` two choices can be 1 and 148).
 
         The enumeration is exact: every choice is computed, each later step from the values the choice
         gives (with NumPy arrays through the steps' own minigrad code). Choices that give the same
         values are merged, and past ``MAX_COMBINATIONS`` later intermediates are taken rounded (past
         ``MAX_ONE_AT_A_TIME`` where a step on the way cannot be computed for all choices at once). The cap
-        only ever narrows the range: a value it leaves out is judged by the written value and the exact one."""
+        only ever leaves choices out: a value it leaves out is judged by the written value and the exact one."""
         key = (name, tuple(sorted((q, written[q]) for q in self.ancestors[name] if q in written)))
         if key not in self._reach_cache:
             chain = [d for d in self.order if d in self.ancestors[name]] + [name]
@@ -379,7 +388,7 @@ class Checker:
                 self._reach_cache[key] = self._enumerate(name, dict(key[1]), MAX_ONE_AT_A_TIME)
         return self._reach_cache[key]
 
-    def _enumerate(self, name: str, written: Mapping[str, float], cap: int) -> tuple | None:
+    def _enumerate(self, name: str, written: Mapping[str, float], cap: int) -> numpy.ndarray | None:
         arrays = _Arrays({k: numpy.full(1, v, dtype=float) for k, v in self.inputs.items()})
         n = 1
         with numpy.errstate(all="ignore"):
@@ -403,8 +412,8 @@ class Checker:
                         dict.__setitem__(arrays, k, table[:, i].copy())
                     n = len(table)
             out = self._batch(name, arrays, n)
-        out = out[numpy.isfinite(out)]
-        return (float(out.min()), float(out.max())) if out.size else None
+        out = numpy.unique(out[numpy.isfinite(out)] + 0.0)
+        return out if out.size else None
 
     def _batch(self, q: str, arrays: _Arrays, n: int) -> Any:
         """The step ``q`` for all ``n`` choices at once; a step that does not work elementwise (a maximum
@@ -528,7 +537,7 @@ class Checker:
             if not a.readable:
                 verdicts[name] = Verdict(name, a.text, None, x, "invalid", a.error or "")
                 continue
-            v = self._verdict(a, x, from_yours[name], self.reach(name, written), verdicts, written, point)
+            v = self._verdict(a, x, from_yours[name], self.reach_values(name, written), verdicts, written, point)
             v.points = 1.0 if v.credit else (self.precision.credit if v.verdict == "imprecise" else 0.0)
             if v.verdict == "wrong" and not first_found:
                 first_found = v.first_wrong = True
@@ -536,24 +545,26 @@ class Checker:
             verdicts[name] = v
         return [verdicts[q] for q in self.order if q in verdicts]
 
-    def _verdict(self, a: Answer, x: float, y: float | None, reach: tuple | None, earlier: dict, written: Mapping, point: Mapping) -> Verdict:
+    def _verdict(self, a: Answer, x: float, y: float | None, reach: numpy.ndarray | None, earlier: dict, written: Mapping, point: Mapping) -> Verdict:
         w, tol = a.value, a.tolerance
         v = Verdict(a.quantity, a.text, w, x, "right", from_yours=y)
         ancestors_written = [d for d in sorted(self.ancestors[a.quantity], key=self.order.index) if d in written]
-        ranges = [reach if reach is not None else (x, x)]
+        # the values rounding can give: each choice's value, never the range between them
+        choices = [reach if reach is not None else numpy.array([x])]
         if y is not None:  # keeping every unwritten intermediate is one of the choices, even past the enumeration's cap
-            ranges.append((y, y))
+            choices.append(numpy.array([y]))
         if ancestors_written and all(earlier[d].verdict == "right" for d in ancestors_written):
             # earlier values written right but short (P_11 = 0.19) may have been carried on with more digits
-            ranges += [r for r in (self.reach(a.quantity, {}),) if r is not None]
-        lo, hi = ranges[0]
+            choices += [r for r in (self.reach_values(a.quantity, {}),) if r is not None]
+        reached = numpy.unique(numpy.concatenate(choices))
+        lo, hi = float(choices[0][0]), float(choices[0][-1])
         near = lambda u, t: abs(w - u) <= t + roundoff(w, u)  # noqa: E731
-        within = lambda t: any(low - t - roundoff(low, w) <= w <= high + t + roundoff(high, w) for low, high in ranges)  # noqa: E731
+        within = lambda t: bool(numpy.any(numpy.abs(reached - w) <= t + 1e-9 * numpy.maximum(numpy.abs(reached), abs(w))))  # noqa: E731
         distinct = self.precision.distinct(x)
         # a mistake counts where it gives another answer at the precision asked; a written 0 is no sign or decimal-point slip
         relevant = [m for m in self.mistakes(a.quantity, point, y)
                     if abs(m.value - x) > distinct + roundoff(m.value, x)
-                    and not any(low - distinct <= m.value <= high + distinct for low, high in ranges)
+                    and not numpy.any(numpy.abs(reached - m.value) <= distinct)
                     and not (w == 0 and m.kind in ("sign", "decimal point"))]
         matched = next((m for m in relevant if near(m.value, tol)), None)
         # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right

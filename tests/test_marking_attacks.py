@@ -1,0 +1,148 @@
+"""Attacks on the hand-calculation checker: answers a student, a cheater or a careless teacher's CSV
+could give that must never earn the mark, and right answers that must not be refused.
+
+Every expected verdict is derived here from the worked examples' own computation (an independent brute
+force over every rounding choice, ``WorkedExample.evaluate``) or from how the number is written, never
+from the checker under test.
+"""
+from __future__ import annotations
+
+import importlib
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import minigrad as mg
+from lessons import attention_worked_example as attn
+from lessons import i18n
+from lessons.common import Step, WorkedExample
+from lessons.marking.rule import CREDIT, Checker, Precision, read_answer
+
+LESSON_NAMES = ("rnn_worked_example", "attention_worked_example", "backprop_by_hand", "bptt_by_hand", "bptt_vector",
+                "attention_by_hand", "layer_norm_by_hand", "multihead_by_hand")
+LESSONS = {name: importlib.import_module(f"lessons.{name}") for name in LESSON_NAMES}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    i18n.use("en")
+    yield
+    i18n.use(None)
+
+
+_CHECKERS: dict = {}
+
+
+def _checker(name: str, seed: int | None = None, precision: Precision = Precision()) -> Checker:
+    key = (name, seed, precision)
+    if key not in _CHECKERS:
+        module = LESSONS[name]
+        kwargs = module.draw_variant(np.random.default_rng(seed)) if seed is not None else {}
+        _CHECKERS[key] = Checker(module.example(**kwargs), precision)
+    return _CHECKERS[key]
+
+
+def _round(value: float, precision: Precision) -> float:
+    """A student's rounding of an intermediate, as the precision asks (Python's own rounding, not the checker's)."""
+    if precision.sig_figs is not None:
+        return float(f"{value:.{precision.sig_figs - 1}e}") if math.isfinite(value) else value
+    return round(value, precision.decimals if precision.decimals is not None else 4)
+
+
+_BRUTE: dict = {}
+
+
+def _every_choice(c: Checker, name: str) -> np.ndarray:
+    """Brute force: the value of ``name`` for every way of keeping or rounding each intermediate it depends on."""
+    key = (id(c), name)
+    if key not in _BRUTE:
+        before = [q for q in c.order if q in c.ancestors[name]]
+        steps = [s for s in c.example.steps if s.name in before or s.name == name]
+        outs = []
+        with np.errstate(all="ignore"):
+            for choice in itertools.product((False, True), repeat=len(before)):
+                rounded = dict(zip(before, choice))
+                values = {k: mg.tensor(v, dtype=mg.float64) for k, v in c.example.inputs.items()}
+                for step in steps:
+                    value = float(step.fn(values).item())
+                    values[step.name] = mg.tensor(_round(value, c.precision) if rounded.get(step.name) else value, dtype=mg.float64)
+                outs.append(value)
+        outs = np.array(outs)
+        _BRUTE[key] = np.unique(outs[np.isfinite(outs)])
+    return _BRUTE[key]
+
+
+def _near_any(w: float, values: np.ndarray, tol: float) -> bool:
+    return bool(np.any(np.abs(values - w) <= tol + 1e-9 * np.maximum(np.abs(values), abs(w))))
+
+
+PRECISIONS = [Precision(), Precision(sig_figs=2), Precision(decimals=2), Precision(sig_figs=3), Precision(decimals=1)]
+
+
+# ---------------------------------------------------------------- the rounding allowance
+def test_a_value_between_two_rounding_choices_is_not_credited():
+    """With --sig-figs 2, attention's e_23 = exp(S_23 - m_2) is 1 kept and 148.4 with S and m rounded: no rounding
+    gives 50 or 100, yet a reach built as [min, max] over the choices credited anything from 1 to 148."""
+    c = _checker("attention_worked_example", None, Precision(sig_figs=2))
+    choices = _every_choice(c, "e_23")
+    assert choices.size >= 2 and choices[-1] - choices[0] > 100
+    for text in ("50", "75", "100", "120"):
+        assert not _near_any(float(text), choices, 0.5)
+        assert not c.check({"e_23": text})[0].credit, text
+    assert c.check({"e_23": f"{choices[-1]:.2g}"})[0].credit  # a choice itself stays a rounding difference
+
+
+def _gap_cases() -> list:
+    """(lesson, seed, precision, quantity, the middle of the widest gap between two rounding choices)."""
+    cases = []
+    for name, seed, precision in itertools.product(("attention_worked_example", "backprop_by_hand", "layer_norm_by_hand",
+                                                    "attention_by_hand", "rnn_worked_example"), (None, 0, 1), PRECISIONS):
+        c = _checker(name, seed, precision)
+        for q in c.order:
+            if len(c.ancestors[q]) > 9:
+                continue
+            choices = _every_choice(c, q)
+            if choices.size < 2:
+                continue
+            gaps = np.diff(choices)
+            i = int(gaps.argmax())
+            middle = (choices[i] + choices[i + 1]) / 2
+            if gaps[i] > 4 * precision.distinct(middle) and abs(middle - c.exact[q]) > 2 * precision.distinct(c.exact[q]):
+                cases.append((name, seed, precision, q, middle))
+    return cases
+
+
+def test_no_value_between_rounding_choices_is_credited():
+    """Every widest gap between two rounding choices, in every example of five lessons and five precisions: its
+    middle, written with ten significant digits, is what no rounding gives and must not earn the mark."""
+    cases = _gap_cases()
+    assert len(cases) > 20  # the attack is real: such gaps exist
+    credited = []
+    for name, seed, precision, q, middle in cases:
+        c = _checker(name, seed, precision)
+        v = c.check({q: f"{middle:.10g}"})[0]
+        if v.credit:
+            credited.append((name, seed, precision, q, middle, v.verdict))
+    assert not credited, credited[:5]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["attention_worked_example", "backprop_by_hand", "layer_norm_by_hand", "attention_by_hand", "bptt_by_hand"]),
+       st.sampled_from([None, 0, 1, 2]), st.sampled_from(PRECISIONS), st.data(), st.floats(0, 1))
+def test_credit_only_for_a_value_some_rounding_gives(name, seed, precision, data, where):
+    """A value anywhere in the span of the rounding choices, written with ten significant digits (so its own
+    rounding is no excuse), earns the mark only where the exact value or some rounding choice gives it."""
+    c = _checker(name, seed, precision)
+    q = data.draw(st.sampled_from([n for n in c.order if len(c.ancestors[n]) <= 9]))
+    choices = _every_choice(c, q)
+    if choices.size == 0:
+        return
+    w = float(f"{choices[0] + where * (choices[-1] - choices[0]):.10g}")
+    v = c.check({q: f"{w:.10g}"})[0]
+    if v.credit:
+        tol = read_answer(q, f"{w:.10g}", precision=precision).tolerance
+        assert _near_any(w, np.append(choices, c.exact[q]), tol), (q, w, choices, v)
