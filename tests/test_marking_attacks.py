@@ -146,3 +146,41 @@ def test_credit_only_for_a_value_some_rounding_gives(name, seed, precision, data
     if v.credit:
         tol = read_answer(q, f"{w:.10g}", precision=precision).tolerance
         assert _near_any(w, np.append(choices, c.exact[q]), tol), (q, w, choices, v)
+
+
+# ---------------------------------------------------------------- what a student types
+_SCRIPTS = {"arabic-indic": "٠١٢٣٤٥٦٧٨٩", "devanagari": "०१२३४५६७८९", "bengali": "০১২৩৪৫৬৭৮৯", "thai": "๐๑๒๓๔๕๖๗๘๙",
+            "full-width": "０１２３４５６７８９"}
+
+
+@pytest.mark.parametrize("script", list(_SCRIPTS))
+@pytest.mark.parametrize("text", ["0", "0.005", "0.0052", "3", "16,5", "0.9511", "24", "1.8e5", "23.44%", "-0.00", "100"])
+def test_digits_of_other_scripts_are_read_as_the_same_number(script, text):
+    """'٠.٠٠٥' is 0.005 written with one significant digit: its zeros must not count as significant digits
+    (they did: '٠' is not '0' to str.lstrip, so a one-digit answer passed as precise enough)."""
+    other = text.translate(str.maketrans("0123456789", _SCRIPTS[script]))
+    a, b = read_answer("q", text), read_answer("q", other)
+    assert b.readable == a.readable and b.value == a.value and b.tolerance == a.tolerance and b.half_unit == a.half_unit, (other, a, b)
+
+
+def test_a_short_answer_in_other_digits_is_not_precise_enough_either():
+    one = WorkedExample({"u": 0.0052}, [Step("q", lambda v: v["u"] * 1.0)])
+    for precision in (Precision(), Precision(sig_figs=3), Precision(decimals=4)):
+        c = Checker(one, precision)
+        ascii_, arabic = c.check({"q": "0.005"})[0], c.check({"q": "٠.٠٠٥"})[0]
+        assert not ascii_.credit and not arabic.credit and arabic.verdict == ascii_.verdict, (precision, ascii_, arabic)
+
+
+@pytest.mark.parametrize("text", ["三", "八", "0x10", "1_000", "8e", "8 8", "8\u200b", "1,000", "12,345", "1e999", "10^400",
+                                  "(-8)^(1/3)", "ln(0)", "0^-1", "1/0", "nan", "inf", "NaN", "Infinity", "=8", "=1+1",
+                                  "@SUM(8)", "8=8", "h_2", "__import__('os')", "8;9", "8 9"])
+def test_what_is_not_one_finite_number_is_never_read(text):
+    a = read_answer("q", text)
+    assert not a.readable and a.error, (text, a)
+
+
+@pytest.mark.parametrize("text,value", [("−8", -8.0), ("+8", 8.0), ("１．５", 1.5), ("１，５", 1.5), ("８", 8.0), ("1e1", 10.0),
+                                        ("50%", 0.5), ("5０%", 0.5), ("≈8", 8.0), ("约8", 8.0), ("-0", 0.0), ("0,125", 0.125)])
+def test_what_a_student_types_is_read_as_the_number_meant(text, value):
+    a = read_answer("q", text)
+    assert a.readable and a.value == value, (text, a)
