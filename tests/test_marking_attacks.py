@@ -184,3 +184,22 @@ def test_what_is_not_one_finite_number_is_never_read(text):
 def test_what_a_student_types_is_read_as_the_number_meant(text, value):
     a = read_answer("q", text)
     assert a.readable and a.value == value, (text, a)
+
+
+# ---------------------------------------------------------------- the teacher's precision
+def test_a_written_zero_has_no_significant_digits():
+    """--sig-figs 3 asks for three significant digits: a 0 written for 0.004 (or for an attention weight of 1e-105)
+    has none, so it is not precise enough (it was right: a zero was held to two decimals whatever was asked)."""
+    one = WorkedExample({"u": 0.004, "z": 0.0}, [Step("q", lambda v: v["u"] * 1.0), Step("k", lambda v: v["z"] * 1.0)])
+    c = Checker(one, Precision(sig_figs=3))
+    for text in ("0", "0.0", "0.00", "-0"):
+        v = c.check({"q": text})[0]
+        assert not v.credit and v.verdict == "imprecise", (text, v)
+        assert c.check({"k": text})[0].verdict == "right", text  # an exact zero stays right
+    assert c.check({"q": "0.00400"})[0].verdict == "right" and c.check({"q": "0.004"})[0].verdict == "imprecise"
+    part = Checker(one, Precision(sig_figs=3, credit=0.5))
+    assert part.score(part.check({"q": "0"})) == (0.5, 1)
+    tiny = Checker(attn.example(**attn.draw_variant(np.random.default_rng(0))), Precision(sig_figs=3))
+    for q in tiny.order:
+        if 0 < abs(tiny.exact[q]) < 5e-3:
+            assert not tiny.check({q: "0"})[0].credit, q

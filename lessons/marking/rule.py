@@ -15,7 +15,8 @@ computation, so no one writes marking rules by hand:
 teacher's :class:`Precision` says what is precise enough. By default (as always) an answer needs two
 significant digits or ``ROUNDING_DECIMALS`` decimals (``8`` is held to :math:`8 \pm 0.05`, ``0.0003``
 keeps its four decimals, a written zero is held to two decimals); ``--decimals N`` or ``--sig-figs N``
-ask for more. An arithmetic expression (``16/2``, ``0.1863*40 + ...``) is judged by its value, as if
+ask for more (a written zero has no significant digit: with ``--sig-figs N`` it is not precise enough
+for a value that is not zero). An arithmetic expression (``16/2``, ``0.1863*40 + ...``) is judged by its value, as if
 that value had been written to the precision asked (:math:`\tfrac12 10^{-4}` by default): the
 decimals in it get no slack of their own, so they must be the (rounded) values they stand for.
 Comparisons are in float64 with a round-off of :math:`10^{-9}` *relative* to the numbers compared, so
@@ -570,7 +571,9 @@ class Checker:
         # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right
         # whatever else rounds to it; 1.6 for an exact 1.6 could also be 1.62 rounded, 1.6000 cannot
         exact = near(x, 0.0) and (a.written is None or not a.written.has_point or -a.written.last_digit >= self.precision.rounding_decimals)
-        short = a.written is not None and not exact and not self.precision.enough(a.written)
+        # a written zero has no significant digit: for a value that is not zero, fewer than --sig-figs asks
+        short = a.written is not None and not exact and (not self.precision.enough(a.written) or (
+            self.precision.sig_figs is not None and a.written.significant == 0 and x != 0))
         if matched is not None and not exact:
             v.mistake = matched.kind
             if near(x, tol) or within(tol) or short and (near(x, a.half_unit) or within(a.half_unit)):
