@@ -203,3 +203,20 @@ def test_a_written_zero_has_no_significant_digits():
     for q in tiny.order:
         if 0 < abs(tiny.exact[q]) < 5e-3:
             assert not tiny.check({q: "0"})[0].credit, q
+
+
+# ---------------------------------------------------------------- written solutions
+def test_every_quantity_of_a_line_that_ends_in_softmax_is_marked():
+    """[P_11, P_12, P_13] = softmax([...]) marked P_11 only: P_12 and P_13 were dropped without a verdict (and the
+    line counted as right from P_11 alone)."""
+    from lessons.marking.work import check_work
+
+    c = Checker(attn.example(Q=(0.5, 1.0, 1.5), K=(1.0, 2.0, 3.0), d_k=1.0))
+    scores = [c.exact[f"S_1{j}"] for j in (1, 2, 3)]
+    lines = check_work(c, "[P_11, P_12, P_13] = softmax([%s])\n" % ", ".join(f"{s:.6f}" for s in scores))
+    assert [v.quantity for v in lines[0].verdicts] == ["P_11", "P_12", "P_13"]
+    assert all(v.verdict == "right" for v in lines[0].verdicts) and lines[0].right
+    swapped = check_work(c, "[P_11, P_12, P_13] = softmax([%s])\n" % ", ".join(f"{s:.6f}" for s in reversed(scores)))
+    marked = {v.quantity: v for v in swapped[0].verdicts}
+    assert set(marked) == {"P_11", "P_12", "P_13"} and not marked["P_11"].credit and not marked["P_13"].credit
+    assert not swapped[0].right
