@@ -56,18 +56,23 @@ def _round(value: float, precision: Precision) -> float:
 _BRUTE: dict = {}
 
 
-def _every_choice(c: Checker, name: str) -> np.ndarray:
-    """Brute force: the value of ``name`` for every way of keeping or rounding each intermediate it depends on."""
-    key = (id(c), name)
+def _every_choice(c: Checker, name: str, written: dict | None = None) -> np.ndarray:
+    """Brute force: the value of ``name`` for every way of keeping or rounding each intermediate it depends on
+    (the ``written`` ones fixed at their values)."""
+    written = written or {}
+    key = (id(c), name, tuple(sorted(written.items())))
     if key not in _BRUTE:
-        before = [q for q in c.order if q in c.ancestors[name]]
-        steps = [s for s in c.example.steps if s.name in before or s.name == name]
+        before = [q for q in c.order if q in c.ancestors[name] and q not in written]
+        steps = [s for s in c.example.steps if s.name in before or s.name in written or s.name == name]
         outs = []
         with np.errstate(all="ignore"):
             for choice in itertools.product((False, True), repeat=len(before)):
                 rounded = dict(zip(before, choice))
                 values = {k: mg.tensor(v, dtype=mg.float64) for k, v in c.example.inputs.items()}
                 for step in steps:
+                    if step.name in written:
+                        values[step.name] = mg.tensor(written[step.name], dtype=mg.float64)
+                        continue
                     value = float(step.fn(values).item())
                     values[step.name] = mg.tensor(_round(value, c.precision) if rounded.get(step.name) else value, dtype=mg.float64)
                 outs.append(value)
@@ -220,3 +225,26 @@ def test_every_quantity_of_a_line_that_ends_in_softmax_is_marked():
     marked = {v.quantity: v for v in swapped[0].verdicts}
     assert set(marked) == {"P_11", "P_12", "P_13"} and not marked["P_11"].credit and not marked["P_13"].credit
     assert not swapped[0].right
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["attention_worked_example", "backprop_by_hand", "layer_norm_by_hand", "attention_by_hand", "bptt_by_hand",
+                        "rnn_worked_example"]),
+       st.sampled_from([None, 0, 1]), st.sampled_from(PRECISIONS[:3]), st.data(), st.floats(-0.5, 1.5), st.floats(0.3, 5))
+def test_follow_through_only_for_what_the_students_own_values_give(name, seed, precision, data, where, slip):
+    """An earlier value written wrong, then a later one anywhere around what the student's own values give: credit
+    only where the exact value or some rounding choice from the student's own written values gives it."""
+    c = _checker(name, seed, precision)
+    q = data.draw(st.sampled_from([n for n in c.order if 0 < len(c.ancestors[n]) <= 9]))
+    p = data.draw(st.sampled_from(sorted(c.ancestors[q])))
+    wrong_p = float(f"{c.exact[p] + slip * (1 + abs(c.exact[p])):.6g}")
+    choices = _every_choice(c, q, {p: wrong_p})
+    if choices.size == 0:
+        return
+    span = max(choices[-1] - choices[0], 1e-3 * (1 + abs(choices[0])))
+    w = float(f"{choices[0] + where * span:.10g}")
+    v = {x.quantity: x for x in c.check({p: repr(wrong_p), q: f"{w:.10g}"})}
+    assert not v[p].credit
+    if v[q].credit:
+        tol = read_answer(q, f"{w:.10g}", precision=precision).tolerance
+        assert _near_any(w, np.append(choices, c.exact[q]), tol), (p, wrong_p, q, w, choices, v[q])
