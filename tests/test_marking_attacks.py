@@ -248,3 +248,51 @@ def test_follow_through_only_for_what_the_students_own_values_give(name, seed, p
     if v[q].credit:
         tol = read_answer(q, f"{w:.10g}", precision=precision).tolerance
         assert _near_any(w, np.append(choices, c.exact[q]), tol), (p, wrong_p, q, w, choices, v[q])
+
+
+# ---------------------------------------------------------------- a class file
+def _cli(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "LANG": "en_US.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}
+    return subprocess.run([sys.executable, "-m", "lessons", *args], cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                          text=True, timeout=300, env=env)
+
+
+def test_a_class_file_that_tries_its_luck(tmp_path):
+    """Formula cells, a quantity's value in another quantity's column, columns out of order and one id on two lines:
+    nothing is credited that is not right, no cell reaches a spreadsheet as a formula, and the teacher is told
+    about the id."""
+    import csv
+    import json
+
+    from lessons import rnn_worked_example as rnn
+
+    x = Checker(rnn.example()).exact
+    f = lambda v: f"{v:.4f}"  # noqa: E731
+    rows = [("=HYPERLINK(\"http://x\")", "+1", f(x["h_1"]), "=1+1", f(x["h_2"])),  # h_3 column holds h_2's value
+            ("Ben", "-2", f(x["h_1"]), "+" + f(x["h_2"]), f(x["h_3"])),
+            ("Ben twin", "-2", f(x["h_3"]), f(x["h_1"]), "@SUM(1)"),  # every value in the wrong column
+            ("Dee", "7", "", f(x["h_3"]), "")]  # h_3's value in h_2's column
+    path = tmp_path / "class.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([("student", "id", "h_1", "h_2", "h_3"), *rows])
+    out = tmp_path / "out"
+    r = _cli("mark", "rnn_worked_example", str(path), "--json", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "-2" in r.stderr and "lines 3, 4" in r.stderr, r.stderr
+    students = json.loads(r.stdout)["students"]
+    verdict = lambda i, q: students[i]["answers"][q]["verdict"]  # noqa: E731
+    assert verdict(0, "h_1") == "right" and verdict(0, "h_2") == "invalid" and verdict(0, "h_3") != "right"
+    assert not students[0]["answers"]["h_3"]["credit"]
+    assert [verdict(1, q) for q in ("h_1", "h_2", "h_3")] == ["right"] * 3  # +8 is 8
+    assert students[2]["score"] == 0 and verdict(2, "h_3") == "invalid"
+    assert not students[3]["answers"]["h_2"]["credit"]
+    table = list(csv.reader((out / "marks.csv").read_text(encoding="utf-8-sig").splitlines()))
+    for row in table[1:]:
+        assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
+    zh = _cli("mark", "rnn_worked_example", str(path), "--json", "--lang", "zh")
+    assert "学号 -2" in zh.stderr, zh.stderr
