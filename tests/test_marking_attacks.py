@@ -46,11 +46,18 @@ def _checker(name: str, seed: int | None = None, precision: Precision = Precisio
     return _CHECKERS[key]
 
 
-def _round(value: float, precision: Precision) -> float:
-    """A student's rounding of an intermediate, as the precision asks (Python's own rounding, not the checker's)."""
-    if precision.sig_figs is not None:
-        return float(f"{value:.{precision.sig_figs - 1}e}") if math.isfinite(value) else value
-    return round(value, precision.decimals if precision.decimals is not None else 4)
+def _roundings(value: float, precision: Precision) -> set:
+    """A student's roundings of an intermediate, as the precision asks (Python's own rounding, not the checker's):
+    one, or both neighbours where the value is half-way between them (to round-off: 0.75935 computed by hand)."""
+    if not math.isfinite(value):
+        return {value}
+    out = set()
+    for nudged in (value * (1 - 1e-10), value * (1 + 1e-10)):
+        if precision.sig_figs is not None:
+            out.add(float(f"{nudged:.{precision.sig_figs - 1}e}"))
+        else:
+            out.add(round(nudged, precision.decimals if precision.decimals is not None else 4) + 0.0)
+    return out
 
 
 _BRUTE: dict = {}
@@ -62,20 +69,23 @@ def _every_choice(c: Checker, name: str, written: dict | None = None) -> np.ndar
     written = written or {}
     key = (id(c), name, tuple(sorted(written.items())))
     if key not in _BRUTE:
-        before = [q for q in c.order if q in c.ancestors[name] and q not in written]
-        steps = [s for s in c.example.steps if s.name in before or s.name in written or s.name == name]
-        outs = []
-        with np.errstate(all="ignore"):
-            for choice in itertools.product((False, True), repeat=len(before)):
-                rounded = dict(zip(before, choice))
-                values = {k: mg.tensor(v, dtype=mg.float64) for k, v in c.example.inputs.items()}
-                for step in steps:
-                    if step.name in written:
-                        values[step.name] = mg.tensor(written[step.name], dtype=mg.float64)
-                        continue
-                    value = float(step.fn(values).item())
-                    values[step.name] = mg.tensor(_round(value, c.precision) if rounded.get(step.name) else value, dtype=mg.float64)
+        steps = [s for s in c.example.steps if s.name in c.ancestors[name] or s.name == name]
+        outs: list = []
+
+        def walk(i: int, values: dict) -> None:
+            step = steps[i]
+            if step.name in written:
+                walk(i + 1, {**values, step.name: mg.tensor(written[step.name], dtype=mg.float64)})
+                return
+            value = float(step.fn(values).item())
+            if step.name == name:
                 outs.append(value)
+                return
+            for option in {value} | _roundings(value, c.precision):
+                walk(i + 1, {**values, step.name: mg.tensor(option, dtype=mg.float64)})
+
+        with np.errstate(all="ignore"):
+            walk(0, {k: mg.tensor(v, dtype=mg.float64) for k, v in c.example.inputs.items()})
         outs = np.array(outs)
         _BRUTE[key] = np.unique(outs[np.isfinite(outs)])
     return _BRUTE[key]
@@ -296,3 +306,30 @@ def test_a_class_file_that_tries_its_luck(tmp_path):
         assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
     zh = _cli("mark", "rnn_worked_example", str(path), "--json", "--lang", "zh")
     assert "学号 -2" in zh.stderr, zh.stderr
+
+
+# ---------------------------------------------------------------- rounding at exactly half
+@pytest.mark.parametrize("u,v,c0,precision", [(0.3, -0.1355, 0.8, Precision()),  # 0.75935 by hand; a little over or under in float64
+                                              (0.125, 1.0, 0.0, Precision(decimals=2)),  # 0.125: a tie in binary too
+                                              (0.5, 0.0625, 0.0, Precision()),  # 0.03125 at four decimals
+                                              (2.675, 1.0, 0.0, Precision(decimals=2)),  # 2.675 is a little under in float64
+                                              (9.995, 1.0, 0.0, Precision(sig_figs=3))])
+def test_an_intermediate_at_exactly_half_may_be_rounded_either_way(u, v, c0, precision):
+    """A student who rounds an unwritten intermediate at exactly half up (0.75935 -> 0.7594, 0.125 -> 0.13) or to even
+    carries on from a right value: either way is a rounding difference (half-up was refused: only the float64
+    rounding was a choice). A value no rounding gives stays wrong."""
+    from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
+
+    ex = WorkedExample({"u": u, "v": v, "c": c0}, [Step("a", lambda t: t["u"] * t["v"] + t["c"]), Step("b", lambda t: t["a"] * 100)])
+    c = Checker(ex, precision)
+    by_hand = Decimal(repr(u)) * Decimal(repr(v)) + Decimal(repr(c0))  # the intermediate in decimal, as by hand
+    places = Decimal(1).scaleb(-(precision.decimals if precision.decimals is not None else 4)) if precision.sig_figs is None \
+        else Decimal(1).scaleb(by_hand.adjusted() + 1 - precision.sig_figs)
+    up, down = (by_hand.quantize(places, rounding=mode) for mode in (ROUND_HALF_UP, ROUND_HALF_DOWN))
+    assert up != down  # the intermediate is a tie
+    for rounded in (up, down):
+        text = f"{rounded * 100:.4f}"
+        verdict = c.check({"b": text})[0]
+        assert verdict.credit and verdict.verdict == "rounding", (text, verdict)
+    between = (down + (up - down) * Decimal("0.75")) * 100  # three quarters of the way from one rounding to the other
+    assert not c.check({"b": f"{between:.6f}"})[0].credit

@@ -25,7 +25,7 @@ an exact value near zero is judged relative to its size.
 **What rounding can do.** A student rounds the intermediates they do not write down to
 ``ROUNDING_DECIMALS`` decimals (or the teacher's precision), or keeps them. :meth:`Checker.reach_values`
 enumerates these choices exactly (each unwritten intermediate of the step, in order, kept or rounded
-to nearest, every later one computed from it), with the values the student *wrote* fixed, and
+to nearest, either way at exactly half, every later one computed from it), with the values the student *wrote* fixed, and
 returns the set :math:`Y` of the values the step takes; with no earlier value written :math:`Y` is
 around :math:`x`. Only these values count, never the range between them: a value between two choices
 is what no rounding gives (through ``exp`` two choices can be 1 and 148).
@@ -129,6 +129,25 @@ class Precision:
             return float(one(x))
         values, inverse = numpy.unique(numpy.asarray(x, dtype=float), return_inverse=True)  # each value formatted once
         return one(values)[inverse.reshape(numpy.shape(x))] if values.size else numpy.asarray(x, dtype=float)
+
+    def tie_rounding(self, x: Any) -> numpy.ndarray:
+        """``x`` (an array) rounded as :meth:`round` does, except where it lies half-way between two roundings (to
+        round-off): there the other one. By hand 0.3*(-0.1355) + 0.8 is exactly 0.75935 and rounds up to 0.7594
+        (in float64 it is a little under, and :meth:`round` gives 0.7593); 0.125 is a tie in binary too, and rounds
+        to 0.12 or 0.13 depending on the student's rule."""
+        x = numpy.asarray(x, dtype=float)
+        r = numpy.asarray(self.round(x), dtype=float).reshape(x.shape)
+        with numpy.errstate(all="ignore"):
+            if self.sig_figs is not None:
+                unit = 10.0 ** (numpy.floor(numpy.log10(numpy.abs(x))) + 1 - self.sig_figs)
+            else:
+                unit = numpy.full(x.shape, 10.0 ** -self.rounding_decimals)
+            off = x - r
+            tie = (numpy.isfinite(unit) & (unit > 0) & numpy.isfinite(x)
+                   & (numpy.abs(numpy.abs(off) - unit / 2) <= 1e-9 * numpy.maximum(numpy.abs(x), unit)))
+        if not tie.any():
+            return r
+        return numpy.where(tie, numpy.asarray(self.round(numpy.where(tie, r + numpy.sign(off) * unit, r)), dtype=float).reshape(x.shape), r)
 
     def distinct(self, x: float) -> float:
         """Half a unit at the precision asked, at ``x``: two values closer than this are the same answer."""
@@ -400,14 +419,16 @@ class Checker:
                 out = self._batch(q, arrays, n)
                 r = numpy.asarray(self.precision.round(out), dtype=float)
                 moved = numpy.abs(r - out) > 1e-9 * numpy.abs(out)
+                other = self.precision.tie_rounding(out)  # a tie rounds either way: both are choices
+                options = [out, r] + ([other] if numpy.any(other != r) else [])
                 if not moved.any():
                     dict.__setitem__(arrays, q, out)
-                elif 2 * n > cap:
+                elif len(options) * n > cap:
                     dict.__setitem__(arrays, q, r)
                 else:
                     for k in list(arrays):
-                        dict.__setitem__(arrays, k, numpy.concatenate([dict.__getitem__(arrays, k)] * 2))
-                    dict.__setitem__(arrays, q, numpy.concatenate([out, r]))
+                        dict.__setitem__(arrays, k, numpy.concatenate([dict.__getitem__(arrays, k)] * len(options)))
+                    dict.__setitem__(arrays, q, numpy.concatenate(options))
                     table = _unique_rows(numpy.stack([dict.__getitem__(arrays, k) for k in arrays], axis=1))
                     for i, k in enumerate(list(arrays)):
                         dict.__setitem__(arrays, k, table[:, i].copy())
