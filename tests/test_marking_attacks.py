@@ -147,20 +147,22 @@ def test_no_value_between_rounding_choices_is_credited():
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(["attention_worked_example", "backprop_by_hand", "layer_norm_by_hand", "attention_by_hand", "bptt_by_hand"]),
-       st.sampled_from([None, 0, 1, 2]), st.sampled_from(PRECISIONS), st.data(), st.floats(0, 1))
-def test_credit_only_for_a_value_some_rounding_gives(name, seed, precision, data, where):
-    """A value anywhere in the span of the rounding choices, written with ten significant digits (so its own
-    rounding is no excuse), earns the mark only where the exact value or some rounding choice gives it."""
+       st.sampled_from([None, 0, 1, 2]), st.sampled_from(PRECISIONS), st.data(), st.floats(-0.5, 1.5),
+       st.sampled_from([".10g", ".10g", ".6f", ".4f", ".3g", ".2g", "#.2g"]))
+def test_credit_only_for_a_value_some_rounding_gives(name, seed, precision, data, where, style):
+    """A value anywhere around the span of the rounding choices, written to any precision, earns the mark only where
+    the exact value or some rounding choice gives it to that precision."""
     c = _checker(name, seed, precision)
     q = data.draw(st.sampled_from([n for n in c.order if len(c.ancestors[n]) <= 9]))
     choices = _every_choice(c, q)
     if choices.size == 0:
         return
-    w = float(f"{choices[0] + where * (choices[-1] - choices[0]):.10g}")
-    v = c.check({q: f"{w:.10g}"})[0]
+    span = max(choices[-1] - choices[0], 1e-3 * (1 + abs(choices[0])))
+    text = f"{choices[0] + where * span:{style}}"
+    v = c.check({q: text})[0]
     if v.credit:
-        tol = read_answer(q, f"{w:.10g}", precision=precision).tolerance
-        assert _near_any(w, np.append(choices, c.exact[q]), tol), (q, w, choices, v)
+        tol = read_answer(q, text, precision=precision).tolerance
+        assert _near_any(float(text), np.append(choices, c.exact[q]), tol), (q, text, tol, choices, v)
 
 
 # ---------------------------------------------------------------- what a student types
