@@ -16,7 +16,7 @@ teacher's :class:`Precision` says what is precise enough. By default (as always)
 significant digits or ``ROUNDING_DECIMALS`` decimals (``8`` is held to :math:`8 \pm 0.05`, ``0.0003``
 keeps its four decimals, a written zero is held to two decimals); ``--decimals N`` or ``--sig-figs N``
 ask for more (a written zero has no significant digit: with ``--sig-figs N`` it is not precise enough
-for a value that is not zero). An arithmetic expression (``16/2``, ``0.1863*40 + ...``) is judged by its value, as if
+for a value that is not zero to round-off, :attr:`Checker.zero`). An arithmetic expression (``16/2``, ``0.1863*40 + ...``) is judged by its value, as if
 that value had been written to the precision asked (:math:`\tfrac12 10^{-4}` by default): the
 decimals in it get no slack of their own, so they must be the (rounded) values they stand for.
 Comparisons are in float64 with a round-off of :math:`10^{-9}` *relative* to the numbers compared, so
@@ -379,6 +379,15 @@ class Checker:
         """Each quantity's formula in names, as a student writes it."""
         return {name: self._traced[name].symbolic if name in self._traced else fmt(self.exact[name]) for name in self.order}
 
+    @cached_property
+    def zero(self) -> dict:
+        """Whether each quantity's exact value is zero to round-off: within 64 float64 epsilons of the largest value
+        it is computed from (``-0.1974 + 0.1974`` gives 1.1e-16; ``exp(-112)`` = 2e-49 from scores near 100)."""
+        scale: dict = {}
+        for name in self.order:
+            scale[name] = max([abs(self.exact[name])] + [scale[d] if d in scale else abs(self.exact[d]) for d in self.reads[name] if d in self.exact])
+        return {name: abs(self.exact[name]) <= 64 * numpy.finfo(float).eps * scale[name] for name in self.order}
+
     # ------------------------------------------------------------ what rounding can do
     def reach(self, name: str, written: Mapping[str, float]) -> tuple | None:
         """The range ``(low, high)`` of the values of ``name`` over every way of rounding the unwritten
@@ -592,9 +601,11 @@ class Checker:
         # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right
         # whatever else rounds to it; 1.6 for an exact 1.6 could also be 1.62 rounded, 1.6000 cannot
         exact = near(x, 0.0) and (a.written is None or not a.written.has_point or -a.written.last_digit >= self.precision.rounding_decimals)
-        # a written zero has no significant digit: for a value that is not zero, fewer than --sig-figs asks
-        short = a.written is not None and not exact and (not self.precision.enough(a.written) or (
-            self.precision.sig_figs is not None and a.written.significant == 0 and x != 0))
+        # a zero (written, or an expression's value) has no significant digit: for a value that is not zero,
+        # fewer than --sig-figs asks
+        zero = a.written.significant == 0 if a.written is not None else w == 0
+        short = not exact and (a.written is not None and not self.precision.enough(a.written) or (
+            self.precision.sig_figs is not None and zero and not self.zero[a.quantity]))
         if matched is not None and not exact:
             v.mistake = matched.kind
             if near(x, tol) or within(tol) or short and (near(x, a.half_unit) or within(a.half_unit)):
