@@ -52,7 +52,7 @@ def _roundings(value: float, precision: Precision) -> set:
     if not math.isfinite(value):
         return {value}
     out = set()
-    for nudged in (value * (1 - 1e-10), value * (1 + 1e-10)):
+    for nudged in (value * (1 - 1e-9), value * (1 + 1e-9)):  # the round-off the checker allows
         if precision.sig_figs is not None:
             out.add(float(f"{nudged:.{precision.sig_figs - 1}e}"))
         else:
@@ -108,7 +108,8 @@ def test_a_value_between_two_rounding_choices_is_not_credited():
     for text in ("50", "75", "100", "120"):
         assert not _near_any(float(text), choices, 0.5)
         assert not c.check({"e_23": text})[0].credit, text
-    assert c.check({"e_23": f"{choices[-1]:.2g}"})[0].credit  # a choice itself stays a rounding difference
+    v = c.check({"e_23": f"{choices[-1]:.3g}"})[0]  # a choice itself stays a rounding difference, and the feedback names it
+    assert v.verdict == "rounding" and f"{choices[-1]:.10g}" in v.message, v
 
 
 def _gap_cases() -> list:

@@ -588,7 +588,7 @@ class Checker:
             # earlier values written right but short (P_11 = 0.19) may have been carried on with more digits
             choices += [r for r in (self.reach_values(a.quantity, {}),) if r is not None]
         reached = numpy.unique(numpy.concatenate(choices))
-        lo, hi = float(choices[0][0]), float(choices[0][-1])
+        lo, hi = float(reached[0]), float(reached[-1])
         near = lambda u, t: abs(w - u) <= t + roundoff(w, u)  # noqa: E731
         within = lambda t: bool(numpy.any(numpy.abs(reached - w) <= t + 1e-9 * numpy.maximum(numpy.abs(reached), abs(w))))  # noqa: E731
         distinct = self.precision.distinct(x)
@@ -633,8 +633,10 @@ class Checker:
                 v.message = _("your rounded earlier values ({mine}) give {y}; the exact value is {x}").format(mine=mine, y=fmt(y if y is not None else lo), x=fmt(x))
             else:
                 v.verdict = "rounding"
-                v.message = _("the exact value is {x}; rounding the intermediate values to {n} gives {lo} to {hi}, and yours is "
-                              "within that").format(x=fmt(x), n=self.precision.rounding_text(), lo=fmt(lo), hi=fmt(hi))
+                nearest = float(reached[numpy.argmin(numpy.abs(reached - w))])
+                v.message = _("the exact value is {x}; rounding the intermediate values to {n} gives values from {lo} to {hi}, "
+                              "and one of them is {y}, yours to the digits written").format(
+                    x=fmt(x), n=self.precision.rounding_text(), lo=fmt(lo), hi=fmt(hi), y=fmt(nearest))
             return v
         if short and a.half_unit > tol or short and teacher:
             half = max(a.half_unit, tol)
