@@ -348,3 +348,23 @@ def test_a_zero_by_expression_is_no_more_precise_than_a_written_zero(text):
     v = c.check({"q": text})[0]
     assert not v.credit and v.verdict == "imprecise", v
     assert c.check({"k": text})[0].verdict == "right"
+
+
+def test_the_command_line_refuses_a_value_between_rounding_choices():
+    r = _cli("check", "attention_worked_example", "--sig-figs", "2", "e_23=100", "--json")
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    import json
+
+    marked = json.loads(r.stdout)
+    answers = marked["answers"] if "answers" in marked else marked["verdicts"]
+    assert not any(v["credit"] for v in answers), answers
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(list("0123456789.,+-*/^%()[]eE ٣３．−×÷√²⁻x_hw=<>≈约") + ["tanh(", "relu(", "exp(", "max(", "1e308"]),
+                max_size=30).map("".join))
+def test_whatever_is_typed_is_read_or_refused_never_a_crash(text):
+    a = read_answer("q", text)
+    assert (a.error is None) == (a.value is not None)
+    if a.readable:
+        assert math.isfinite(a.value) and a.tolerance >= 0
