@@ -130,13 +130,13 @@ class Precision:
         values, inverse = numpy.unique(numpy.asarray(x, dtype=float), return_inverse=True)  # each value formatted once
         return one(values)[inverse.reshape(numpy.shape(x))] if values.size else numpy.asarray(x, dtype=float)
 
-    def tie_rounding(self, x: Any) -> numpy.ndarray:
+    def tie_rounding(self, x: Any, rounded: Any = None) -> numpy.ndarray:
         """``x`` (an array) rounded as :meth:`round` does, except where it lies half-way between two roundings (to
         round-off): there the other one. By hand 0.3*(-0.1355) + 0.8 is exactly 0.75935 and rounds up to 0.7594
         (in float64 it is a little under, and :meth:`round` gives 0.7593); 0.125 is a tie in binary too, and rounds
-        to 0.12 or 0.13 depending on the student's rule."""
+        to 0.12 or 0.13 depending on the student's rule. ``rounded`` is ``round(x)`` where already known."""
         x = numpy.asarray(x, dtype=float)
-        r = numpy.asarray(self.round(x), dtype=float).reshape(x.shape)
+        r = numpy.asarray(self.round(x) if rounded is None else rounded, dtype=float).reshape(x.shape)
         with numpy.errstate(all="ignore"):
             if self.sig_figs is not None:
                 unit = 10.0 ** (numpy.floor(numpy.log10(numpy.abs(x))) + 1 - self.sig_figs)
@@ -428,7 +428,7 @@ class Checker:
                 out = self._batch(q, arrays, n)
                 r = numpy.asarray(self.precision.round(out), dtype=float)
                 moved = numpy.abs(r - out) > 1e-9 * numpy.abs(out)
-                other = self.precision.tie_rounding(out)  # a tie rounds either way: both are choices
+                other = self.precision.tie_rounding(out, r)  # a tie rounds either way: both are choices
                 options = [out, r] + ([other] if numpy.any(other != r) else [])
                 if not moved.any():
                     dict.__setitem__(arrays, q, out)
