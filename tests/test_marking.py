@@ -258,10 +258,12 @@ def test_follow_through_exactly_when_the_students_own_values_justify_it(example,
         theirs = ex.evaluate(overrides={p: wrong_p})[q]  # the oracle: the example's own evaluation
     if not math.isfinite(theirs) or abs(theirs - c.exact[q]) <= 1e-6 * max(1, abs(c.exact[q])):
         return  # the slip does not reach q: nothing to follow through
-    justified = _verdicts(c, {p: repr(wrong_p), q: f"{theirs:.10g}"})
+    text = f"{theirs:.10g}"
+    justified = _verdicts(c, {p: repr(wrong_p), q: text})
     assert justified[p].verdict == "wrong"
-    if justified[q].verdict == "ambiguous":  # only where the follow-through value is also what a known mistake gives
-        assert any(abs(theirs - m) <= 1e-9 * max(1, abs(m)) for _k, m in _mistakes(name, c, q, c.exact)), justified[q]
+    if justified[q].verdict == "ambiguous":  # only where a known mistake gives it too, to the precision written ("0.5": 0.495 to 0.505)
+        assert any(abs(float(text) - m) <= _half_unit(text) * (1 + 1e-9) + 1e-9 * max(1, abs(m))
+                   for _k, m in _mistakes(name, c, q, c.exact)), justified[q]
     else:
         assert justified[q].verdict == "follow-through", (p, q, justified[q])
     unjustified_value = theirs + (1 + abs(noise)) * (1 + abs(theirs))

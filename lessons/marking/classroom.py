@@ -155,6 +155,13 @@ def read_csv(path: Path, checker: Checker) -> ClassFile:
             row.problem = _("line {n} has {k} cells but the header has {m}: a decimal comma in a comma-separated file must be "
                             "quoted (\"0,95\") or the file saved with ; as separator").format(n=number, k=len(cells), m=len(header))
         rows.append(row)
+    lines: dict = {}
+    for number, row in enumerate(rows, 2):  # one id on two lines: one student twice, or two students with one id
+        sid = row.student_id if "name" in roles else row.name if "id" in roles else ""
+        if sid:
+            lines.setdefault(sid, []).append(number)
+    notes += [_("{path}: the student id {id} is on lines {lines}; each line is marked on its own: check that this is not one "
+                "student twice").format(path=path, id=sid, lines=", ".join(map(str, at))) for sid, at in lines.items() if len(at) > 1]
     return ClassFile(questions, rows, notes, "id" in roles and "name" in roles, "seed" in roles)
 
 

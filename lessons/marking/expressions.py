@@ -21,7 +21,8 @@ comma, and the checker does not guess. Superscripts are powers (``2⁴`` is ``2^
 ``10^(-3)``). Names are the example's inputs and quantities (``h_1``,
 ``w_xh``). Functions (any case): ``relu``, ``tanh``, ``sigmoid``, ``exp``, ``ln``/``log``, ``sqrt``,
 ``abs``, ``max``, ``min``, ``sum``, ``softmax``. Full-width characters (``，＝．（）``) and the
-usual signs (``×``, ``÷``, ``·``, ``−``, ``√``, ``²``) are read as their ASCII equivalents.
+usual signs (``×``, ``÷``, ``·``, ``−``, ``√``, ``²``) are read as their ASCII equivalents, and so are
+the decimal digits of other scripts (``٣``, ``३``).
 
 An answer is at most ``MAX_CHARS`` characters and nests brackets and functions at most ``MAX_DEPTH``
 deep; longer or deeper text is refused with a message that says so (never a recursion error).
@@ -48,6 +49,7 @@ _SIGNS = {"×": "*", "·": "*", "⋅": "*", "÷": "/", "−": "-", "–": "-", "
           "【": "[", "】": "]", "、": ",", "。": ".", "≈": "="}
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 _SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # a decimal digit of another script (re's \d is Unicode's)
 MAX_CHARS = 500  # the longest answer read: a sum of 1,000 terms is not a hand calculation
 MAX_DEPTH = 40  # the deepest nesting of brackets and functions read
 
@@ -58,12 +60,16 @@ def _power(m: re.Match) -> str:
 
 
 def normalize(text: str) -> str:
-    """Full-width and typographic characters as ASCII (``"ｈ＿２＝１６，０"`` -> ``"h_2=16,0"``);
-    superscripts as powers (``"8×10⁰"`` -> ``"8*10^0"``, not ``8*100``)."""
+    """Full-width and typographic characters as ASCII (``"ｈ＿２＝１６，０"`` -> ``"h_2=16,0"``), the
+    digits of other scripts as ASCII digits (``"٣"`` -> ``"3"``); superscripts as powers (``"8×10⁰"`` ->
+    ``"8*10^0"``, not ``8*100``)."""
     for sign, ascii_ in _SIGNS.items():
         text = text.replace(sign, ascii_)
     text = _SUPERSCRIPT_RUN.sub(_power, text)
-    return unicodedata.normalize("NFKC", text).replace("**", "^")
+    text = unicodedata.normalize("NFKC", text).replace("**", "^")
+    # the decimal digits of other scripts ("٠.٠٠٥", "१६") as ASCII: read as the same number, and counted as
+    # the same digits (a "٠" left as it is would count as a significant digit where "0" does not)
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(0))), text)
 
 
 class InputError(ValueError):

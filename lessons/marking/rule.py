@@ -15,18 +15,20 @@ computation, so no one writes marking rules by hand:
 teacher's :class:`Precision` says what is precise enough. By default (as always) an answer needs two
 significant digits or ``ROUNDING_DECIMALS`` decimals (``8`` is held to :math:`8 \pm 0.05`, ``0.0003``
 keeps its four decimals, a written zero is held to two decimals); ``--decimals N`` or ``--sig-figs N``
-ask for more. An arithmetic expression (``16/2``, ``0.1863*40 + ...``) is judged by its value, as if
+ask for more (a written zero has no significant digit: with ``--sig-figs N`` it is not precise enough
+for a value that is not zero to round-off, :attr:`Checker.zero`). An arithmetic expression (``16/2``, ``0.1863*40 + ...``) is judged by its value, as if
 that value had been written to the precision asked (:math:`\tfrac12 10^{-4}` by default): the
 decimals in it get no slack of their own, so they must be the (rounded) values they stand for.
 Comparisons are in float64 with a round-off of :math:`10^{-9}` *relative* to the numbers compared, so
 an exact value near zero is judged relative to its size.
 
 **What rounding can do.** A student rounds the intermediates they do not write down to
-``ROUNDING_DECIMALS`` decimals (or the teacher's precision), or keeps them. :meth:`Checker.reach`
+``ROUNDING_DECIMALS`` decimals (or the teacher's precision), or keeps them. :meth:`Checker.reach_values`
 enumerates these choices exactly (each unwritten intermediate of the step, in order, kept or rounded
-to nearest, every later one computed from it), with the values the student *wrote* fixed, and
-returns the range :math:`[y_{lo}, y_{hi}]` of the step's value; with no earlier value written the
-range is around :math:`x`.
+to nearest, either way at exactly half, every later one computed from it), with the values the student *wrote* fixed, and
+returns the set :math:`Y` of the values the step takes; with no earlier value written :math:`Y` is
+around :math:`x`. Only these values count, never the range between them: a value between two choices
+is what no rounding gives (through ``exp`` two choices can be 1 and 148).
 
 **The rule**, in this order:
 
@@ -36,7 +38,7 @@ range is around :math:`x`.
    mistake) when it does not;
 2. **right** when :math:`|w - x| \le \tau`;
 3. **right given your earlier values (follow-through)** when :math:`w` is within :math:`\tau` of
-   :math:`[y_{lo}, y_{hi}]` and an earlier value the student wrote is wrong; **rounding difference**
+   some :math:`y \in Y` and an earlier value the student wrote is wrong; **rounding difference**
    when it is and the earlier values are right;
 4. **not precise enough** when the answer is one of these at its own precision but written with
    fewer digits than asked (no mark, or ``--precision-credit F`` of one);
@@ -127,6 +129,25 @@ class Precision:
             return float(one(x))
         values, inverse = numpy.unique(numpy.asarray(x, dtype=float), return_inverse=True)  # each value formatted once
         return one(values)[inverse.reshape(numpy.shape(x))] if values.size else numpy.asarray(x, dtype=float)
+
+    def tie_rounding(self, x: Any, rounded: Any = None) -> numpy.ndarray:
+        """``x`` (an array) rounded as :meth:`round` does, except where it lies half-way between two roundings (to
+        round-off): there the other one. By hand 0.3*(-0.1355) + 0.8 is exactly 0.75935 and rounds up to 0.7594
+        (in float64 it is a little under, and :meth:`round` gives 0.7593); 0.125 is a tie in binary too, and rounds
+        to 0.12 or 0.13 depending on the student's rule. ``rounded`` is ``round(x)`` where already known."""
+        x = numpy.asarray(x, dtype=float)
+        r = numpy.asarray(self.round(x) if rounded is None else rounded, dtype=float).reshape(x.shape)
+        with numpy.errstate(all="ignore"):
+            if self.sig_figs is not None:
+                unit = 10.0 ** (numpy.floor(numpy.log10(numpy.abs(x))) + 1 - self.sig_figs)
+            else:
+                unit = numpy.full(x.shape, 10.0 ** -self.rounding_decimals)
+            off = x - r
+            tie = (numpy.isfinite(unit) & (unit > 0) & numpy.isfinite(x)
+                   & (numpy.abs(numpy.abs(off) - unit / 2) <= 1e-9 * numpy.maximum(numpy.abs(x), unit)))
+        if not tie.any():
+            return r
+        return numpy.where(tie, numpy.asarray(self.round(numpy.where(tie, r + numpy.sign(off) * unit, r)), dtype=float).reshape(x.shape), r)
 
     def distinct(self, x: float) -> float:
         """Half a unit at the precision asked, at ``x``: two values closer than this are the same answer."""
@@ -358,17 +379,34 @@ class Checker:
         """Each quantity's formula in names, as a student writes it."""
         return {name: self._traced[name].symbolic if name in self._traced else fmt(self.exact[name]) for name in self.order}
 
+    @cached_property
+    def zero(self) -> dict:
+        """Whether each quantity's exact value is zero to round-off: within 64 float64 epsilons of the largest value
+        it is computed from (``-0.1974 + 0.1974`` gives 1.1e-16; ``exp(-112)`` = 2e-49 from scores near 100)."""
+        scale: dict = {}
+        for name in self.order:
+            scale[name] = max([abs(self.exact[name])] + [scale[d] if d in scale else abs(self.exact[d]) for d in self.reads[name] if d in self.exact])
+        return {name: abs(self.exact[name]) <= 64 * numpy.finfo(float).eps * scale[name] for name in self.order}
+
     # ------------------------------------------------------------ what rounding can do
     def reach(self, name: str, written: Mapping[str, float]) -> tuple | None:
-        """The range ``(low, high)`` of the value of ``name`` over every way of rounding the unwritten
+        """The range ``(low, high)`` of the values of ``name`` over every way of rounding the unwritten
+        intermediates it depends on (:meth:`reach_values`); None when no choice gives a finite value."""
+        values = self.reach_values(name, written)
+        return None if values is None else (float(values[0]), float(values[-1]))
+
+    def reach_values(self, name: str, written: Mapping[str, float]) -> numpy.ndarray | None:
+        """The distinct values of ``name``, sorted, over every way of rounding the unwritten
         intermediates it depends on (each kept, or rounded as :attr:`precision` asks, in the order of
         the computation), with the ``written`` values fixed; None when no choice gives a finite value.
+        An answer is held to these values, not to the range between them: a value between two choices
+        is what no rounding gives (through ``exp`` two choices can be 1 and 148).
 
         The enumeration is exact: every choice is computed, each later step from the values the choice
         gives (with NumPy arrays through the steps' own minigrad code). Choices that give the same
         values are merged, and past ``MAX_COMBINATIONS`` later intermediates are taken rounded (past
         ``MAX_ONE_AT_A_TIME`` where a step on the way cannot be computed for all choices at once). The cap
-        only ever narrows the range: a value it leaves out is judged by the written value and the exact one."""
+        only ever leaves choices out: a value it leaves out is judged by the written value and the exact one."""
         key = (name, tuple(sorted((q, written[q]) for q in self.ancestors[name] if q in written)))
         if key not in self._reach_cache:
             chain = [d for d in self.order if d in self.ancestors[name]] + [name]
@@ -379,7 +417,7 @@ class Checker:
                 self._reach_cache[key] = self._enumerate(name, dict(key[1]), MAX_ONE_AT_A_TIME)
         return self._reach_cache[key]
 
-    def _enumerate(self, name: str, written: Mapping[str, float], cap: int) -> tuple | None:
+    def _enumerate(self, name: str, written: Mapping[str, float], cap: int) -> numpy.ndarray | None:
         arrays = _Arrays({k: numpy.full(1, v, dtype=float) for k, v in self.inputs.items()})
         n = 1
         with numpy.errstate(all="ignore"):
@@ -390,21 +428,23 @@ class Checker:
                 out = self._batch(q, arrays, n)
                 r = numpy.asarray(self.precision.round(out), dtype=float)
                 moved = numpy.abs(r - out) > 1e-9 * numpy.abs(out)
+                other = self.precision.tie_rounding(out, r)  # a tie rounds either way: both are choices
+                options = [out, r] + ([other] if numpy.any(other != r) else [])
                 if not moved.any():
                     dict.__setitem__(arrays, q, out)
-                elif 2 * n > cap:
+                elif len(options) * n > cap:
                     dict.__setitem__(arrays, q, r)
                 else:
                     for k in list(arrays):
-                        dict.__setitem__(arrays, k, numpy.concatenate([dict.__getitem__(arrays, k)] * 2))
-                    dict.__setitem__(arrays, q, numpy.concatenate([out, r]))
+                        dict.__setitem__(arrays, k, numpy.concatenate([dict.__getitem__(arrays, k)] * len(options)))
+                    dict.__setitem__(arrays, q, numpy.concatenate(options))
                     table = _unique_rows(numpy.stack([dict.__getitem__(arrays, k) for k in arrays], axis=1))
                     for i, k in enumerate(list(arrays)):
                         dict.__setitem__(arrays, k, table[:, i].copy())
                     n = len(table)
             out = self._batch(name, arrays, n)
-        out = out[numpy.isfinite(out)]
-        return (float(out.min()), float(out.max())) if out.size else None
+        out = numpy.unique(out[numpy.isfinite(out)] + 0.0)
+        return out if out.size else None
 
     def _batch(self, q: str, arrays: _Arrays, n: int) -> Any:
         """The step ``q`` for all ``n`` choices at once; a step that does not work elementwise (a maximum
@@ -528,7 +568,7 @@ class Checker:
             if not a.readable:
                 verdicts[name] = Verdict(name, a.text, None, x, "invalid", a.error or "")
                 continue
-            v = self._verdict(a, x, from_yours[name], self.reach(name, written), verdicts, written, point)
+            v = self._verdict(a, x, from_yours[name], self.reach_values(name, written), verdicts, written, point)
             v.points = 1.0 if v.credit else (self.precision.credit if v.verdict == "imprecise" else 0.0)
             if v.verdict == "wrong" and not first_found:
                 first_found = v.first_wrong = True
@@ -536,30 +576,36 @@ class Checker:
             verdicts[name] = v
         return [verdicts[q] for q in self.order if q in verdicts]
 
-    def _verdict(self, a: Answer, x: float, y: float | None, reach: tuple | None, earlier: dict, written: Mapping, point: Mapping) -> Verdict:
+    def _verdict(self, a: Answer, x: float, y: float | None, reach: numpy.ndarray | None, earlier: dict, written: Mapping, point: Mapping) -> Verdict:
         w, tol = a.value, a.tolerance
         v = Verdict(a.quantity, a.text, w, x, "right", from_yours=y)
         ancestors_written = [d for d in sorted(self.ancestors[a.quantity], key=self.order.index) if d in written]
-        ranges = [reach if reach is not None else (x, x)]
+        # the values rounding can give: each choice's value, never the range between them
+        choices = [reach if reach is not None else numpy.array([x])]
         if y is not None:  # keeping every unwritten intermediate is one of the choices, even past the enumeration's cap
-            ranges.append((y, y))
+            choices.append(numpy.array([y]))
         if ancestors_written and all(earlier[d].verdict == "right" for d in ancestors_written):
             # earlier values written right but short (P_11 = 0.19) may have been carried on with more digits
-            ranges += [r for r in (self.reach(a.quantity, {}),) if r is not None]
-        lo, hi = ranges[0]
+            choices += [r for r in (self.reach_values(a.quantity, {}),) if r is not None]
+        reached = numpy.unique(numpy.concatenate(choices))
+        lo, hi = float(reached[0]), float(reached[-1])
         near = lambda u, t: abs(w - u) <= t + roundoff(w, u)  # noqa: E731
-        within = lambda t: any(low - t - roundoff(low, w) <= w <= high + t + roundoff(high, w) for low, high in ranges)  # noqa: E731
+        within = lambda t: bool(numpy.any(numpy.abs(reached - w) <= t + 1e-9 * numpy.maximum(numpy.abs(reached), abs(w))))  # noqa: E731
         distinct = self.precision.distinct(x)
         # a mistake counts where it gives another answer at the precision asked; a written 0 is no sign or decimal-point slip
         relevant = [m for m in self.mistakes(a.quantity, point, y)
                     if abs(m.value - x) > distinct + roundoff(m.value, x)
-                    and not any(low - distinct <= m.value <= high + distinct for low, high in ranges)
+                    and not numpy.any(numpy.abs(reached - m.value) <= distinct)
                     and not (w == 0 and m.kind in ("sign", "decimal point"))]
         matched = next((m for m in relevant if near(m.value, tol)), None)
         # the exact value written as exact (a whole number, an expression, or all the decimals asked) is right
         # whatever else rounds to it; 1.6 for an exact 1.6 could also be 1.62 rounded, 1.6000 cannot
         exact = near(x, 0.0) and (a.written is None or not a.written.has_point or -a.written.last_digit >= self.precision.rounding_decimals)
-        short = a.written is not None and not exact and not self.precision.enough(a.written)
+        # a zero (written, or an expression's value) has no significant digit: for a value that is not zero,
+        # fewer than --sig-figs asks
+        zero = a.written.significant == 0 if a.written is not None else w == 0
+        short = not exact and (a.written is not None and not self.precision.enough(a.written) or (
+            self.precision.sig_figs is not None and zero and not self.zero[a.quantity]))
         if matched is not None and not exact:
             v.mistake = matched.kind
             if near(x, tol) or within(tol) or short and (near(x, a.half_unit) or within(a.half_unit)):
@@ -587,8 +633,10 @@ class Checker:
                 v.message = _("your rounded earlier values ({mine}) give {y}; the exact value is {x}").format(mine=mine, y=fmt(y if y is not None else lo), x=fmt(x))
             else:
                 v.verdict = "rounding"
-                v.message = _("the exact value is {x}; rounding the intermediate values to {n} gives {lo} to {hi}, and yours is "
-                              "within that").format(x=fmt(x), n=self.precision.rounding_text(), lo=fmt(lo), hi=fmt(hi))
+                nearest = float(reached[numpy.argmin(numpy.abs(reached - w))])
+                v.message = _("the exact value is {x}; rounding the intermediate values to {n} gives values from {lo} to {hi}, "
+                              "and one of them is {y}, yours to the digits written").format(
+                    x=fmt(x), n=self.precision.rounding_text(), lo=fmt(lo), hi=fmt(hi), y=fmt(nearest))
             return v
         if short and a.half_unit > tol or short and teacher:
             half = max(a.half_unit, tol)

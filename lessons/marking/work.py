@@ -130,7 +130,8 @@ def check_work(checker: Checker, text: str) -> list:
             line.error = _("{n} quantities on the left but {m} values on the right").format(n=len(quantities), m=len(values))
             continue
         last = parse(sides[-1][0], names)
-        items = last.children if last.kind == "list" and len(quantities) > 1 else (last,)
+        # a list written out gives each quantity its item; a function of a list (softmax([...])) gives each its element
+        items = last.children if last.kind == "list" and len(quantities) > 1 else (last,) * len(quantities)
         for q, v, t, item in zip(quantities, values, tols, items):
             names[q] = v
             owner[q] = line
