@@ -57,7 +57,7 @@ class _Recurrence(Function):
         self._taken: list = []  # names of the attributes that hold reused buffers
 
     def apply(self, x: Any, *rest: Any) -> Any:  # type: ignore[override]
-        self.sequential_steps = x.shape[0]  # the loop inside: for minigrad.analysis's critical path
+        self.sequential_steps = x._data.shape[0]  # the loop inside: for minigrad.analysis's critical path
         return super().apply(x, *rest)
 
     def release(self) -> None:

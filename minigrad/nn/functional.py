@@ -22,7 +22,7 @@ from ..ops import (  # re-exported under PyTorch's functional names
 )
 from ..ops.common import ShapeError, describe, require_float, sum_to_shape
 from ..ops.linalg import matmul_rows
-from ..tensor import Tensor
+from ..tensor import Size, Tensor
 
 __all__ = [
     "linear", "embedding", "layer_norm", "batch_norm", "dropout", "relu", "gelu", "tanh", "sigmoid", "softmax",
@@ -459,10 +459,11 @@ class NLL(Function):
 
     def _positions(self, x: Any) -> Any:
         r"""Set up, per position as ``(N, 1, K)`` arrays beside the ``(N, C, K)`` view of ``x``: whether it is
-        ignored, its weight :math:`w_i` and the index of :math:`x_{i, t_i}` in the ``(N, C, K)`` view (a class
-        in range, 0, where ignored). Returns the index: a tuple of three index arrays, so that it reads and
-        writes through any memory layout (a flat index into ``reshape(-1)`` writes into a copy, and is lost,
-        when the array is not C-contiguous: a transposed or permuted input)."""
+        ignored, its weight :math:`w_i` and the flat index of :math:`x_{i, t_i}` in a C-ordered ``(N, C, K)``
+        array (a class in range, 0, where ignored). Returns the flat indices. ``a.reshape(-1)[flat]`` reads
+        right from any layout (the reshape copies a strided array); a write through ``reshape(-1)`` reaches
+        the array only when it is C-contiguous (else it lands in the copy), so backward writes into C-ordered
+        arrays only (a transposed or permuted input gives strided ones)."""
         xp = array_module(x)
         n, c = (x.shape[0], x.shape[1]) if x.ndim > 1 else (1, x.shape[0])
         k = math.prod(x.shape[2:])
@@ -473,9 +474,9 @@ class NLL(Function):
             self.w = (~self.ignored).astype(x.dtype)
         else:
             self.w = xp.where(self.ignored, 0, self.weight[safe]).astype(x.dtype, copy=False)
-        self.index = (xp.arange(n).reshape(n, 1, 1), safe, xp.arange(k).reshape(1, 1, k))
+        self.flat = (xp.arange(n).reshape(n, 1, 1) * c + safe) * k + xp.arange(k).reshape(1, 1, k)
         self.view_shape, self.x_shape, self.dtype = (n, c, k), x.shape, x.dtype
-        return self.index
+        return self.flat
 
     def _reduce(self, xp: Any, loss: Any) -> Any:
         """The per-position losses (0 where ignored) reduced; ``mean`` keeps its divisor for backward."""
@@ -502,17 +503,17 @@ class NLL(Function):
     @_quiet
     def forward(self, x):
         xp = array_module(x)
-        index = self._positions(x)
-        picked = x.reshape(self.view_shape)[index] if x.size else xp.zeros(self.ignored.shape, dtype=x.dtype)
+        flat = self._positions(x)
+        picked = x.reshape(-1)[flat] if x.size else xp.zeros(flat.shape, dtype=x.dtype)
         return self._reduce(xp, -(picked * self.w))
 
     @_quiet
     def backward(self, gy):
         xp = array_module(gy)
-        gx = xp.zeros(self.view_shape, dtype=self.dtype)
+        gx = xp.zeros(self.x_shape, dtype=self.dtype)  # C-ordered: the write below reaches it
         if gx.size:
-            gx[self.index] = -(self._output_grads(gy) * self.w)
-        return gx.reshape(self.x_shape)
+            gx.reshape(-1)[self.flat] = -(self._output_grads(gy) * self.w)
+        return gx
 
 
 class CrossEntropy(NLL):
@@ -547,16 +548,16 @@ class CrossEntropy(NLL):
     @_quiet
     def forward(self, z):
         xp = array_module(z)
-        index = self._positions(z)
+        flat = self._positions(z)
         n, c, k = self.view_shape
         eps = self.smoothing
         # As log_softmax, the maximum is subtracted even when it is infinite: a +inf logit or an all -inf row
         # gives NaN, as in PyTorch. The shifted logits z - m are read before exp turns them into e in place.
         if z.size:
             e = z.reshape(n, c, k) - xp.amax(z.reshape(n, c, k), axis=1, keepdims=True)
-            shifted_t = e[index]
+            shifted_t = e.reshape(-1)[flat]
         else:
-            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(self.ignored.shape, dtype=z.dtype)
+            e, shifted_t = xp.zeros((n, c, k), dtype=z.dtype), xp.zeros(flat.shape, dtype=z.dtype)
         if eps:
             w_c, total_w = self._smoothing_weights()
             shifted_sum = (e * w_c).sum(axis=1, keepdims=True)  # sum_c w_c (z_c - m)
@@ -582,7 +583,8 @@ class CrossEntropy(NLL):
         else:
             gz = self.e * (target_coef / self.s)
         if gz.size:
-            gz[self.index] -= target_coef
+            gz = array_module(gz).ascontiguousarray(gz)  # strided after a transposed input: see _positions
+            gz.reshape(-1)[self.flat] -= target_coef
         return gz.reshape(self.x_shape)
 
 
@@ -592,12 +594,13 @@ def _check_class_targets(op: str, input: Tensor, target: Tensor, weight: Tensor 
         raise ShapeError(f"{op}: input must have a class dimension (shape (C,), (N, C) or (N, C, d1, ...)), got a 0-d tensor")
     if target.dtype.kind not in "iu":
         raise TypeError(f"{op}: target must hold class indices (int64), got {describe(target)}")
-    n_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
-    expected = (input.shape[:1] + input.shape[2:]) if input.ndim > 1 else ()
-    if tuple(target.shape) != tuple(expected):
+    shape = input._data.shape  # plain tuples (Size's indexing runs in Python): this runs on every loss
+    n_classes = shape[1] if len(shape) > 1 else shape[0]
+    expected = (shape[:1] + shape[2:]) if len(shape) > 1 else ()
+    if target._data.shape != expected:
         raise ShapeError(
             f"{op}: for input of shape {input.shape} (classes on dim {1 if input.ndim > 1 else 0}) the class-index "
-            f"target must have shape {expected}, got {target.shape}"
+            f"target must have shape {Size(expected)}, got {target.shape}"
         )
     if target.device != input.device:
         raise RuntimeError(f"{op}: the target is on {target.device} but the input is on {input.device}")

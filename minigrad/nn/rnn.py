@@ -219,14 +219,14 @@ class RNNBase(Module):
         if x.ndim not in (2, 3):
             raise ShapeError(f"{name}: expected input of 3 dimensions ({'batch, seq' if batch_first else 'seq, batch'}, "
                              f"{self.input_size}) or 2 (seq, {self.input_size}), got shape {x.shape}")
-        if x.shape[-1] != self.input_size:
+        if x._data.shape[-1] != self.input_size:  # the array's plain tuple: Size's indexing runs in Python
             raise ShapeError(f"{name}: input has {x.shape[-1]} features in its last dimension, expected input_size={self.input_size} (shape {x.shape})")
         batched = x.ndim == 3
         if not batched:
             x = x.unsqueeze(1)
         elif batch_first:
             x = x.transpose(0, 1)
-        T, B = x.shape[0], x.shape[1]
+        T, B = x._data.shape[:2]
         n_state = self.num_layers * self.num_directions
         expected = (n_state, B, self.hidden_size) if batched else (n_state, self.hidden_size)
         states = None
@@ -268,7 +268,7 @@ class RNNBase(Module):
                 raise ValueError(f"{type(self).__name__}: pass lengths either in the PackedSequence or as an argument, not both")
             input, lengths = input.padded, input.lengths
         x, states, lens, batched = self._check_input(input, hx, lengths, self.batch_first and not packed)
-        T, B = x.shape[0], x.shape[1]
+        T, B = x._data.shape[:2]
         mask = None if lens is None else numpy.arange(T)[:, None] < lens[None, :]
         rev = _reverse_index(lens, T, B)
         if mask is not None and x.device.type != "cpu":
@@ -306,7 +306,7 @@ class RNNBase(Module):
     def _reverse(self, seq: Tensor, rev: Any) -> Tensor:
         if rev is None:
             return seq.flip(0)
-        B = seq.shape[1]
+        B = seq._data.shape[1]
         return seq[rev, seq.device.xp.arange(B)[None, :]]
 
     def _run(self, seq: Tensor, h0: Tensor, c0: Tensor | None, params: list, mask: Any) -> tuple:

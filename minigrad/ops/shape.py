@@ -292,7 +292,8 @@ def squeeze(x: Tensor, dim: Any = None) -> Tensor:
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """Insert a dimension of size 1 at position ``dim`` (``-1`` appends)."""
     d = normalize_dim("unsqueeze", dim, x.ndim + 1)
-    return _reshape(x, x.shape[:d] + (1,) + x.shape[d:], "UnsqueezeBackward0")
+    shape = x._data.shape  # a plain tuple (Size's slicing runs in Python)
+    return _reshape(x, shape[:d] + (1,) + shape[d:], "UnsqueezeBackward0")
 
 
 class BroadcastTo(Function):
