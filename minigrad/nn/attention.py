@@ -132,7 +132,7 @@ class MultiheadAttention(Module):
             if t.ndim != query.ndim or t.ndim not in (2, 3):
                 raise ShapeError(f"MultiheadAttention: query, key and value must all be 3-d (batched) or 2-d (unbatched), got "
                                  f"shapes {tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
-            if t.shape[-1] != size:
+            if t._data.shape[-1] != size:  # plain tuples below: Size's indexing runs in Python
                 raise ShapeError(f"MultiheadAttention: expected {name} with last dimension {size}, got shape {tuple(t.shape)}")
         # Work in the layout given (batch-first or sequence-first): transposing the (N, T, E) inputs and
         # the output would copy them and hand the projections strided arrays.
@@ -141,17 +141,18 @@ class MultiheadAttention(Module):
             if key_padding_mask is not None:
                 key_padding_mask = key_padding_mask.unsqueeze(0)
         seq, bat = (1, 0) if batched and self.batch_first else (0, 1)
-        L, N, S = query.shape[seq], query.shape[bat], key.shape[seq]
-        if value.shape[seq] != S or key.shape[bat] != N or value.shape[bat] != N:
+        qs, ks, vs = query._data.shape, key._data.shape, value._data.shape
+        L, N, S = qs[seq], qs[bat], ks[seq]
+        if vs[seq] != S or ks[bat] != N or vs[bat] != N:
             layout = "batch-first" if seq else "sequence-first"
             raise ShapeError(f"MultiheadAttention: key {tuple(key.shape)} and value {tuple(value.shape)} must share the "
                              f"sequence length and the batch size of the query {tuple(query.shape)} ({layout} here)")
         q, k, v = self._project(query, key, value)
         # (T, N, E) or (N, T, E) -> (N, H, T, d)
         heads = (1, 2, 0, 3) if seq == 0 else (0, 2, 1, 3)
-        q = q.reshape(*q.shape[:2], H, d).permute(*heads)
-        k = k.reshape(*k.shape[:2], H, d).permute(*heads)
-        v = v.reshape(*v.shape[:2], H, d).permute(*heads)
+        q = q.reshape(*q._data.shape[:2], H, d).permute(*heads)
+        k = k.reshape(*k._data.shape[:2], H, d).permute(*heads)
+        v = v.reshape(*v._data.shape[:2], H, d).permute(*heads)
         dtype = q.dtype
         am = self._float_mask("attn_mask", attn_mask, [(L, S), (N * H, L, S)], dtype)
         if am is not None and am.ndim == 3:

@@ -253,7 +253,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | 
     """Layer normalisation over the trailing ``normalized_shape`` dimensions (Ba et al., 2016)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     require_float("layer_norm", input)
-    if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
+    if input._data.shape[input.ndim - len(shape):] != shape or input.ndim < len(shape):  # plain tuples: Size's slicing runs in Python
         raise ShapeError(f"layer_norm: normalized_shape {shape} must match the last dimensions of the input, got input of shape {input.shape}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != shape:
@@ -797,13 +797,18 @@ class ScaledDotProductAttention(Function):
                 m = pt.max(axis=-2, keepdims=True)
             else:  # no keys at all: no weights, and a zero output, as in PyTorch
                 m = xp.zeros(pt.shape[:-2] + (1, pt.shape[-1]), dtype=pt.dtype)
-            if self.safe:  # masked writes, not m[mask] = 0: a boolean index makes CuPy wait for the device
+            # A row with no finite score (fully masked) gets m = 0, so its weights are exp(-inf) = 0 and its sum
+            # z = 0, set to 1: the row stays 0. Only there is z = 0 (elsewhere the maximum weighs exp(0) = 1).
+            # On the CPU one test skips both fixes in the usual case; on a GPU the test would wait for the
+            # device, so the masked writes (not m[mask] = 0, a boolean index: the same wait) always run.
+            fix = self.safe and (xp is not numpy or not numpy.isfinite(m).all())
+            if fix:
                 xp.copyto(m, 0, where=~xp.isfinite(m))
             pt -= m
             xp.exp(pt, out=pt)
             z = pt.sum(axis=-2, keepdims=True)
-            if self.safe:
-                xp.copyto(z, 1, where=z == 0)  # all weights are 0 there: the row stays 0
+            if fix:
+                xp.copyto(z, 1, where=z == 0)
             pt /= z
         pdt = pt * xp.swapaxes(self.keep, -1, -2) if self.keep is not None else pt
         pd = xp.swapaxes(pdt, -1, -2)

@@ -30,7 +30,8 @@ class LayerNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         n = len(self.normalized_shape)
-        if tuple(input.shape[input.ndim - n:]) != self.normalized_shape or input.ndim < n:
+        shape = input._data.shape  # a plain tuple (Size's slicing runs in Python)
+        if shape[len(shape) - n:] != self.normalized_shape or len(shape) < n:
             raise ShapeError(f"{self!r}: expected input whose last dimensions are {self.normalized_shape}, got shape {tuple(input.shape)}")
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 

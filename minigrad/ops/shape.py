@@ -97,13 +97,23 @@ class Reshape(Function):
     def forward(self, x):
         self.in_shape = x.shape
         y = x.reshape(self.shape)
-        # NumPy and CuPy view exactly when PyTorch's rule allows (a view keeps the first element's address)
-        if not x.flags.c_contiguous and y.size and backend.data_pointer(y) != backend.data_pointer(x):
+        # NumPy and CuPy view exactly when PyTorch's rule allows; else they copy
+        if not x.flags.c_contiguous and y.size and not _reshaped_in_place(x, y):
             self.is_view = False
         return y
 
     def backward(self, gy):
         return gy.reshape(self.in_shape)
+
+
+def _reshaped_in_place(x: Any, y: Any) -> bool:
+    """Whether array ``y``, a reshape of ``x``, is a view of it (a view keeps the first element's address)."""
+    if type(y) is numpy.ndarray:
+        # a NumPy view's base is x, or the array x views (NumPy points views at the memory's owner); a copy's
+        # base is the copy. Two attribute reads instead of two __array_interface__ dicts: this runs on every
+        # reshape of a strided array (attention's heads)
+        return y.base is x or (x.base is not None and y.base is x.base)
+    return backend.data_pointer(y) == backend.data_pointer(x)
 
 
 def reshape(x: Tensor, shape: Sequence[int]) -> Tensor:
