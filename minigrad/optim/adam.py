@@ -81,7 +81,7 @@ class Adam(Optimizer):
         where the parameters are at different steps or of different dtypes."""
         states = [self.state.setdefault(p, {}) for p in params]
         steps = {st.get("step", 0.0) for st in states}
-        if len(steps) > 1 or len({p.dtype for p in params}) > 1:
+        if len(steps) > 1 or len({p._data.dtype for p in params}) > 1:
             return False
         keys = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
         packs = self.__dict__.setdefault("_packs", {})
